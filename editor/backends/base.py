@@ -1,0 +1,430 @@
+"""What every edit backend takes, returns and raises.
+
+The request, its parts and the results are frozen dataclasses so that a job snapshot can cross
+threads and be journalled without anyone mutating it underneath. `EditRequest.validate()` runs
+before a single byte is sent, so a bad option costs the user nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, runtime_checkable
+
+from PIL import Image, UnidentifiedImageError
+
+# --- Limits and enums, from the OpenAPI spec of POST /images/edits -------------------------
+
+MAX_IMAGES = 16
+MAX_PROMPT_CHARS = 32_000
+MAX_IMAGE_BYTES = 50 * 1024 * 1024
+MAX_MASK_BYTES = 4 * 1024 * 1024
+API_CONTENT_TYPES = ("image/png", "image/jpeg", "image/webp")
+SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
+QUALITIES = ("low", "medium", "high", "auto")
+BACKGROUNDS = ("transparent", "opaque", "auto")
+OUTPUT_FORMATS = ("png", "jpeg", "webp")
+FIDELITIES = ("low", "high")
+FORMAT_CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """One encoded image ready to upload: bytes in a format the API accepts, plus its size."""
+
+    data: bytes = field(repr=False)
+    filename: str
+    content_type: str
+    width: int
+    height: int
+
+    def __repr__(self) -> str:
+        return (
+            f"ImagePart({self.filename!r}, {self.content_type}, {self.width}x{self.height}, "
+            f"{len(self.data)} bytes)"
+        )
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """Everything one edit sends. Unset (None) options are left out of the request entirely.
+
+    `images[0]` is the image being edited; the rest are references. `mask` is a PNG with alpha
+    whose fully transparent pixels mark the area to regenerate, sized like `images[0]`.
+    """
+
+    images: tuple[ImagePart, ...]
+    prompt: str
+    mask: ImagePart | None = None
+    model: str | None = None
+    n: int | None = None
+    size: str | None = None
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    output_compression: int | None = None
+    input_fidelity: str | None = None
+    stream: bool = False
+    partial_images: int | None = None
+    user: str | None = None
+
+    def validate(self, *, allow_custom_size: bool = False) -> None:
+        """Raise `InvalidRequest` with a message for a person when the request cannot succeed."""
+        problems = list(_request_problems(self, allow_custom_size=allow_custom_size))
+        if problems:
+            raise InvalidRequest(" ".join(problems))
+
+    def form_fields(self) -> dict[str, str]:
+        """The text fields, as strings, in the order the official SDK sends them; unset left out."""
+        values: dict[str, object | None] = {
+            "prompt": self.prompt,
+            "background": self.background,
+            "input_fidelity": self.input_fidelity,
+            "model": self.model,
+            "n": self.n,
+            "output_compression": self.output_compression,
+            "output_format": self.output_format,
+            "partial_images": self.partial_images,
+            "quality": self.quality,
+            "size": self.size,
+            "stream": "true" if self.stream else None,
+            "user": self.user,
+        }
+        return {key: str(value) for key, value in values.items() if value is not None}
+
+    @property
+    def result_content_type(self) -> str:
+        return FORMAT_CONTENT_TYPES[self.output_format or "png"]
+
+
+def _request_problems(req: EditRequest, *, allow_custom_size: bool):
+    if not req.images:
+        yield "Add at least one image to edit."
+    elif len(req.images) > MAX_IMAGES:
+        yield (
+            f"{len(req.images)} images were given; the API takes at most {MAX_IMAGES} "
+            "(the photo plus 15 references)."
+        )
+    for index, part in enumerate(req.images, start=1):
+        if part.content_type not in API_CONTENT_TYPES:
+            yield (
+                f"Image {index} ({part.filename}) is {part.content_type}; "
+                "convert it to PNG or JPEG."
+            )
+        if len(part.data) > MAX_IMAGE_BYTES:
+            yield f"Image {index} ({part.filename}) is over the API's 50 MB limit per image."
+    if not req.prompt.strip():
+        yield "Write a prompt describing the edit."
+    elif len(req.prompt) > MAX_PROMPT_CHARS:
+        yield f"The prompt is {len(req.prompt)} characters; the limit is {MAX_PROMPT_CHARS}."
+    if req.n is not None and not 1 <= req.n <= 10:
+        yield f"The number of variants must be between 1 and 10, not {req.n}."
+    yield from _enum_problem("size", req.size, SIZES, allow_custom=allow_custom_size)
+    yield from _enum_problem("quality", req.quality, QUALITIES)
+    yield from _enum_problem("background", req.background, BACKGROUNDS)
+    yield from _enum_problem("output format", req.output_format, OUTPUT_FORMATS)
+    yield from _enum_problem("input fidelity", req.input_fidelity, FIDELITIES)
+    if req.output_compression is not None:
+        if not 0 <= req.output_compression <= 100:
+            yield f"Compression must be between 0 and 100, not {req.output_compression}."
+        elif (req.output_format or "png") == "png":
+            yield (
+                "Compression applies only to JPEG or WebP output; "
+                "choose one of those or leave it out."
+            )
+    if req.background == "transparent" and req.output_format == "jpeg":
+        yield "A transparent background needs PNG or WebP output; JPEG has no transparency."
+    if req.partial_images is not None:
+        if not 0 <= req.partial_images <= 3:
+            yield f"Partial images must be between 0 and 3, not {req.partial_images}."
+        elif not req.stream:
+            yield "Partial images need streaming turned on."
+    if req.mask is not None and req.images:
+        yield from _mask_problems(req.mask, req.images[0])
+
+
+def _enum_problem(label: str, value: str | None, allowed: tuple[str, ...], *, allow_custom=False):
+    if value is None or value in allowed:
+        return
+    if allow_custom and label == "size" and _is_custom_size(value):
+        return
+    yield f"The {label} '{value}' is not one the API accepts ({', '.join(allowed)})."
+
+
+def _is_custom_size(value: str) -> bool:
+    width, sep, height = value.partition("x")
+    return bool(sep) and width.isdigit() and height.isdigit() and int(width) % 16 == 0 == int(
+        height
+    ) % 16
+
+
+def _mask_problems(mask: ImagePart, first: ImagePart):
+    if mask.content_type != "image/png":
+        yield "The mask must be a PNG with an alpha channel."
+        return
+    if len(mask.data) > MAX_MASK_BYTES:
+        yield "The mask PNG is over the API's 4 MB limit."
+    try:
+        with Image.open(io.BytesIO(mask.data)) as img:
+            if img.format != "PNG":
+                yield "The mask must be a PNG with an alpha channel."
+                return
+            size = img.size
+            alpha = img.convert("RGBA").getchannel("A") if _has_alpha(img) else None
+    except (UnidentifiedImageError, OSError, ValueError):
+        yield "The mask file is not a readable PNG."
+        return
+    if size != (first.width, first.height):
+        yield (
+            f"The mask is {size[0]}×{size[1]} but the image is {first.width}×{first.height}; "
+            "they must be the same size."
+        )
+    if alpha is None:
+        yield "The mask has no alpha channel; the API reads the area to edit from transparency."
+    elif alpha.getextrema()[0] != 0:
+        yield (
+            "The mask has no fully transparent pixel, so there is nothing to edit. "
+            "Paint an area first."
+        )
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+
+
+# --- Results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token usage as the service reported it; any field may be missing."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    input_text_tokens: int | None = None
+    input_image_tokens: int | None = None
+
+    @classmethod
+    def from_json(cls, raw: object) -> Usage | None:
+        if not isinstance(raw, Mapping):
+            return None
+        details = raw.get("input_tokens_details")
+        details = details if isinstance(details, Mapping) else {}
+        return cls(
+            input_tokens=_int_or_none(raw.get("input_tokens")),
+            output_tokens=_int_or_none(raw.get("output_tokens")),
+            total_tokens=_int_or_none(raw.get("total_tokens")),
+            input_text_tokens=_int_or_none(details.get("text_tokens")),
+            input_image_tokens=_int_or_none(details.get("image_tokens")),
+        )
+
+    def as_dict(self) -> dict[str, int | None]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+            "input_text_tokens": self.input_text_tokens,
+            "input_image_tokens": self.input_image_tokens,
+        }
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class ResultImage:
+    """One returned image: the bytes exactly as received (never re-encoded) and what they are."""
+
+    data: bytes = field(repr=False)
+    content_type: str
+    width: int
+    height: int
+    revised_prompt: str | None = None
+
+    @property
+    def extension(self) -> str:
+        return {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(
+            self.content_type, "png"
+        )
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What one successful edit returned."""
+
+    images: tuple[ResultImage, ...]
+    usage: Usage | None = None
+    request_id: str | None = None
+    size: str | None = None
+    quality: str | None = None
+    background: str | None = None
+    output_format: str | None = None
+    created: int | None = None
+    attempts: int = 1
+    elapsed_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of a running edit, for progress displays.
+
+    kind: "sending" (request going out), "waiting" (uploaded, the model is working),
+    "retrying" (a retryable failure; `wait_s` until the next attempt, `message` says why),
+    "partial" (a streamed preview in `image`), "image" (one final image arrived, in `image`).
+    """
+
+    kind: Literal["sending", "waiting", "retrying", "partial", "image"]
+    message: str = ""
+    attempt: int = 1
+    wait_s: float | None = None
+    index: int | None = None
+    image: ResultImage | None = None
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@runtime_checkable
+class EditBackend(Protocol):
+    """Who performs an edit. `edit` is cancellable: cancelling the awaiting task stops it at once.
+
+    `name` is the provider id ("requesty", "openai", "custom", "local"); `description` is one
+    line for people (the offline backend says there that it ignores the prompt).
+    """
+
+    name: str
+    description: str
+
+    async def edit(
+        self, request: EditRequest, on_progress: ProgressCallback | None = None
+    ) -> EditResult: ...
+
+    async def aclose(self) -> None: ...
+
+
+# --- Errors ------------------------------------------------------------------------------------
+
+
+class EditError(Exception):
+    """Why an edit failed, written for a person, with what support needs to trace it.
+
+    `message` is the human sentence (what happened and what to do next); `status`, `request_id`,
+    `server_message` and `code` are the facts. No attribute ever holds the API key.
+    """
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        server_message: str | None = None,
+        code: str | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+        self.server_message = server_message
+        self.code = code
+        self.retry_after_s = retry_after_s
+
+    def details(self) -> dict[str, object]:
+        """The facts, for a "Copy details" button, a sidecar or `--json` output."""
+        return {
+            "error": type(self).__name__,
+            "message": self.message,
+            "status": self.status,
+            "request_id": self.request_id,
+            "server_message": self.server_message,
+            "code": self.code,
+        }
+
+    def __str__(self) -> str:
+        facts = []
+        if self.status is not None:
+            facts.append(f"HTTP {self.status}")
+        if self.request_id:
+            facts.append(f"request id {self.request_id}")
+        text = self.message
+        if self.server_message and self.server_message not in text:
+            text += f' The service said: "{self.server_message}"'
+        return f"{text} ({', '.join(facts)})" if facts else text
+
+
+class InvalidRequest(EditError):
+    """The request was refused before sending: nothing left the machine."""
+
+
+class InvalidImage(InvalidRequest):
+    """An input file is not an image we can read or convert."""
+
+
+class BadRequest(EditError):
+    """400: the service refused a parameter."""
+
+
+class AuthenticationFailed(EditError):
+    """401: the key is missing, wrong or revoked."""
+
+
+class PaymentRequired(EditError):
+    """402: the account has no balance left."""
+
+
+class PermissionDenied(EditError):
+    """403: the key may not use this model or endpoint."""
+
+
+class ModelNotFound(EditError):
+    """404: the model (or endpoint) does not exist at this provider."""
+
+
+class SpendLimitReached(EditError):
+    """412: a spend limit set on the key or account was reached."""
+
+
+class PayloadTooLarge(EditError):
+    """413: the upload is larger than the service accepts."""
+
+
+class RateLimited(EditError):
+    """429 that passes with time."""
+
+    retryable = True
+
+
+class QuotaExhausted(EditError):
+    """429 that says the quota or credit is used up: waiting does not help."""
+
+
+class ServerError(EditError):
+    """5xx, 408, 409: trouble on the service's side; retried."""
+
+    retryable = True
+
+
+class RequestTimedOut(EditError):
+    """No answer within the timeout."""
+
+    retryable = True
+
+
+class ConnectionFailed(EditError):
+    """The service could not be reached, or the connection dropped."""
+
+    retryable = True
+
+
+class MalformedResponse(EditError):
+    """The service answered with something that is not a valid edit response or image."""
+
+
+class StreamFailed(EditError):
+    """A streamed edit ended with an error event."""

@@ -1,0 +1,136 @@
+"""Provider profiles: where edits go, which models exist there, and where the key is found.
+
+A profile is configuration only; `editor.backends.create_backend` turns one into a backend.
+`ApiKey` wraps the secret so that a repr, an f-string or a log record never shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+
+class ApiKey:
+    """A secret that says nothing about itself; call `reveal()` at the one place it is sent."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        value = value.strip()
+        if not value:
+            raise ValueError("an API key cannot be empty")
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "ApiKey(****)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ApiKey) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self):
+        raise TypeError("an API key is not pickled or serialised")
+
+
+@dataclass(frozen=True)
+class ProviderProfile:
+    """A place edits can go.
+
+    `body` is how requests are encoded: "multipart" (what the official SDKs send) or "json"
+    (data URLs). `key_env` is the provider's own environment variable for the key.
+    """
+
+    name: str
+    label: str
+    kind: Literal["http", "local"]
+    base_url: str = ""
+    models: tuple[str, ...] = ()
+    key_env: str | None = None
+    body: Literal["multipart", "json"] = "multipart"
+    extra_headers: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def default_model(self) -> str | None:
+        return self.models[0] if self.models else None
+
+    @property
+    def needs_key(self) -> bool:
+        return self.kind == "http"
+
+
+PROFILES: dict[str, ProviderProfile] = {
+    profile.name: profile
+    for profile in (
+        ProviderProfile(
+            name="requesty",
+            label="Requesty",
+            kind="http",
+            base_url="https://router.requesty.ai/v1",
+            models=("azure/openai/gpt-image-1", "azure/openai/gpt-image-1.5"),
+            key_env="REQUESTY_API_KEY",
+            # Requesty reads these for its per-app analytics; they identify the app, not the user.
+            extra_headers=(("HTTP-Referer", "https://github.com/maskedit/maskedit"),
+                           ("X-Title", "Maskedit")),
+        ),
+        ProviderProfile(
+            name="openai",
+            label="OpenAI",
+            kind="http",
+            base_url="https://api.openai.com/v1",
+            models=("gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2"),
+            key_env="OPENAI_API_KEY",
+        ),
+        ProviderProfile(
+            name="custom",
+            label="Custom (OpenAI-compatible)",
+            kind="http",
+            base_url="",
+            models=(),
+            key_env=None,
+        ),
+        ProviderProfile(
+            name="local",
+            label="Offline (OpenCV inpainting)",
+            kind="local",
+            models=("telea", "navier-stokes"),
+        ),
+    )
+}
+
+DEFAULT_PROVIDER = "requesty"
+
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def check_base_url(url: str) -> str:
+    """Return the URL without a trailing slash, or raise ValueError with a human reason.
+
+    Plain http is refused except to loopback: the key travels in a header on every request.
+    """
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{url}' is not a web address (it should start with https://).")
+    host = parts.hostname
+    if parts.scheme == "http" and not (host in LOOPBACK_HOSTS or host.startswith("127.")):
+        raise ValueError(
+            f"'{url}' uses plain http, which would send your API key unencrypted. "
+            "Use https:// (plain http is allowed only to this computer: localhost/127.0.0.1)."
+        )
+    return url
+
+
+def model_supports_fidelity(model: str | None) -> bool:
+    return not (model or "").endswith("gpt-image-1-mini")
+
+
+def model_allows_custom_size(model: str | None) -> bool:
+    return "gpt-image-2" in (model or "")

@@ -1,0 +1,54 @@
+"""Shared shape of every benchmark figure: a value beside its floor, measured in the same run.
+
+Each `tests/benchmarks/bench_*.py` module defines `measure() -> list[Figure]`. The ratio
+(value / floor) is what targets are set on, because absolute times on shared machines are noise.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: str
+    value: float
+    unit: str
+    floor: float | None = None
+    floor_label: str = ""
+    target: str = ""  # e.g. "ratio <= 1.5" or "value <= 64"
+    passed: bool | None = None
+    notes: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor in (None, 0):
+            return None
+        return self.value / self.floor
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["ratio"] = self.ratio
+        return data
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        raise ValueError("no samples")
+    k = (len(ordered) - 1) * pct / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
