@@ -8,10 +8,11 @@ and reported as a sentence, so the caller can point the user to the environment 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import keyring
@@ -103,3 +104,94 @@ def read_key_file(path: Path) -> ApiKey:
         if line.strip():
             return ApiKey(line)
     raise ValueError(f"The key file {path} is empty.")
+
+
+# --- User settings -----------------------------------------------------------------------------
+
+SETTINGS_FILE = "settings.json"
+MAX_RECENT = 10
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """Everything Maskedit remembers between runs except secrets (keychain) and window geometry
+    (QSettings). Unknown keys in the file are ignored; missing ones take these defaults."""
+
+    provider: str = ""
+    model: str = ""
+    base_urls: tuple[tuple[str, str], ...] = ()
+    read_timeout_s: float = 300.0
+    recent_files: tuple[str, ...] = ()
+    overlay_color: str = "#ff0000"
+    overlay_opacity: float = 0.5
+    overlay_hatch: bool = False
+    brush_diameter: float = 60.0
+    brush_hardness: float = 0.8
+    brush_opacity: float = 1.0
+    pressure_mode: str = "size"
+    fill_tolerance: int = 32
+    mask_threshold: int = 128
+    undo_cap_mb: int = 512
+    max_megapixels: int = 250
+
+    def base_url_for(self, provider: str) -> str | None:
+        return dict(self.base_urls).get(provider)
+
+    def with_recent(self, path: str) -> UserSettings:
+        recent = (path, *(p for p in self.recent_files if p != path))[:MAX_RECENT]
+        return replace(self, recent_files=recent)
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path | None = None) -> UserSettings:
+    """Read the settings file; a missing or damaged file gives the defaults (and a log line)."""
+    path = path or settings_path()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return UserSettings()
+    except (OSError, ValueError) as exc:
+        log.warning("settings file %s unreadable (%s); using defaults", path, type(exc).__name__)
+        return UserSettings()
+    if not isinstance(raw, dict):
+        return UserSettings()
+    values = {}
+    defaults = UserSettings()
+    for item in fields(UserSettings):
+        if item.name not in raw:
+            continue
+        value = _coerce(raw[item.name], getattr(defaults, item.name))
+        if value is not None:
+            values[item.name] = value
+    return UserSettings(**values)
+
+
+def save_settings(settings: UserSettings, path: Path | None = None) -> None:
+    """Write atomically (temp file + rename) so a crash never leaves half a settings file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = asdict(settings)
+    data["base_urls"] = dict(settings.base_urls)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _coerce(value: object, default: object) -> object | None:
+    """The stored value in the default's type, or None when it cannot be one."""
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else None
+    if isinstance(default, int):
+        return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(default, float):
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if isinstance(default, str):
+        return value if isinstance(value, str) else None
+    if isinstance(default, tuple) and isinstance(value, dict):
+        return tuple((str(k), str(v)) for k, v in value.items())
+    if isinstance(default, tuple) and isinstance(value, list):
+        return tuple(str(v) for v in value if isinstance(v, str))
+    return None

@@ -1,0 +1,126 @@
+"""Writes a finished or running job's images and its JSON sidecar into a folder. No Qt.
+
+Each image is written the moment it arrives (atomically: temp file, then rename), and the
+sidecar is rewritten after each one, so an interrupted or crashed run keeps every paid result
+with the prompt and options that made it. The API key never reaches this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from editor import __version__
+from editor.backends.base import EditError, EditRequest, EditResult, ResultImage
+
+
+class JobWriter:
+    """Names and writes `OUT/<stem>-<job>-<k>.<ext>` and `OUT/<stem>-<job>.json`."""
+
+    def __init__(self, out_dir: Path, *, stem: str, request: EditRequest, provider: str,
+                 base_url: str | None, inputs: list[Path], mask_path: Path | None = None,
+                 mask_mode: str | None = None) -> None:
+        self.out_dir = out_dir
+        self.job = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+        self.stem = stem
+        self.request = request
+        self.provider = provider
+        self.base_url = base_url
+        self.inputs = inputs
+        self.mask_path = mask_path
+        self.mask_mode = mask_mode
+        self.images: list[ResultImage] = []
+        self.written: list[Path] = []
+        self._seen: set[str] = set()
+        self._started = time.time()
+        self._result: EditResult | None = None
+        self._status = "running"
+        self._error: EditError | None = None
+
+    @property
+    def sidecar_path(self) -> Path:
+        return self.out_dir / f"{self.stem}-{self.job}.json"
+
+    def add_image(self, image: ResultImage) -> Path | None:
+        """Write one returned image unless this exact image was already written."""
+        digest = hashlib.sha256(image.data).hexdigest()
+        if digest in self._seen:
+            return None
+        self._seen.add(digest)
+        self.images.append(image)
+        path = self.out_dir / f"{self.stem}-{self.job}-{len(self.images)}.{image.extension}"
+        _write_atomically(path, image.data)
+        self.written.append(path)
+        self._write_sidecar()
+        return path
+
+    def finish(self, *, result: EditResult | None = None, status: str = "completed",
+               error: EditError | None = None) -> None:
+        self._result, self._status, self._error = result, status, error
+        if self.images:
+            self._write_sidecar()
+
+    def record(self) -> dict:
+        """The sidecar's content: everything needed to understand or redo the job, never the key."""
+        req, result = self.request, self._result
+        return {
+            "maskedit_version": __version__,
+            "job": self.job,
+            "status": self._status,
+            "started_at": datetime.fromtimestamp(self._started, UTC).isoformat(),
+            "elapsed_s": round(result.elapsed_s if result else time.time() - self._started, 3),
+            "provider": self.provider,
+            "base_url": self.base_url,
+            "model": req.model,
+            "prompt": req.prompt,
+            "options": {
+                "n": req.n, "size": req.size, "quality": req.quality, "background": req.background,
+                "output_format": req.output_format, "output_compression": req.output_compression,
+                "input_fidelity": req.input_fidelity, "stream": req.stream,
+                "partial_images": req.partial_images,
+            },
+            "inputs": [
+                {"path": str(path), "sha256": hashlib.sha256(part.data).hexdigest(),
+                 "width": part.width, "height": part.height, "content_type": part.content_type}
+                for path, part in zip(self.inputs, req.images, strict=False)
+            ],
+            "mask": {"path": str(self.mask_path), "mode": self.mask_mode} if self.mask_path else None,
+            "results": [
+                {"file": path.name, "sha256": hashlib.sha256(image.data).hexdigest(),
+                 "width": image.width, "height": image.height, "content_type": image.content_type,
+                 "revised_prompt": image.revised_prompt}
+                for path, image in zip(self.written, self.images, strict=True)
+            ],
+            "usage": result.usage.as_dict() if result and result.usage else None,
+            "request_id": result.request_id if result else (self._error and self._error.request_id),
+            "attempts": result.attempts if result else None,
+            "response_size": result.size if result else None,
+            "error": self._error.details() if self._error else None,
+        }
+
+    def summary(self, status: str, error: EditError | None) -> dict:
+        record = self.record()
+        record["status"] = status
+        record["error"] = error.details() if error else None
+        record["files"] = [str(path) for path in self.written]
+        record["sidecar"] = str(self.sidecar_path) if self.images else None
+        return record
+
+    def _write_sidecar(self) -> None:
+        text = json.dumps(self.record(), indent=2, ensure_ascii=False) + "\n"
+        _write_atomically(self.sidecar_path, text.encode("utf-8"))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
