@@ -9,6 +9,8 @@ import keyring.backend
 import keyring.errors
 import pytest
 
+pytest_plugins = ["tests.fakes.pytest_plugin"]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--headed", action="store_true", help="show windows on the real display")
