@@ -1,0 +1,320 @@
+"""The edit backend for OpenAI-compatible `POST /images/edits` services (Requesty, OpenAI, routers).
+
+One `httpx.AsyncClient` per backend, created on first use. An edit is validated before anything
+leaves the machine, sent as multipart or JSON (`wire`), retried on the failures that pass with
+time (`http_errors`) and read as JSON or as an event stream (`edit_response`). Cancelling the
+task that awaits `edit()` stops it wherever it is and closes the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
+from typing import Literal, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from editor.backends.base import (
+    AuthenticationFailed,
+    EditError,
+    EditRequest,
+    EditResult,
+    InvalidRequest,
+    MalformedResponse,
+    Progress,
+    ProgressCallback,
+)
+from editor.backends.edit_response import AnswerReader, limit_body, parse_json, read_body
+from editor.backends.http_errors import (
+    ErrorContext,
+    error_for_status,
+    error_for_transport,
+    parse_error_body,
+    redact,
+    retry_after_seconds,
+    retry_reason,
+    retry_wait,
+)
+from editor.backends.providers import PROFILES, ApiKey, check_base_url
+from editor.backends.wire import USER_AGENT, EncodedBody, encode_body
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Exchange = Callable[[httpx.Response, ErrorContext], Awaitable[T]]
+
+_ERROR_BODY_LIMIT = 1024 * 1024
+_GENERIC_KEY_ENV = "MASKEDIT_API_KEY"
+
+
+class OpenAIHttpBackend:
+    """Performs edits through an OpenAI-compatible HTTP API.
+
+    `body` chooses multipart (what the official SDKs send) or JSON with data URLs. Failures that
+    pass with time (408, 409, 429, 5xx, timeouts, lost connections) are retried up to
+    `max_retries` times, waiting as the server asks or with jittered backoff; `sleep` is
+    injectable so tests can record those waits instead of sitting through them.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: ApiKey | None,
+        name: str = "custom",
+        description: str = "",
+        body: Literal["multipart", "json"] = "multipart",
+        read_timeout: float = 300.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 2,
+        extra_headers: Mapping[str, str] | None = None,
+        max_response_bytes: int = 256 * 1024 * 1024,
+        allow_custom_size: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        try:
+            self.base_url = check_base_url(base_url)
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from None
+        if body not in ("multipart", "json"):
+            raise ValueError(f"body must be 'multipart' or 'json', not {body!r}")
+        self.name = name
+        self.description = description
+        self._api_key = api_key
+        self._body = body
+        self._timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout,
+                                      write=read_timeout, pool=connect_timeout)
+        self._max_retries = max(0, max_retries)
+        # The key goes in its own header; an extra header must never replace or duplicate it.
+        self._extra_headers = {k: v for k, v in (extra_headers or {}).items()
+                               if k.lower() != "authorization"}
+        self._max_response_bytes = max_response_bytes
+        self._allow_custom_size = allow_custom_size
+        self._transport = transport
+        self._sleep = sleep
+        self._client: httpx.AsyncClient | None = None
+        self._host = urlsplit(self.base_url).netloc
+        profile = PROFILES.get(name)
+        self._key_env = (profile.key_env if profile else None) or _GENERIC_KEY_ENV
+
+    def __repr__(self) -> str:
+        return f"OpenAIHttpBackend(name={self.name!r}, base_url={self.base_url!r}, body={self._body!r})"
+
+    # --- Public API ------------------------------------------------------------------------------
+
+    async def edit(self, request: EditRequest, on_progress: ProgressCallback | None = None) -> EditResult:
+        """Send one edit and return its images; raises an `EditError` subclass on failure."""
+        request.validate(allow_custom_size=self._allow_custom_size)
+        secret = self._require_secret()
+        body = encode_body(request, self._body)
+        report = _Reporter(on_progress)
+        started = time.monotonic()
+
+        async def attempt(number: int) -> EditResult:
+            return await self._edit_attempt(request, body, secret, number, report)
+
+        result, attempts = await self._with_retries(attempt, report)
+        return replace(result, attempts=attempts, elapsed_s=time.monotonic() - started)
+
+    async def list_models(self) -> list[str]:
+        """Model ids the provider offers (`GET {base}/models`), for a "Test connection" button.
+
+        Not retried: the person pressing the button wants the first answer, good or bad.
+        """
+        secret = self._require_secret()
+        client = self._ensure_client()
+        http_request = client.build_request("GET", f"{self.base_url}/models",
+                                            headers=self._headers(secret, accept="application/json"))
+        return await self._exchange(http_request, self._context(secret, 0), self._read_model_ids)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+    # --- One attempt ---------------------------------------------------------------------------------
+
+    async def _with_retries(self, operation: Callable[[int], Awaitable[T]], report: _Reporter
+                            ) -> tuple[T, int]:
+        number = 1
+        while True:
+            try:
+                return await operation(number), number
+            except EditError as error:
+                if not error.retryable or number > self._max_retries:
+                    raise
+                wait = retry_wait(error.retry_after_s, number - 1)
+                logger.info("%s (%s); retry %d of %d in %.2f s", type(error).__name__, error.status,
+                            number, self._max_retries, wait)
+                report(Progress(kind="retrying", attempt=number + 1, wait_s=wait,
+                                message=retry_reason(error)))
+                await self._sleep(wait)
+                number += 1
+
+    async def _edit_attempt(self, request: EditRequest, body: EncodedBody, secret: str, number: int,
+                            report: _Reporter) -> EditResult:
+        total = self._max_retries + 1
+        report(Progress(kind="sending", attempt=number,
+                        message=f"Sending the edit to {self._host}"
+                        + (f" (attempt {number} of {total})" if number > 1 else "")))
+
+        async def on_trace(event: str, info: Mapping[str, object]) -> None:
+            # httpcore reports when the last byte of the upload left; the model works from here.
+            if event.endswith("send_request_body.complete"):
+                report(Progress(kind="waiting", attempt=number,
+                                message="Uploaded; waiting for the model to finish"))
+
+        client = self._ensure_client()
+        accept = "text/event-stream" if request.stream else "application/json"
+        http_request = client.build_request(
+            "POST", f"{self.base_url}/images/edits", headers=self._headers(secret, accept=accept),
+            extensions={"trace": on_trace}, **body.httpx_arguments())
+
+        async def read(response: httpx.Response, ctx: ErrorContext) -> EditResult:
+            reader = AnswerReader(ctx=ctx, status=response.status_code, report=report,
+                                  fetch=lambda url: self._download(url, secret, ctx))
+            if "text/event-stream" in response.headers.get("content-type", ""):
+                result = await reader.from_events(response)
+            else:
+                raw = await read_body(response, self._max_response_bytes)
+                result = await reader.from_document(parse_json(raw))
+            return replace(result, request_id=ctx.request_id)
+
+        return await self._exchange(http_request, self._context(secret, number - 1), read)
+
+    async def _exchange(self, http_request: httpx.Request, ctx: ErrorContext, read: Exchange[T]) -> T:
+        """Send, turn a failure status or transport error into an `EditError`, else `read` the answer."""
+        client = self._ensure_client()
+        started = time.monotonic()
+        response: httpx.Response | None = None
+        try:
+            response = await client.send(http_request, stream=True)
+            ctx = replace(ctx, request_id=_request_id(response.headers))
+            self._log(http_request, ctx, started, status=response.status_code)
+            if not 200 <= response.status_code < 300:
+                raise await self._status_error(response, ctx)
+            limit_body(response, self._max_response_bytes)
+            return await read(response, ctx)
+        except httpx.TransportError as exc:
+            self._log(http_request, ctx, started, failure=type(exc).__name__)
+            raise error_for_transport(exc, ctx) from None
+        except httpx.DecodingError:
+            raise MalformedResponse("The provider's answer could not be decompressed.",
+                                    status=response.status_code if response else None,
+                                    request_id=ctx.request_id) from None
+        except EditError as error:
+            _fill_facts(error, response, ctx)
+            raise
+        finally:
+            if response is not None:
+                await response.aclose()
+
+    async def _status_error(self, response: httpx.Response, ctx: ErrorContext) -> EditError:
+        try:
+            raw = await read_body(response, _ERROR_BODY_LIMIT)
+        except EditError:
+            raw = b""  # an oversized error page says nothing useful; the status still does
+        return error_for_status(response.status_code, parse_error_body(raw, ctx.secret), ctx,
+                                retry_after_s=retry_after_seconds(response.headers))
+
+    async def _download(self, url: str, secret: str, ctx: ErrorContext) -> bytes:
+        """Fetch a result image the answer linked to; the key goes only to the provider's own host."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise MalformedResponse("The provider linked to its image with an address that is not "
+                                    "a web link.")
+        headers = self._headers(secret) if self._same_origin(url) else {}
+        client = self._ensure_client()
+        started = time.monotonic()
+        http_request = client.build_request("GET", url, headers=headers)
+        response: httpx.Response | None = None
+        try:
+            response = await client.send(http_request, stream=True, follow_redirects=True)
+            self._log(http_request, ctx, started, status=response.status_code)
+            if response.status_code != 200:
+                raise MalformedResponse(
+                    f"The image the provider linked to could not be downloaded ({response.status_code}). "
+                    "Try again; links to results expire after a while.",
+                    status=response.status_code, request_id=ctx.request_id)
+            limit_body(response, self._max_response_bytes)
+            return await read_body(response, self._max_response_bytes)
+        except httpx.TransportError as exc:
+            error = error_for_transport(exc, ctx)
+            error.retryable = False  # the edit itself succeeded (and was billed); do not redo it
+            raise error from None
+        finally:
+            if response is not None:
+                await response.aclose()
+
+    async def _read_model_ids(self, response: httpx.Response, ctx: ErrorContext) -> list[str]:
+        document = parse_json(await read_body(response, self._max_response_bytes))
+        items = document.get("data") if isinstance(document, Mapping) else document
+        if not isinstance(items, list):
+            raise MalformedResponse("The provider's model list could not be read. Check the base URL.")
+        ids = (item.get("id") if isinstance(item, Mapping) else item for item in items)
+        return [model for model in ids if isinstance(model, str) and model]
+
+    # --- Plumbing --------------------------------------------------------------------------------
+
+    def _require_secret(self) -> str:
+        if self._api_key is None:
+            raise AuthenticationFailed(
+                f"No API key is set for this provider, so nothing was sent. Set {self._key_env} "
+                "or add the key in Settings → Provider.")
+        return self._api_key.reveal()
+
+    def _ensure_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport,
+                                             headers={"User-Agent": USER_AGENT})
+        return self._client
+
+    def _headers(self, secret: str, *, accept: str = "*/*") -> dict[str, str]:
+        return {**self._extra_headers, "Accept": accept, "Authorization": f"Bearer {secret}"}
+
+    def _same_origin(self, url: str) -> bool:
+        ours, theirs = urlsplit(self.base_url), urlsplit(url)
+        return (ours.scheme, ours.netloc) == (theirs.scheme, theirs.netloc)
+
+    def _context(self, secret: str, retries: int) -> ErrorContext:
+        return ErrorContext(host=self._host, key_env=self._key_env, secret=secret, retries=retries,
+                            read_timeout=self._timeout.read or 0.0,
+                            connect_timeout=self._timeout.connect or 0.0)
+
+    def _log(self, http_request: httpx.Request, ctx: ErrorContext, started: float, *,
+             status: int | None = None, failure: str | None = None) -> None:
+        # Method, address, outcome and timing only: headers and bodies carry the key and the photo.
+        logger.info("%s %s -> %s request_id=%s %.2f s", http_request.method,
+                    redact(str(http_request.url), ctx.secret), status if failure is None else failure,
+                    ctx.request_id, time.monotonic() - started)
+
+
+class _Reporter:
+    """Calls the progress callback; a broken display must not sink an edit that was paid for."""
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+
+    def __call__(self, progress: Progress) -> None:
+        if self._callback is None:
+            return
+        try:
+            self._callback(progress)
+        except Exception:
+            logger.exception("progress callback failed on %s", progress.kind)
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    return headers.get("x-request-id") or headers.get("request-id")
+
+
+def _fill_facts(error: EditError, response: httpx.Response | None, ctx: ErrorContext) -> None:
+    # Errors raised while reading the body know nothing of the exchange; support needs both ids.
+    if error.status is None and response is not None:
+        error.status = response.status_code
+    if error.request_id is None:
+        error.request_id = ctx.request_id

@@ -1,0 +1,57 @@
+"""Checking that a returned image really is one, without trusting its size or its bytes.
+
+The bytes are kept exactly as received (they are what was paid for and what gets journalled);
+Pillow only reads them to learn format, width and height, with its decompression-bomb guard on,
+and every failure becomes a `MalformedResponse` with a sentence instead of a Pillow traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+
+from PIL import Image, UnidentifiedImageError
+
+from editor.backends.base import MalformedResponse, ResultImage
+
+_CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+def image_from_base64(text: object, *, label: str, revised_prompt: str | None = None) -> ResultImage:
+    if not isinstance(text, str) or not text:
+        raise MalformedResponse(f"The provider's answer has no image data for {label}. Try again.")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise MalformedResponse(
+            f"The provider sent {label} in a form that could not be decoded (broken base64). "
+            "Try again; if it keeps happening, copy the details for support."
+        ) from None
+    return image_from_bytes(data, label=label, revised_prompt=revised_prompt)
+
+
+def image_from_bytes(data: bytes, *, label: str, revised_prompt: str | None = None) -> ResultImage:
+    """A `ResultImage` for `data`, or `MalformedResponse` if it is not a whole, sane image."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            image_format, (width, height) = img.format or "", img.size
+            # Image.open refuses beyond twice the pixel limit and only warns above it; check the
+            # size before decoding so a bomb never gets its pixels allocated.
+            if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+                raise Image.DecompressionBombError(f"{width}x{height}")
+            img.load()  # decoding the pixels is what catches truncated files
+    except Image.DecompressionBombError:
+        raise MalformedResponse(
+            f"The provider sent {label} with an absurd pixel count; it was refused as unsafe."
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise MalformedResponse(
+            f"The provider sent data for {label} that is not a readable image. "
+            "Try again; if it keeps happening, copy the details for support."
+        ) from None
+    content_type = _CONTENT_TYPES.get(image_format, Image.MIME.get(image_format, "image/png"))
+    return ResultImage(
+        data=data, content_type=content_type, width=width, height=height,
+        revised_prompt=revised_prompt,
+    )

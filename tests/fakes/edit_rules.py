@@ -1,0 +1,299 @@
+"""The checks the real `/images/edits` applies, with the answers it gives, for the fake server.
+
+A request is reduced to an `EditCall` (what to produce) or refused with an `ApiError` carrying
+the status and an OpenAI-shaped error. Messages follow the wording the service uses, so client
+code that shows or parses them meets what it will meet in production.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+from tests.fakes.recorded import FormPart, RecordedRequest, data_url_type, decode_data_url
+
+TEXT_FIELDS = ("prompt", "model", "n", "size", "quality", "background", "output_format",
+               "output_compression", "input_fidelity", "stream", "partial_images", "user")
+FILE_FIELDS = ("image", "image[]", "mask")
+JSON_FIELDS = (*TEXT_FIELDS, "images", "mask", "moderation")
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
+SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
+ENUMS = {
+    "quality": ("low", "medium", "high", "auto"),
+    "background": ("transparent", "opaque", "auto"),
+    "output_format": ("png", "jpeg", "webp"),
+    "input_fidelity": ("high", "low"),
+    "moderation": ("low", "auto"),
+}
+RANGES = {"n": (1, 10), "output_compression": (0, 100), "partial_images": (0, 3)}
+MAX_IMAGES = 16
+MAX_PROMPT = 32_000
+MAX_MASK_BYTES = 4 * 1024 * 1024
+MAX_DATA_URL = 20_971_520
+_PILLOW_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+
+
+class ApiError(Exception):
+    """A refusal, as the service words it."""
+
+    def __init__(self, status: int, message: str, *, param: str | None = None, code: str | None = None,
+                 error_type: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.param = param
+        self.code = code
+        self.error_type = error_type
+
+    def body(self) -> dict[str, object]:
+        return {"error": {"message": self.message, "type": self.error_type, "param": self.param,
+                          "code": self.code}}
+
+
+@dataclass(frozen=True)
+class EditCall:
+    """What a valid edit asks for, with the service's defaults filled in."""
+
+    prompt: str
+    images: tuple[bytes, ...]
+    mask: bytes | None
+    model: str | None
+    n: int
+    size: str
+    quality: str
+    background: str
+    output_format: str
+    output_compression: int | None
+    stream: bool
+    partial_images: int
+
+
+def check_edit(request: RecordedRequest) -> EditCall:
+    """The `EditCall` for a recorded edit request, or `ApiError` for the first rule it breaks."""
+    if request.json is not None:
+        values, images, mask = _from_json(request.json)
+    else:
+        values, images, mask = _from_multipart(request.parts)
+    return _check_values(values, images, mask)
+
+
+# --- Multipart ----------------------------------------------------------------------------------
+
+
+def _from_multipart(parts: tuple[FormPart, ...]) -> tuple[dict[str, object], list[bytes], bytes | None]:
+    seen: set[str] = set()
+    for part in parts:
+        if part.name not in TEXT_FIELDS and part.name not in FILE_FIELDS:
+            raise ApiError(400, f"Unknown parameter: '{part.name}'.", param=part.name,
+                           code="unknown_parameter")
+        if part.name != "image[]" and part.name in seen:
+            raise _duplicate(part.name)
+        seen.add(part.name)
+    if "image" in seen and "image[]" in seen:
+        raise ApiError(400, "You provided both 'image' and 'image[]'. Send one image as 'image' or several "
+                       "as 'image[]', not both.", param="image", code="invalid_value")
+    images, mask = [], None
+    values: dict[str, object] = {}
+    for part in parts:
+        if part.name in FILE_FIELDS:
+            _check_file_part(part)
+            if part.name == "mask":
+                mask = part.data
+            else:
+                images.append(part.data)
+        else:
+            values[part.name] = part.text
+    return values, images, mask
+
+
+def _duplicate(name: str) -> ApiError:
+    return ApiError(
+        400, f"Duplicate parameter: '{name}'. You provided multiple values for this parameter, whereas "
+        "only one is allowed. If you are trying to provide a list of values, use the array syntax "
+        f"instead e.g. '{name}[]=<value>'.", param=name, code="duplicate_parameter")
+
+
+def _check_file_part(part: FormPart) -> None:
+    content_type = (part.content_type or "").split(";")[0].strip().lower()
+    if not part.filename or content_type not in IMAGE_TYPES:
+        raise _unsupported(part.name, content_type or "application/octet-stream")
+
+
+def _unsupported(name: str, content_type: str) -> ApiError:
+    return ApiError(400, f"Invalid file '{name}': unsupported mimetype ('{content_type}'). Supported file "
+                    "formats are 'image/jpeg', 'image/png', and 'image/webp'.",
+                    param=name, code="unsupported_file_mimetype")
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def _from_json(document: object) -> tuple[dict[str, object], list[bytes], bytes | None]:
+    if not isinstance(document, Mapping):
+        raise ApiError(400, "The request body must be a JSON object.", code="invalid_json")
+    for name in document:
+        if name not in JSON_FIELDS:
+            raise ApiError(400, f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
+    values = {k: v for k, v in document.items() if k not in ("images", "mask") and v is not None}
+    for name in ("n", "output_compression", "partial_images"):
+        if name in values and (not isinstance(values[name], int) or isinstance(values[name], bool)):
+            raise _invalid_type(name, "an integer", values[name])
+    if "stream" in values and not isinstance(values["stream"], bool):
+        raise _invalid_type("stream", "a boolean", values["stream"])
+    for name, value in values.items():
+        if name not in RANGES and name != "stream" and not isinstance(value, str):
+            raise _invalid_type(name, "a string", value)
+    raw_images = document.get("images")
+    if not isinstance(raw_images, list):
+        raise ApiError(400, "Missing required parameter: 'images'.", param="images",
+                       code="missing_required_parameter")
+    images = [_json_image(item, f"images[{index}]") for index, item in enumerate(raw_images)]
+    mask = _json_image(document["mask"], "mask") if document.get("mask") is not None else None
+    return values, images, mask
+
+
+def _invalid_type(name: str, expected: str, value: object) -> ApiError:
+    return ApiError(400, f"Invalid type for '{name}': expected {expected}, but got {type(value).__name__}.",
+                    param=name, code="invalid_type")
+
+
+def _json_image(item: object, param: str) -> bytes:
+    url = item.get("image_url") if isinstance(item, Mapping) else None
+    if not isinstance(url, str):
+        raise ApiError(400, f"Invalid '{param}': expected an object with 'image_url'.", param=param,
+                       code="invalid_value")
+    if len(url) > MAX_DATA_URL:
+        raise ApiError(400, f"Invalid '{param}.image_url': string too long. Expected a string with maximum "
+                       f"length {MAX_DATA_URL}, but got a string with length {len(url)} instead.",
+                       param=param, code="string_above_max_length")
+    try:
+        data = decode_data_url(url)
+    except ValueError:
+        raise ApiError(400, f"Invalid '{param}.image_url': expected a base64-encoded data URL.",
+                       param=param, code="invalid_image_url") from None
+    if data_url_type(url) not in IMAGE_TYPES:
+        raise _unsupported(param, data_url_type(url))
+    return data
+
+
+# --- Shared rules -------------------------------------------------------------------------------
+
+
+def _check_values(values: dict[str, object], images: list[bytes], mask: bytes | None) -> EditCall:
+    prompt = values.get("prompt")
+    if not isinstance(prompt, str) or not prompt:
+        raise ApiError(400, "Missing required parameter: 'prompt'.", param="prompt",
+                       code="missing_required_parameter")
+    if len(prompt) > MAX_PROMPT:
+        raise ApiError(400, f"Invalid 'prompt': string too long. Expected a string with maximum length "
+                       f"{MAX_PROMPT}, but got a string with length {len(prompt)} instead.",
+                       param="prompt", code="string_above_max_length")
+    if not images:
+        raise ApiError(400, "Missing required parameter: 'image'.", param="image",
+                       code="missing_required_parameter")
+    if len(images) > MAX_IMAGES:
+        raise ApiError(400, f"Invalid 'image': too many images ({len(images)}); at most {MAX_IMAGES}.",
+                       param="image", code="array_above_max_length")
+    first_size = None
+    for index, data in enumerate(images):
+        size = _image_size(data, "image" if len(images) == 1 else f"image[{index}]")
+        first_size = first_size or size
+    numbers = {name: _number(values, name) for name in RANGES}
+    for name in ENUMS:
+        _check_enum(name, values.get(name))
+    model = values.get("model")
+    size = _check_size(values.get("size"), model if isinstance(model, str) else None)
+    stream = values.get("stream") in (True, "true", "True", "1")
+    if values.get("stream") not in (None, True, False, "true", "false", "True", "False", "1", "0"):
+        raise ApiError(400, f"Invalid value for 'stream': expected a boolean, got '{values['stream']}'.",
+                       param="stream", code="invalid_type")
+    output_format = str(values.get("output_format") or "png")
+    background = str(values.get("background") or "auto")
+    if background == "transparent" and output_format == "jpeg":
+        raise ApiError(400, "Transparent background is not supported for the jpeg output format; use png "
+                       "or webp.", param="background", code="invalid_value")
+    if mask is not None:
+        _check_mask(mask, first_size)
+    return EditCall(
+        prompt=prompt, images=tuple(images), mask=mask, model=model if isinstance(model, str) else None,
+        n=numbers["n"] or 1, size=size, quality=str(values.get("quality") or "auto"),
+        background=background, output_format=output_format,
+        output_compression=numbers["output_compression"], stream=stream,
+        partial_images=numbers["partial_images"] or 0)
+
+
+def _number(values: Mapping[str, object], name: str) -> int | None:
+    raw = values.get(name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ApiError(400, f"Invalid type for '{name}': expected an integer, but got a string instead.",
+                       param=name, code="invalid_type") from None
+    low, high = RANGES[name]
+    if value < low:
+        raise ApiError(400, f"Invalid '{name}': integer below minimum value. Expected a value >= {low}, but "
+                       f"got {value} instead.", param=name, code="integer_below_min_value")
+    if value > high:
+        raise ApiError(400, f"Invalid '{name}': integer above maximum value. Expected a value <= {high}, but "
+                       f"got {value} instead.", param=name, code="integer_above_max_value")
+    return value
+
+
+def _check_enum(name: str, value: object) -> None:
+    allowed = ENUMS[name]
+    if value is not None and value not in allowed:
+        listed = ", ".join(f"'{item}'" for item in allowed[:-1]) + f", and '{allowed[-1]}'"
+        raise ApiError(400, f"Invalid value: '{value}'. Supported values are: {listed}.", param=name,
+                       code="invalid_value")
+
+
+def _check_size(value: object, model: str | None) -> str:
+    if value is None or value in SIZES:
+        return str(value or "auto")
+    width, sep, height = str(value).partition("x")
+    # gpt-image-2 takes free sizes in steps of 16; the other models only the listed ones.
+    if ("gpt-image-2" in (model or "") and sep and width.isdigit() and height.isdigit()
+            and int(width) % 16 == 0 and int(height) % 16 == 0 and 16 <= int(width) <= 3840
+            and 16 <= int(height) <= 3840):
+        return str(value)
+    raise ApiError(400, f"Invalid value: '{value}'. Supported values are: '1024x1024', '1024x1536', "
+                   "'1536x1024', and 'auto'.", param="size", code="invalid_value")
+
+
+def _image_size(data: bytes, param: str) -> tuple[int, int]:
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            image_format, size = img.format, img.size
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ApiError(400, f"Invalid image file or mode for '{param}', please check your image file.",
+                       param=param, code="invalid_image") from None
+    if image_format not in _PILLOW_FORMATS:
+        raise _unsupported(param, Image.MIME.get(image_format or "", "application/octet-stream"))
+    return size
+
+
+def _check_mask(mask: bytes, image_size: tuple[int, int] | None) -> None:
+    if len(mask) >= MAX_MASK_BYTES:
+        raise ApiError(400, "Invalid file 'mask': the mask must be a PNG smaller than 4 MB.", param="mask",
+                       code="invalid_image")
+    try:
+        with Image.open(io.BytesIO(mask)) as img:
+            image_format, mode, size = img.format, img.mode, img.size
+            has_alpha = mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ApiError(400, "Invalid image file or mode for 'mask', please check your image file.",
+                       param="mask", code="invalid_image") from None
+    if image_format != "PNG":
+        raise ApiError(400, "Invalid file 'mask': the mask must be a PNG image.", param="mask",
+                       code="invalid_image_format")
+    if not has_alpha:
+        raise ApiError(400, f"Invalid input image - format must be in ['RGBA', 'LA', 'L'], got {mode}.",
+                       param="mask", code="invalid_image_format")
+    if size != image_size:
+        raise ApiError(400, "Invalid mask image format - mask size does not match image size",
+                       param="mask", code="invalid_image_format")
