@@ -1,0 +1,117 @@
+"""What gets uploaded: the photo as bytes in a format the edit API accepts, under its size limit.
+
+The file's own bytes are sent whenever they are already PNG, JPEG or WebP and loading changed
+nothing, so a photo is never recompressed without need. Anything else becomes a lossless PNG,
+and only a PNG too large for the API falls back to a high-quality JPEG.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from editor.imaging.load import ImageLoadError, LoadedImage
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the API's limit per image
+JPEG_FALLBACK_QUALITY = 92
+_PASS_THROUGH_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/jpeg", "WEBP": "image/webp"}
+
+
+class ImageTooLarge(ImageLoadError):
+    """Even re-encoded, the photo is over the API's upload limit."""
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """An image as it will be uploaded: the bytes, their content type and the pixel size."""
+
+    data: bytes = field(repr=False)
+    content_type: str
+    width: int
+    height: int
+
+
+def encode_for_api(
+    loaded: LoadedImage, source_bytes: bytes | None = None, *, max_bytes: int = MAX_UPLOAD_BYTES
+) -> EncodedImage:
+    """Bytes to upload for `loaded`: its file's own bytes when possible, else PNG, else JPEG.
+
+    `source_bytes` are the file's bytes as read from disk (None when the caller has none).
+    Raises `ImageTooLarge` when nothing fits under `max_bytes`.
+    """
+    passed = _pass_through(loaded, source_bytes, max_bytes)
+    if passed is not None:
+        return passed
+    png = encode_array_png(np.asarray(loaded.image))
+    if len(png) <= max_bytes:
+        return EncodedImage(png, "image/png", loaded.width, loaded.height)
+    if loaded.has_alpha:
+        raise ImageTooLarge(
+            f"{loaded.name} is too large to upload: as a PNG, which it needs to keep its "
+            f"transparency, it is {_mb(len(png))}, and the API takes at most {_mb(max_bytes)} "
+            "per image. Downscale it first."
+        )
+    log.info("%s is %s as PNG; sending JPEG instead", loaded.name, _mb(len(png)))
+    jpeg = _encode(loaded.image, "JPEG", quality=JPEG_FALLBACK_QUALITY)
+    if len(jpeg) <= max_bytes:
+        return EncodedImage(jpeg, "image/jpeg", loaded.width, loaded.height)
+    raise ImageTooLarge(
+        f"{loaded.name} is too large to upload: even as a JPEG it is {_mb(len(jpeg))}, and the "
+        f"API takes at most {_mb(max_bytes)} per image. Downscale it first."
+    )
+
+
+def encode_array_png(rgb_or_rgba: np.ndarray) -> bytes:
+    """A lossless PNG of an (H, W, 3) RGB or (H, W, 4) RGBA uint8 array, built for speed.
+
+    The Up filter with run-length deflate encodes a 24 MP photo about three times faster than
+    Pillow's fastest level, at a similar size; flat areas still shrink to almost nothing.
+    """
+    import cv2
+
+    if rgb_or_rgba.dtype != np.uint8 or rgb_or_rgba.ndim != 3 or rgb_or_rgba.shape[2] not in (3, 4):
+        raise ValueError(f"expected (H, W, 3|4) uint8 pixels, not {rgb_or_rgba.dtype} {rgb_or_rgba.shape}")
+    to_bgr = cv2.COLOR_RGB2BGR if rgb_or_rgba.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    if hasattr(cv2, "IMWRITE_PNG_FILTER"):  # OpenCV >= 4.10
+        params += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_UP]
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb_or_rgba, to_bgr), params)
+    if not ok:
+        raise ValueError("OpenCV could not encode the pixels as PNG")
+    return encoded.tobytes()
+
+
+def _pass_through(loaded: LoadedImage, source_bytes: bytes | None, max_bytes: int) -> EncodedImage | None:
+    content_type = _PASS_THROUGH_TYPES.get(loaded.source_format or "")
+    if source_bytes is None or content_type is None or loaded.changed_on_load:
+        return None
+    if len(source_bytes) > max_bytes or _sniff(source_bytes) != content_type:
+        return None
+    return EncodedImage(bytes(source_bytes), content_type, loaded.width, loaded.height)
+
+
+def _sniff(data: bytes) -> str | None:
+    """The content type the leading bytes announce, so mislabelled bytes are never passed on."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _encode(image: Image.Image, image_format: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, image_format, **options)
+    return buffer.getvalue()
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
