@@ -30,13 +30,9 @@ from editor.backends.base import (
     InvalidRequest,
     Progress,
 )
-from editor.backends.providers import (
-    DEFAULT_PROVIDER,
-    PROFILES,
-    ApiKey,
-    ProviderProfile,
-    model_allows_custom_size,
-)
+from editor.backends.providers import DEFAULT_PROVIDER, PROFILES, ApiKey, ProviderProfile
+from editor.imaging.load import DEFAULT_MAX_PIXELS
+from editor.imaging.passthrough import EncodedImage, pass_through
 from editor.job_output import JobWriter
 from editor.settings import find_api_key, read_key_file
 
@@ -145,37 +141,25 @@ def resolve_provider(args: argparse.Namespace) -> Plan:
 
 
 def build_request(args: argparse.Namespace, plan: Plan) -> EditRequest:
-    """Load, convert and check every input; raise UsageError before anything is sent."""
-    from editor.imaging.load import ImageLoadError, load_image
-    from editor.imaging.mask import MaskError, coverage_to_api_png, load_mask
-    from editor.imaging.prepare import encode_for_api
+    """Read, convert and check every input; raise UsageError before anything is sent.
 
+    Files the API takes as they are go out byte for byte, like the official SDK sends them;
+    only the others are decoded and converted (which also explains what is wrong with them).
+    """
     if len(args.images) > MAX_IMAGES:
         raise UsageError(f"{len(args.images)} images given; the API takes at most {MAX_IMAGES} "
                          "(the photo plus 15 references).")
     parts = []
-    try:
-        for index, name in enumerate(args.images):
-            path = Path(name)
-            source = _read_input(path)
-            loaded = load_image(source, name=path.name)
-            encoded = encode_for_api(loaded, source)
-            ext = encoded.content_type.split("/")[1].replace("jpeg", "jpg")
-            parts.append(ImagePart(encoded.data, f"image-{index + 1}.{ext}", encoded.content_type,
-                                   encoded.width, encoded.height))
-            plan.inputs.append(path)
-        mask = None
-        if args.mask is not None:
-            first = parts[0]
-            coverage = load_mask(args.mask, args.mask_mode, expected_size=(first.width, first.height))
-            mask = ImagePart(coverage_to_api_png(coverage), "mask.png", "image/png", first.width,
-                             first.height)
-    except ImageLoadError as exc:
-        raise UsageError(exc.message) from None
-    except MaskError as exc:
-        raise UsageError(exc.message) from None
+    for index, name in enumerate(args.images):
+        path = Path(name)
+        encoded = _upload_form(path, _read_input(path))
+        ext = encoded.content_type.split("/")[1].replace("jpeg", "jpg")
+        parts.append(ImagePart(encoded.data, f"image-{index + 1}.{ext}", encoded.content_type,
+                               encoded.width, encoded.height))
+        plan.inputs.append(path)
+    mask = None if args.mask is None else _mask_part(args.mask, args.mask_mode, parts[0])
     is_http = plan.profile.kind == "http"
-    request = EditRequest(
+    return EditRequest(
         images=tuple(parts), prompt=args.prompt, mask=mask,
         model=plan.model if is_http else None, n=args.n,
         size=(args.size or "auto") if is_http else args.size, quality=args.quality,
@@ -183,12 +167,35 @@ def build_request(args: argparse.Namespace, plan: Plan) -> EditRequest:
         output_compression=args.compression, input_fidelity=args.fidelity, stream=args.stream,
         partial_images=args.partial_images,
     )
+
+
+def _upload_form(path: Path, source: bytes) -> EncodedImage:
+    encoded = pass_through(source, max_pixels=DEFAULT_MAX_PIXELS)
+    if encoded is not None:
+        return encoded
+    from editor.imaging.load import ImageLoadError, load_image
+    from editor.imaging.prepare import encode_for_api
+
     try:
-        request.validate(allow_custom_size=plan.profile.name == "custom"
-                         or model_allows_custom_size(plan.model))
-    except InvalidRequest as exc:
+        return encode_for_api(load_image(source, name=path.name), source)
+    except ImageLoadError as exc:
         raise UsageError(exc.message) from None
-    return request
+
+
+def _mask_part(path: Path, mode: str, first: ImagePart) -> ImagePart:
+    """The mask in the API's form: a PNG with alpha 0 where the edit goes, sized like `first`."""
+    if mode == "alpha":
+        encoded = pass_through(_read_input(path), max_pixels=DEFAULT_MAX_PIXELS, modes=("RGBA", "LA"))
+        if encoded and encoded.content_type == "image/png" and \
+                (encoded.width, encoded.height) == (first.width, first.height):
+            return ImagePart(encoded.data, "mask.png", "image/png", first.width, first.height)
+    from editor.imaging.mask import MaskError, coverage_to_api_png, load_mask
+
+    try:
+        coverage = load_mask(path, mode, expected_size=(first.width, first.height))
+    except MaskError as exc:
+        raise UsageError(exc.message) from None
+    return ImagePart(coverage_to_api_png(coverage), "mask.png", "image/png", first.width, first.height)
 
 
 def _read_input(path: Path) -> bytes:
@@ -209,8 +216,9 @@ async def run_edit(backend: EditBackend, request: EditRequest, args: argparse.Na
     quiet = args.json
 
     def on_progress(step: Progress) -> None:
-        if step.kind == "image" and step.image is not None:
-            writer.add_image(step.image)  # on disk the moment it arrives: a paid result is never lost
+        if step.kind == "image" and step.image is not None and step.index is not None:
+            # on disk the moment it arrives: a paid result is never lost
+            writer.add_image(step.image, step.index)
         elif step.kind == "retrying" and not quiet:
             _say(f"{step.message} Retrying in {step.wait_s or 0:.1f} s (attempt {step.attempt + 1}).")
         elif step.kind == "partial" and not quiet:
@@ -222,8 +230,8 @@ async def run_edit(backend: EditBackend, request: EditRequest, args: argparse.Na
         result = await backend.edit(request, on_progress)
     finally:
         await backend.aclose()
-    for image in result.images:
-        writer.add_image(image)
+    for index, image in enumerate(result.images):
+        writer.add_image(image, index)
     return result
 
 

@@ -34,9 +34,7 @@ class JobWriter:
         self.inputs = inputs
         self.mask_path = mask_path
         self.mask_mode = mask_mode
-        self.images: list[ResultImage] = []
-        self.written: list[Path] = []
-        self._seen: set[str] = set()
+        self._files: dict[int, tuple[Path, ResultImage]] = {}
         self._started = time.time()
         self._result: EditResult | None = None
         self._status = "running"
@@ -46,18 +44,26 @@ class JobWriter:
     def sidecar_path(self) -> Path:
         return self.out_dir / f"{self.stem}-{self.job}.json"
 
-    def add_image(self, image: ResultImage) -> Path | None:
-        """Write one returned image unless this exact image was already written."""
-        digest = hashlib.sha256(image.data).hexdigest()
-        if digest in self._seen:
+    @property
+    def images(self) -> list[ResultImage]:
+        return [image for _, image in self._ordered()]
+
+    @property
+    def written(self) -> list[Path]:
+        return [path for path, _ in self._ordered()]
+
+    def add_image(self, image: ResultImage, index: int) -> Path | None:
+        """Write the result at position `index` (0-based) unless it was already written."""
+        if index in self._files:
             return None
-        self._seen.add(digest)
-        self.images.append(image)
-        path = self.out_dir / f"{self.stem}-{self.job}-{len(self.images)}.{image.extension}"
+        path = self.out_dir / f"{self.stem}-{self.job}-{index + 1}.{image.extension}"
         _write_atomically(path, image.data)
-        self.written.append(path)
+        self._files[index] = (path, image)
         self._write_sidecar()
         return path
+
+    def _ordered(self) -> list[tuple[Path, ResultImage]]:
+        return [self._files[index] for index in sorted(self._files)]
 
     def finish(self, *, result: EditResult | None = None, status: str = "completed",
                error: EditError | None = None) -> None:
@@ -94,7 +100,7 @@ class JobWriter:
                 {"file": path.name, "sha256": hashlib.sha256(image.data).hexdigest(),
                  "width": image.width, "height": image.height, "content_type": image.content_type,
                  "revised_prompt": image.revised_prompt}
-                for path, image in zip(self.written, self.images, strict=True)
+                for path, image in self._ordered()
             ],
             "usage": result.usage.as_dict() if result and result.usage else None,
             "request_id": result.request_id if result else (self._error and self._error.request_id),

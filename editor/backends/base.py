@@ -273,7 +273,8 @@ class Progress:
 
     kind: "sending" (request going out), "waiting" (uploaded, the model is working),
     "retrying" (a retryable failure; `wait_s` until the next attempt, `message` says why),
-    "partial" (a streamed preview in `image`), "image" (one final image arrived, in `image`).
+    "partial" (a streamed preview in `image`), "image" (one final image arrived, in `image`;
+    `index` is its position in the EditResult.images that follows).
     """
 
     kind: Literal["sending", "waiting", "retrying", "partial", "image"]

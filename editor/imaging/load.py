@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 log = logging.getLogger(__name__)
@@ -239,6 +238,8 @@ def _to_working_mode(image: Image.Image, label: str) -> Image.Image:
 
 def _high_depth_to_l(image: Image.Image) -> Image.Image:
     """16-bit, 32-bit and float greys to 8-bit by scaling, never by clipping to black or white."""
+    import numpy as np  # only high-bit-depth photos need it; the CLI's common path skips it
+
     values = np.asarray(image)
     if image.mode.startswith("I;16"):
         scaled = (values.astype(np.uint32) + 128) // 257

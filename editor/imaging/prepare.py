@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
 
 from editor.imaging.load import ImageLoadError, LoadedImage
+from editor.imaging.passthrough import EncodedImage
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,6 @@ _PASS_THROUGH_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "MPO": "image/j
 
 class ImageTooLarge(ImageLoadError):
     """Even re-encoded, the photo is over the API's upload limit."""
-
-
-@dataclass(frozen=True)
-class EncodedImage:
-    """An image as it will be uploaded: the bytes, their content type and the pixel size."""
-
-    data: bytes = field(repr=False)
-    content_type: str
-    width: int
-    height: int
 
 
 def encode_for_api(
