@@ -1,0 +1,330 @@
+"""The canvas's paint layers, in order: photo, mask overlay, shape preview, brush cursor.
+
+Every layer paints only the exposed widget rect it is given: the photo's visible source rect, and
+the overlay colourised in a small reusable buffer, so a repaint costs what is on screen and a
+brush dab costs what the dab covers, never the size of the photo.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform, qRgba
+
+from editor.ui.canvas.transform import ViewTransform
+
+log = logging.getLogger(__name__)
+
+BACKGROUND = QColor(44, 44, 46)
+# Below this long side a photo is drawn straight from full resolution at every zoom.
+PYRAMID_MIN_SIDE = 2048
+# Smallest pyramid level kept: below it bilinear sampling of the level itself is good enough.
+PYRAMID_SMALLEST_SIDE = 512
+# Brush footprints smaller than this on screen become a crosshair.
+CROSSHAIR_BELOW_PX = 5.0
+_CROSSHAIR_ARM_PX = 6.0
+# Past this many rects in an exposed region one bounding rect is cheaper than many small paints.
+_MAX_REGION_RECTS = 8
+_HATCH_TILE_PX = 10
+
+
+@dataclass(frozen=True)
+class OverlayStyle:
+    """How coverage is shown: the user's colour and opacity, optionally as a hatch."""
+
+    color: QColor = field(default_factory=lambda: QColor(255, 0, 0))
+    opacity: float = 0.5
+    hatch: bool = False
+
+    @cached_property
+    def tint(self) -> QBrush:
+        return hatch_brush(self.color) if self.hatch else QBrush(self.color)
+
+    @cached_property
+    def fill_preview_tint(self) -> QBrush:
+        return hatch_brush(self.color)
+
+
+def hatch_brush(color: QColor) -> QBrush:
+    """Diagonal stripes of the colour over a faint wash of it, so the photo shows between them."""
+    tile = QImage(_HATCH_TILE_PX, _HATCH_TILE_PX, QImage.Format.Format_ARGB32_Premultiplied)
+    wash = QColor(color)
+    wash.setAlphaF(0.35)
+    tile.fill(wash)
+    painter = QPainter(tile)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(color, 2.5))
+    for offset in (-_HATCH_TILE_PX, 0, _HATCH_TILE_PX):
+        painter.drawLine(QPointF(offset, _HATCH_TILE_PX), QPointF(offset + _HATCH_TILE_PX, 0))
+    painter.end()
+    return QBrush(tile)
+
+
+class PhotoLayer:
+    """The photo, drawn from the smallest cached level that still has a pixel per screen pixel.
+
+    Levels are halvings made with OpenCV's area filter; they are built once per photo, after the
+    first frame, so opening stays fast and zoomed-out panning samples a small image.
+    """
+
+    def __init__(self) -> None:
+        self._photo: QImage | None = None
+        self._levels: list[QImage] = []  # successive halvings, largest first
+        self._level_buffers: list[np.ndarray] = []  # keep the pixels the level QImages wrap alive
+
+    def set_photo(self, photo: QImage | None) -> None:
+        self._photo = photo
+        self._levels, self._level_buffers = [], []
+
+    def photo(self) -> QImage | None:
+        return self._photo
+
+    def wants_levels(self) -> bool:
+        photo = self._photo
+        large = photo is not None and max(photo.width(), photo.height()) > PYRAMID_MIN_SIDE
+        return large and not self._levels
+
+    def build_levels(self) -> None:
+        photo = self._photo
+        if photo is None or photo.depth() != 32 or not self.wants_levels():
+            return
+        width, height = photo.width(), photo.height()
+        raw = np.frombuffer(photo.constBits(), np.uint8, count=photo.bytesPerLine() * height)
+        source = raw.reshape(height, photo.bytesPerLine())[:, : width * 4].reshape(height, width, 4)
+        while max(width, height) // 2 >= PYRAMID_SMALLEST_SIDE:
+            width, height = max(1, width // 2), max(1, height // 2)
+            source = cv2.resize(source, (width, height), interpolation=cv2.INTER_AREA)
+            self._level_buffers.append(source)
+            self._levels.append(QImage(source.data, width, height, width * 4, photo.format()))
+        log.debug("photo pyramid: %d levels", len(self._levels))
+
+    def paint(self, painter: QPainter, src: QRect, target: QRectF, scale: float) -> None:
+        """Draw the photo pixels `src` (full-resolution coordinates) onto the widget rect `target`."""
+        photo = self._photo
+        if photo is None:
+            return
+        image = self._level_for(scale)
+        if image is photo:
+            painter.drawImage(target, photo, QRectF(src))
+            return
+        sx, sy = image.width() / photo.width(), image.height() / photo.height()
+        level_src = QRectF(src.x() * sx, src.y() * sy, src.width() * sx, src.height() * sy)
+        painter.drawImage(target, image, level_src)
+
+    def _level_for(self, scale: float) -> QImage:
+        assert self._photo is not None
+        chosen = self._photo
+        for level in self._levels:
+            if level.width() < self._photo.width() * scale:
+                break
+            chosen = level
+        return chosen
+
+
+def tinted_view(coverage: QImage, style: OverlayStyle) -> QImage:
+    """An Indexed8 image over the coverage's own bytes, whose palette is the tint at the opacity.
+
+    Drawing it is the whole overlay: Qt looks each coverage byte up in the palette while it blends,
+    so there is no buffer, no extra pass and no copy; mask edits show through it at once. The
+    returned image borrows the coverage's memory: keep the coverage alive as long as it is used.
+    """
+    view = QImage(coverage.constBits(), coverage.width(), coverage.height(), coverage.bytesPerLine(),
+                  QImage.Format.Format_Indexed8)
+    red, green, blue = style.color.red(), style.color.green(), style.color.blue()
+    view.setColorTable([qRgba(red, green, blue, round(level * style.opacity)) for level in range(256)])
+    return view
+
+
+class CoverageOverlay:
+    """Tints an Alpha8 coverage image for the exposed rect only, in a small reusable buffer.
+
+    The coverage is drawn as alpha into the buffer, the tint is composited SourceIn (colour where
+    the coverage is), and the buffer is drawn on the canvas at the overlay opacity.
+    """
+
+    def __init__(self) -> None:
+        self._buffer: QImage | None = None
+
+    def release(self) -> None:
+        self._buffer = None
+
+    def paint(self, painter: QPainter, exposed: QRect, t: ViewTransform, coverage: QImage,
+              origin: QPoint, tint: QBrush, opacity: float) -> None:
+        covered = QRect(origin, coverage.size())
+        src = t.image_rect_of(exposed, covered.right() + 1, covered.bottom() + 1).intersected(covered)
+        if src.isEmpty():
+            return
+        target = t.rect_to_widget(QRectF(src))
+        area = exposed.intersected(target.toAlignedRect())
+        if area.isEmpty():
+            return
+        buffer = self._buffer_for(area.width(), area.height())
+        local = QRect(0, 0, area.width(), area.height())
+        bp = QPainter(buffer)
+        bp.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        bp.fillRect(local, Qt.GlobalColor.transparent)
+        bp.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+        bp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
+        bp.drawImage(target.translated(-area.x(), -area.y()), coverage, QRectF(src.translated(-origin)))
+        bp.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        # Patterns are anchored to the widget, so hatching does not crawl as rects repaint.
+        tint.setTransform(QTransform.fromTranslate(-area.x(), -area.y()))
+        bp.fillRect(local, tint)
+        bp.end()
+        painter.setOpacity(opacity)
+        painter.drawImage(area.topLeft(), buffer, local)
+        painter.setOpacity(1.0)
+
+    def _buffer_for(self, width: int, height: int) -> QImage:
+        buffer = self._buffer
+        if buffer is None or buffer.width() < width or buffer.height() < height:
+            # Grows to the largest exposed rect seen (at most the widget), then is reused.
+            old_w, old_h = (buffer.width(), buffer.height()) if buffer is not None else (0, 0)
+            buffer = QImage(max(width, old_w), max(height, old_h), QImage.Format.Format_ARGB32_Premultiplied)
+            self._buffer = buffer
+        return buffer
+
+
+def paint_outline(painter: QPainter, path: QPainterPath, t: ViewTransform) -> None:
+    """A shape outline as a black dash over white: visible on any photo."""
+    widget_path = t.qtransform().map(path)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(QColor(255, 255, 255), 1.0))
+    painter.drawPath(widget_path)
+    dash = QPen(QColor(0, 0, 0), 1.0, Qt.PenStyle.CustomDashLine)
+    dash.setDashPattern([4.0, 4.0])
+    painter.setPen(dash)
+    painter.drawPath(widget_path)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+
+def paint_brush_cursor(painter: QPainter, centre: QPointF, diameter_px: float) -> None:
+    """The brush's real footprint: a black circle with a white halo, or a crosshair when tiny."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for color, width in ((QColor(255, 255, 255, 220), 3.0), (QColor(0, 0, 0), 1.0)):
+        painter.setPen(QPen(color, width))
+        if diameter_px < CROSSHAIR_BELOW_PX:
+            arm = _CROSSHAIR_ARM_PX
+            painter.drawLine(centre - QPointF(arm, 0), centre + QPointF(arm, 0))
+            painter.drawLine(centre - QPointF(0, arm), centre + QPointF(0, arm))
+        else:
+            painter.drawEllipse(centre, diameter_px / 2, diameter_px / 2)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+
+def brush_cursor_rect(centre: QPointF, diameter_px: float) -> QRect:
+    reach = max(diameter_px / 2, _CROSSHAIR_ARM_PX) + 3
+    return QRectF(centre.x() - reach, centre.y() - reach, 2 * reach, 2 * reach).toAlignedRect()
+
+
+def outline_rect(path: QPainterPath | None, t: ViewTransform) -> QRect:
+    """Widget pixels an outline covers (with its pen), for partial repaints."""
+    if path is None:
+        return QRect()
+    return t.rect_to_widget(path.controlPointRect()).toAlignedRect().adjusted(-3, -3, 3, 3)
+
+
+@dataclass
+class CanvasLayers:
+    """What each layer shows; the view sets these and asks for repaints of what changed."""
+
+    mask: QImage | None = None
+    mask_preview: QImage | None = None  # shown in place of the mask (grow/shrink/feather preview)
+    fill_preview: QImage | None = None  # Alpha8 region of the bucket-fill hover
+    fill_origin: QPoint = field(default_factory=QPoint)
+    outline: QPainterPath | None = None
+    cursor_centre: QPointF | None = None
+    cursor_diameter_px: float = 0.0
+    mask_visible: bool = True
+    peek: bool = False
+    style: OverlayStyle = field(default_factory=OverlayStyle)
+
+
+class CanvasRenderer:
+    """Paints CanvasLayers in their fixed order for an exposed region."""
+
+    def __init__(self) -> None:
+        self.photo = PhotoLayer()
+        self.layers = CanvasLayers()
+        self._overlay = CoverageOverlay()
+        self._tinted: QImage | None = None
+
+    def refresh_tint(self) -> None:
+        """Call after layers.mask, layers.mask_preview or layers.style change."""
+        layers = self.layers
+        coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
+        self._tinted = tinted_view(coverage, layers.style) if coverage is not None else None
+
+    def release_buffers(self) -> None:
+        self._overlay.release()
+
+    def paint(self, painter: QPainter, region: QRegion, t: ViewTransform) -> None:
+        count = region.rectCount()
+        if count == 1 or count > _MAX_REGION_RECTS:
+            # The painter is already clipped to the region: one pass over its bounds, no extra clip.
+            self._paint_rect(painter, region.boundingRect(), t)
+            return
+        for rect in region:
+            painter.save()
+            painter.setClipRect(rect)
+            self._paint_rect(painter, rect, t)
+            painter.restore()
+
+    def _paint_coverage(self, painter: QPainter, exposed: QRect, t: ViewTransform, src: QRect,
+                        target: QRectF) -> None:
+        layers = self.layers
+        coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
+        if coverage is None:
+            return
+        if layers.style.hatch or self._tinted is None:
+            self._overlay.paint(painter, exposed, t, coverage, QPoint(0, 0), layers.style.tint,
+                                layers.style.opacity)
+        else:
+            painter.drawImage(target, self._tinted, QRectF(src))
+
+    def _paint_rect(self, painter: QPainter, exposed: QRect, t: ViewTransform) -> None:
+        layers = self.layers
+        photo = self.photo.photo()
+        # The whole image pixels behind the exposed rect, and where they land: shared by the photo
+        # and the mask overlay so both sample the same pixels.
+        src = t.image_rect_of(exposed, photo.width(), photo.height()) if photo is not None else QRect()
+        target = t.rect_to_widget(QRectF(src))
+        if photo is None or photo.hasAlphaChannel() or not target.contains(QRectF(exposed)):
+            painter.fillRect(exposed, BACKGROUND)
+        if src.isEmpty():
+            src = QRect()
+        elif photo is not None:
+            if photo.hasAlphaChannel():
+                painter.fillRect(target, QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern))
+            # Nearest above 100 % keeps pixels crisp; bilinear below keeps edges from shimmering.
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
+            self.photo.paint(painter, src, target, t.scale)
+        if not layers.peek:
+            if layers.mask_visible and not src.isEmpty():
+                self._paint_coverage(painter, exposed, t, src, target)
+            if layers.fill_preview is not None:
+                self._overlay.paint(painter, exposed, t, layers.fill_preview, layers.fill_origin,
+                                    layers.style.fill_preview_tint, max(0.6, layers.style.opacity))
+            if layers.outline is not None:
+                paint_outline(painter, layers.outline, t)
+        if layers.cursor_centre is not None:
+            paint_brush_cursor(painter, layers.cursor_centre, layers.cursor_diameter_px)
+
+
+def coverage_image(coverage: np.ndarray) -> QImage:
+    """An Alpha8 QImage over a (h, w) uint8 array (PySide keeps the array referenced)."""
+    coverage = np.ascontiguousarray(coverage, dtype=np.uint8)
+    height, width = coverage.shape
+    return QImage(coverage.data, width, height, coverage.strides[0], QImage.Format.Format_Alpha8)
+
+
+def region_image(region: np.ndarray) -> QImage:
+    """An Alpha8 QImage of a bool region: 255 inside, 0 outside."""
+    return coverage_image(region.view(np.uint8) * np.uint8(255) if region.dtype == bool else region)
