@@ -1,0 +1,5 @@
+"""`python -m editor [photo]`: start the Maskedit window."""
+
+from editor.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,129 @@
+"""Composition root: the QApplication, the qasync event loop, settings, the window, shutdown.
+
+`maskedit photo.jpg` (or `python -m editor photo.jpg`) opens the photo given on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_API", "pyside6")  # qasync would otherwise take PyQt5 if it is installed
+
+import asyncio
+import logging
+import logging.handlers
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from editor import __version__
+from editor.settings import config_dir, data_dir, load_settings
+from editor.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+LOG_FILE = "maskedit.log"
+WINDOW_STATE_FILE = "window.ini"
+
+
+def configure_logging() -> Path | None:
+    """Warnings to stderr; everything from INFO up to a small rotating file. Returns the file."""
+    root = logging.getLogger()
+    if root.handlers:  # embedded (tests, another host): leave their logging alone
+        return None
+    root.setLevel(logging.INFO)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    root.addHandler(console)
+    path = data_dir() / LOG_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2,
+                                                       encoding="utf-8")
+    except OSError as exc:
+        log.warning("no log file (%s)", exc)
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return path
+
+
+def configure_application(app: QApplication) -> None:
+    app.setApplicationName("Maskedit")
+    app.setOrganizationName("Maskedit")
+    app.setApplicationVersion(__version__)
+    # Fusion draws the same everywhere and takes the system's light or dark palette.
+    app.setStyle("Fusion")
+
+
+def photo_arguments(arguments: Sequence[str]) -> list[str]:
+    """The photo paths among command-line arguments (Qt's own -options already removed)."""
+    return [arg for arg in arguments if arg and not arg.startswith("-")]
+
+
+def create_main_window(paths: Sequence[str], *, loop: asyncio.AbstractEventLoop,
+                       settings_path: Path | None = None,
+                       window_state_path: Path | None = None) -> MainWindow:
+    """The object graph as main() builds it, without running the event loop (tests use this)."""
+    settings = load_settings(settings_path)
+    if window_state_path is None and settings_path is None:
+        window_state_path = config_dir() / WINDOW_STATE_FILE
+    window = MainWindow(settings, loop=loop, settings_path=settings_path, window_state_path=window_state_path)
+    if paths:
+        window.open_path(paths[0])
+    if len(paths) > 1:
+        window.statusBar().showMessage("Maskedit edits one photo at a time; the first one is opening.", 8000)
+    return window
+
+
+def install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """Errors escaping a slot or a task are logged and shown as a sentence, never a traceback."""
+
+    def excepthook(kind, error, traceback) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            window.close()
+            return
+        window.report_unexpected(error.with_traceback(traceback))
+
+    def loop_errors(_loop, context: dict) -> None:
+        error = context.get("exception")
+        if error is None:
+            log.warning("event loop: %s", context.get("message"))
+        else:
+            window.report_unexpected(error)
+
+    sys.excepthook = excepthook
+    loop.set_exception_handler(loop_errors)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    log_file = configure_logging()
+    existing = QApplication.instance()
+    app = existing or QApplication(argv)
+    configure_application(app)
+    arguments = argv[1:] if existing else app.arguments()[1:]
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = create_main_window(photo_arguments(arguments), loop=loop)
+    install_error_hooks(window, loop)
+    # Ctrl+C in the terminal closes the window the normal way (settings saved). Qt's loop does
+    # not run Python code by itself, so a timer gives the signal handler a chance to run.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    heartbeat = QTimer(interval=250)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start()
+    log.info("Maskedit %s started (log: %s)", __version__, log_file)
+    window.show()
+    try:
+        with loop:
+            loop.run_forever()
+    finally:
+        sys.excepthook = sys.__excepthook__
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    return 0

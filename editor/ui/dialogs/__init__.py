@@ -1,0 +1,70 @@
+"""Small standard dialogs the window asks through (file choosers, questions, error messages).
+
+Each is one function so tests can replace it instead of driving a native dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+PHOTO_FILTER = "Photos (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
+MASK_FILTER = "Mask images (*.png *.webp *.tif *.tiff *.bmp *.jpg *.jpeg);;All files (*)"
+PNG_FILTER = "PNG image (*.png)"
+
+# (convention id for imaging.mask.load_mask, what the user reads)
+MASK_CONVENTIONS: tuple[tuple[str, str], ...] = (
+    ("alpha", "Transparent = edit (the API's own format)"),
+    ("white-edits", "White = edit, black = keep"),
+    ("black-edits", "Black = edit, white = keep"),
+)
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    """A message for a person, never a traceback."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.exec()
+
+
+def ask_photo_path(parent: QWidget | None, start: str = "") -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open Photo", start, PHOTO_FILTER)
+    return Path(path) if path else None
+
+
+def ask_mask_path(parent: QWidget | None, start: str = "") -> Path | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Import Mask", start, MASK_FILTER)
+    return Path(path) if path else None
+
+
+def ask_mask_convention(parent: QWidget | None) -> str | None:
+    """Which pixels of an imported mask mean "edit here"; None if the user cancels."""
+    labels = [label for _, label in MASK_CONVENTIONS]
+    label, ok = QInputDialog.getItem(
+        parent, "Import Mask", "In this mask image, the area to edit is:", labels, 0, False
+    )
+    if not ok:
+        return None
+    return next(key for key, text in MASK_CONVENTIONS if text == label)
+
+
+def ask_export_path(parent: QWidget | None, suggested: str) -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(parent, "Export Mask for the API", suggested, PNG_FILTER)
+    if not path:
+        return None
+    path = Path(path)
+    return path if path.suffix.lower() == ".png" else path.with_name(path.name + ".png")
+
+
+def confirm_discard(parent: QWidget | None, name: str) -> bool:
+    """Ask before throwing away a painted mask (there is no project file to keep it in yet)."""
+    answer = QMessageBox.question(
+        parent,
+        "Discard the mask?",
+        f"The mask painted on {name} will be lost.",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Discard
