@@ -109,9 +109,10 @@ class OpenAIHttpBackend:
 
     async def edit(self, request: EditRequest, on_progress: ProgressCallback | None = None) -> EditResult:
         """Send one edit and return its images; raises an `EditError` subclass on failure."""
-        request.validate(allow_custom_size=self._allow_custom_size)
+        # Both decode or base64 whole images: off the event loop, which in the app is the GUI thread.
+        await asyncio.to_thread(request.validate, allow_custom_size=self._allow_custom_size)
         secret = self._require_secret()
-        body = encode_body(request, self._body)
+        body = await asyncio.to_thread(encode_body, request, self._body)
         report = _Reporter(on_progress)
         started = time.monotonic()
 
