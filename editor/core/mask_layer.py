@@ -225,11 +225,14 @@ class MaskLayer(QObject):
         if erase or level < 255:
             source = _strength_lut(level, erase)[source]
         target = self._pixels[cy0:cy1, cx0:cx1]
-        blended = np.minimum(target, source) if erase else np.maximum(target, source)
-        if np.array_equal(blended, target):
+        # One read pass to learn whether anything changes, then the blend in place: no temporary.
+        if not (np.less(source, target) if erase else np.greater(source, target)).any():
             return None
         self._history.touch(cx0, cy0, cx1, cy1)
-        target[...] = blended
+        if erase:
+            np.minimum(target, source, out=target)
+        else:
+            np.maximum(target, source, out=target)
         return DirtyRect(cx0, cy0, cx1, cy1)
 
     # --- single operations, one undo step each -------------------------------------------

@@ -140,6 +140,21 @@ def tinted_view(coverage: QImage, style: OverlayStyle) -> QImage:
     return view
 
 
+def coverage_array(coverage: QImage) -> np.ndarray:
+    """A (h, w) uint8 view of an 8-bit image's own bytes (no copy; edits show through)."""
+    height, stride = coverage.height(), coverage.bytesPerLine()
+    raw = np.frombuffer(coverage.constBits(), np.uint8, count=stride * height)
+    return raw.reshape(height, stride)[:, : coverage.width()]
+
+
+def premultiplied_tint_lut(style: OverlayStyle) -> np.ndarray:
+    """Coverage byte → the tint at that coverage × opacity, as premultiplied ARGB32 pixels."""
+    alpha = np.rint(np.arange(256) * style.opacity).astype(np.uint32)
+    channels = [(alpha * c + 127) // 255 for c in (style.color.red(), style.color.green(),
+                                                   style.color.blue())]
+    return (alpha << 24) | (channels[0] << 16) | (channels[1] << 8) | channels[2]
+
+
 class CoverageOverlay:
     """Tints an Alpha8 coverage image for the exposed rect only, in a small reusable buffer.
 
@@ -255,12 +270,16 @@ class CanvasRenderer:
         self.layers = CanvasLayers()
         self._overlay = CoverageOverlay()
         self._tinted: QImage | None = None
+        self._coverage: np.ndarray | None = None
+        self._tint_lut = premultiplied_tint_lut(self.layers.style)
 
     def refresh_tint(self) -> None:
         """Call after layers.mask, layers.mask_preview or layers.style change."""
         layers = self.layers
         coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
         self._tinted = tinted_view(coverage, layers.style) if coverage is not None else None
+        self._coverage = coverage_array(coverage) if coverage is not None else None
+        self._tint_lut = premultiplied_tint_lut(layers.style)
 
     def release_buffers(self) -> None:
         self._overlay.release()
@@ -283,10 +302,19 @@ class CanvasRenderer:
         coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
         if coverage is None:
             return
-        if layers.style.hatch or self._tinted is None:
+        if layers.style.hatch or self._tinted is None or self._coverage is None:
             self._overlay.paint(painter, exposed, t, coverage, QPoint(0, 0), layers.style.tint,
                                 layers.style.opacity)
+        elif t.scale >= 1.0:
+            # At 100 % and closer the source rect is at most the screen's pixels: a table lookup
+            # into a premultiplied tile is the cheapest tint (Qt's own palette path is ~3x slower).
+            rows = self._coverage[src.y():src.y() + src.height(), src.x():src.x() + src.width()]
+            tile = np.take(self._tint_lut, rows)
+            image = QImage(tile.data, src.width(), src.height(), src.width() * 4,
+                           QImage.Format.Format_ARGB32_Premultiplied)
+            painter.drawImage(target, image, QRectF(0, 0, src.width(), src.height()))
         else:
+            # Zoomed out, Qt samples the palette image at screen resolution: no full-size tile.
             painter.drawImage(target, self._tinted, QRectF(src))
 
     def _paint_rect(self, painter: QPainter, exposed: QRect, t: ViewTransform) -> None:
