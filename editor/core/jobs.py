@@ -1,0 +1,164 @@
+"""Jobs as records, and the queue that keeps them: bookkeeping and signals, no work.
+
+A `Job` is frozen; every change replaces the record, so views can compare old and new and a
+record handed to another thread never changes underneath it. `JobQueue` fires its signals only
+on a real change. The runner (editor.runner) does the work and reports here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from editor.core.options import EditOptions
+
+
+class JobState(Enum):
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    SENDING = "sending"
+    WAITING = "waiting"
+    RETRYING = "retrying"
+    RECEIVING = "receiving"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+    @property
+    def label(self) -> str:
+        return {
+            JobState.QUEUED: "Queued",
+            JobState.PREPARING: "Preparing",
+            JobState.SENDING: "Sending",
+            JobState.WAITING: "Waiting for the model",
+            JobState.RETRYING: "Retrying",
+            JobState.RECEIVING: "Receiving",
+            JobState.DONE: "Done",
+            JobState.FAILED: "Failed",
+            JobState.CANCELLED: "Cancelled",
+        }[self]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One image a job returned (or a streamed preview of it), as received, and where it is saved."""
+
+    index: int
+    data: bytes = field(repr=False)
+    content_type: str
+    width: int
+    height: int
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One Generate: what was asked, where it stands, and — when it failed — why, for a person.
+
+    `details` holds the facts for "Copy details" (status, request id, the service's words) as
+    (name, value) pairs, so the record stays hashable; it never holds the API key. `usage` holds
+    the token counts the service reported, the same way.
+    """
+
+    id: str
+    number: int
+    prompt: str
+    options: EditOptions
+    provider_label: str
+    state: JobState = JobState.QUEUED
+    message: str = ""
+    details: tuple[tuple[str, object], ...] = ()
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    attempts: int = 0
+    variant_count: int = 0
+    usage: tuple[tuple[str, int | None], ...] = ()
+    request_id: str | None = None
+
+    @property
+    def error_details(self) -> dict[str, object]:
+        """`details` as a dict, for "Copy details" (never holds the key)."""
+        return dict(self.details)
+
+    @property
+    def total_tokens(self) -> int | None:
+        return dict(self.usage).get("total_tokens")
+
+    def elapsed(self, now: float | None = None) -> float:
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at is not None else (now or time.time())
+        return max(0.0, end - self.started_at)
+
+
+class JobQueue(QObject):
+    """Every job of the session, its variants and its latest streamed preview."""
+
+    job_added = Signal(str)
+    job_changed = Signal(str)
+    variant_added = Signal(str, int)
+    partial_added = Signal(str, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._jobs: dict[str, Job] = {}
+        self._variants: dict[str, list[Variant]] = {}
+        self._partials: dict[str, Variant] = {}
+
+    def add(self, job: Job) -> None:
+        if job.id in self._jobs:
+            raise ValueError(f"job {job.id} already exists")
+        self._jobs[job.id] = job
+        self._variants[job.id] = []
+        self.job_added.emit(job.id)
+
+    def update(self, job_id: str, **changes: object) -> Job:
+        """Replace the job's record with these fields changed; signal only if something did."""
+        old = self._jobs[job_id]
+        new = replace(old, **changes)
+        if new != old:
+            self._jobs[job_id] = new
+            self.job_changed.emit(job_id)
+        return new
+
+    def add_variant(self, job_id: str, variant: Variant) -> None:
+        variants = self._variants[job_id]
+        if any(v.index == variant.index for v in variants):
+            return
+        variants.append(variant)
+        variants.sort(key=lambda v: v.index)
+        self.update(job_id, variant_count=len(variants))
+        self.variant_added.emit(job_id, variant.index)
+
+    def set_partial(self, job_id: str, variant: Variant) -> None:
+        self._partials[job_id] = variant
+        self.partial_added.emit(job_id, variant.index)
+
+    def next_number(self) -> int:
+        """The number the next job gets (1, 2, …), what people call it by ("Job 3")."""
+        return max((job.number for job in self._jobs.values()), default=0) + 1
+
+    def jobs(self) -> list[Job]:
+        return list(self._jobs.values())
+
+    def job(self, job_id: str) -> Job:
+        return self._jobs[job_id]
+
+    def variants(self, job_id: str) -> list[Variant]:
+        return list(self._variants[job_id])
+
+    def latest_partial(self, job_id: str) -> Variant | None:
+        return self._partials.get(job_id)
+
+    def newest_active(self) -> Job | None:
+        active = [job for job in self._jobs.values() if not job.state.finished]
+        return max(active, key=lambda job: job.number, default=None)

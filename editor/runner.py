@@ -1,0 +1,387 @@
+"""Runs Generate: a job snapshot becomes uploads, a request, a backend call and saved variants.
+
+`JobRunner` owns one asyncio task per job, kept under the job's id until it ends, so every job
+can be cancelled and none is ever fire-and-forget. The pixel work (encoding the photo, the mask
+PNG, the references), building the backend (which may import httpx or OpenCV and read the
+keychain) and writing results all run in worker threads: the loop runs on the GUI thread, which
+only hands over snapshots and records progress. Every outcome is a job state with a sentence for
+a person; nothing raised in a job escapes it. The document and earlier results are never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject
+
+from editor.backends.base import (
+    EditBackend,
+    EditError,
+    EditRequest,
+    EditResult,
+    ImagePart,
+    InvalidRequest,
+    Progress,
+    ResultImage,
+)
+from editor.backends.providers import PROFILES
+from editor.core.jobs import Job, JobQueue, JobState, Variant
+from editor.core.options import EditOptions, capabilities, normalized
+from editor.imaging.load import ImageLoadError
+from editor.imaging.mask import MaskError
+from editor.imaging.passthrough import EncodedImage
+from editor.imaging.upload import PixelOrder, Uploads, prepare_uploads
+from editor.job_output import JobWriter
+
+log = logging.getLogger(__name__)
+
+BackendFactory = Callable[[EditOptions], EditBackend]
+
+# The offline backend ignores the prompt, but a request without one is invalid.
+OFFLINE_PROMPT = "Remove what the mask covers."
+UNEXPECTED_FAILURE = ("Something unexpected went wrong while generating; nothing was changed. "
+                      "Try again, and if it happens again send the log to the developers.")
+
+
+@dataclass(frozen=True, eq=False)
+class JobSnapshot:
+    """What one Generate sends, fixed at the moment the button was pressed.
+
+    `photo` is a read-only reference to the document's pixels, not a copy: the document replaces
+    its photo rather than painting into it. `coverage` is a copy of the mask (0 = keep,
+    255 = edit; None edits the whole photo), because painting goes on while the job runs.
+    `photo_bytes` is the photo file's content, given only when `photo` holds exactly its pixels
+    (then it is sent as it is). `photo_name` names the result files ("photo" when None).
+    `photo_order` says how `photo` is laid out (see `editor.imaging.upload.PixelOrder`).
+    `take()` makes those guarantees (read-only view, coverage copy).
+    """
+
+    photo: np.ndarray = field(repr=False)
+    prompt: str
+    options: EditOptions
+    coverage: np.ndarray | None = field(default=None, repr=False)
+    photo_bytes: bytes | None = field(default=None, repr=False)
+    photo_name: str | None = None
+    references: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    photo_order: PixelOrder = "RGB"
+
+    @classmethod
+    def take(cls, photo: np.ndarray, coverage: np.ndarray | None, *, prompt: str, options: EditOptions,
+             photo_bytes: bytes | None = None, photo_name: str | None = None,
+             references: tuple[tuple[str, bytes], ...] = (), photo_order: PixelOrder = "RGB"
+             ) -> JobSnapshot:
+        view = photo.view()
+        view.flags.writeable = False
+        mask = None if coverage is None else np.array(coverage, dtype=np.uint8, copy=True)
+        return cls(view, prompt, options, mask, photo_bytes, photo_name, tuple(references), photo_order)
+
+    @property
+    def stem(self) -> str:
+        return (Path(self.photo_name).stem if self.photo_name else "") or "photo"
+
+
+class JobRunner(QObject):
+    """Turns snapshots into jobs on `queue` and runs at most `concurrency` of them at a time.
+
+    `backend_factory(options)` builds the backend for one job; it is called in a worker thread
+    (building may import heavy modules or read the keychain) and must not touch Qt objects. Each
+    job's backend is closed when the job ends. Results go to `results_dir/<YYYY-MM-DD>/`, each
+    image written before `JobQueue.variant_added` announces it.
+    """
+
+    def __init__(self, queue: JobQueue, *, backend_factory: BackendFactory, results_dir: Path,
+                 concurrency: int = 2, mask_threshold: int = 128,
+                 loop: asyncio.AbstractEventLoop | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, not {concurrency}")
+        self._queue = queue
+        self._factory = backend_factory
+        self._results_dir = results_dir
+        self._threshold = mask_threshold
+        self._loop = loop
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    @property
+    def queue(self) -> JobQueue:
+        return self._queue
+
+    @property
+    def results_dir(self) -> Path:
+        return self._results_dir
+
+    def submit(self, snapshot: JobSnapshot) -> str:
+        """Queue a job for `snapshot` and return its id; it starts when a slot is free."""
+        options = normalized(snapshot.options)
+        number = self._queue.next_number()
+        job_id = f"job-{number}-{secrets.token_hex(3)}"
+        self._queue.add(Job(id=job_id, number=number, prompt=snapshot.prompt, options=options,
+                            provider_label=provider_label(options), message="Queued"))
+        run = _Run(self._queue, job_id, replace(snapshot, options=options), factory=self._factory,
+                   out_dir=self._results_dir / date.today().isoformat(), threshold=self._threshold)
+        task = self._event_loop().create_task(self._run(run), name=f"maskedit {job_id}")
+        self._tasks[job_id] = task
+        task.add_done_callback(functools.partial(self._task_done, job_id))
+        return job_id
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop the job; images that already arrived are kept. False if it is not running."""
+        task = self._tasks.get(job_id)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
+    def cancel_newest(self) -> bool:
+        """Cancel the most recently submitted job that has not finished (the Esc key)."""
+        running = [job for job in self._queue.jobs() if job.id in self._tasks and not job.state.finished]
+        newest = max(running, key=lambda job: job.number, default=None)
+        return newest is not None and self.cancel(newest.id)
+
+    def active_ids(self) -> list[str]:
+        """Jobs whose task has not ended yet (queued or running)."""
+        return list(self._tasks)
+
+    def active_count(self) -> int:
+        return len(self._tasks)
+
+    async def shutdown(self) -> None:
+        """Cancel every job and wait until each has ended and closed its backend."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, run: _Run) -> None:
+        async with self._slots:
+            await run.perform()
+
+    def _task_done(self, job_id: str, task: asyncio.Task[None]) -> None:
+        if self._tasks.get(job_id) is task:
+            del self._tasks[job_id]
+        job = self._queue.job(job_id)
+        if task.cancelled():
+            # Cancelled before it started (or while waiting for a slot): nothing ran, nothing to keep.
+            if not job.state.finished:
+                self._queue.update(job_id, state=JobState.CANCELLED, message="Cancelled before it started.",
+                                   finished_at=time.time())
+            return
+        error = task.exception()
+        if error is not None:
+            log.error("Job %s ended with an unexpected error", job_id, exc_info=error)
+            if not job.state.finished:
+                self._queue.update(job_id, state=JobState.FAILED, message=UNEXPECTED_FAILURE,
+                                   finished_at=time.time())
+
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is not None:
+            return self._loop
+        try:
+            return asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.get_event_loop()
+
+
+def provider_label(options: EditOptions) -> str:
+    """"OpenAI · gpt-image-1" — what a job list shows for where the job went."""
+    profile = PROFILES.get(options.provider)
+    label = profile.label if profile else options.provider
+    return f"{label} · {options.model}" if options.model and profile and profile.kind == "http" else label
+
+
+def edit_request(uploads: Uploads, prompt: str, options: EditOptions) -> EditRequest:
+    """The request for `uploads` with `options` (already `normalized`); nothing is checked here."""
+    images = [_part(uploads.photo, "image-1")]
+    images += [_part(encoded, f"image-{index}") for index, (_, encoded) in enumerate(uploads.references, 2)]
+    mask = None
+    if uploads.mask is not None:
+        mask = ImagePart(uploads.mask, "mask.png", "image/png", uploads.photo.width, uploads.photo.height)
+    if capabilities(options.provider, options.model).offline:
+        return EditRequest(images=tuple(images), prompt=prompt.strip() or OFFLINE_PROMPT, mask=mask,
+                           output_format=options.output_format,
+                           output_compression=options.output_compression)
+    return EditRequest(
+        images=tuple(images), prompt=prompt, mask=mask, model=options.model or _default_model(options),
+        n=options.n, size=options.size, quality=options.quality, background=options.background,
+        output_format=options.output_format, output_compression=options.output_compression,
+        input_fidelity=options.input_fidelity, stream=options.stream,
+        partial_images=options.partial_images,
+    )
+
+
+def _part(encoded: EncodedImage, stem: str) -> ImagePart:
+    extension = encoded.content_type.split("/")[1].replace("jpeg", "jpg")
+    return ImagePart(encoded.data, f"{stem}.{extension}", encoded.content_type, encoded.width, encoded.height)
+
+
+def _default_model(options: EditOptions) -> str | None:
+    profile = PROFILES.get(options.provider)
+    return profile.default_model if profile else None
+
+
+class _Run:
+    """One job from preparation to its last saved image; reports every step to the queue."""
+
+    def __init__(self, queue: JobQueue, job_id: str, snapshot: JobSnapshot, *, factory: BackendFactory,
+                 out_dir: Path, threshold: int) -> None:
+        self.queue = queue
+        self.job_id = job_id
+        self.snapshot = snapshot
+        self.factory = factory
+        self.out_dir = out_dir
+        self.threshold = threshold
+        self.backend: EditBackend | None = None
+        self.writer: JobWriter | None = None
+        # Saving is serialised (FIFO lock) so previews and variants are announced in arrival order.
+        self._save_lock = asyncio.Lock()
+        self._saves: list[asyncio.Task[None]] = []
+        self._announced: set[int] = set()
+
+    async def perform(self) -> None:
+        self._set(JobState.PREPARING, "Preparing the photo and the mask", started_at=time.time())
+        try:
+            await self._generate()
+        except asyncio.CancelledError:
+            kept = await self._keep_what_arrived("cancelled")
+            self._finish(JobState.CANCELLED, "Cancelled." + (f" {_count(kept)} that had arrived kept."
+                                                             if kept else ""))
+            raise
+        except EditError as error:
+            await self._keep_what_arrived("failed", error)
+            sent = "" if not isinstance(error, InvalidRequest) else " Nothing was sent."
+            self._finish(JobState.FAILED, error.message + sent, details=tuple(error.details().items()),
+                         request_id=error.request_id)
+        except (ImageLoadError, MaskError) as error:
+            self._finish(JobState.FAILED, f"{error.message} Nothing was sent.")
+        except OSError as error:
+            log.warning("Job %s: could not save results: %s", self.job_id, error)
+            self._finish(JobState.FAILED, f"The results could not be saved into {self.out_dir}: "
+                         f"{error.strerror or error}. Free some disk space and try again.")
+        except Exception:
+            log.exception("Job %s failed unexpectedly", self.job_id)
+            await self._keep_what_arrived("failed")
+            self._finish(JobState.FAILED, UNEXPECTED_FAILURE)
+        finally:
+            await self._close_backend()
+
+    async def _generate(self) -> None:
+        snapshot, options = self.snapshot, self.snapshot.options
+        self.backend = await asyncio.to_thread(_build_backend, self.factory, options)
+        uploads = await asyncio.to_thread(
+            prepare_uploads, snapshot.photo, original=snapshot.photo_bytes, order=snapshot.photo_order,
+            coverage=snapshot.coverage, threshold=self.threshold, references=snapshot.references)
+        request = edit_request(uploads, snapshot.prompt, options)
+        inputs = [Path(snapshot.photo_name)] if snapshot.photo_name else []
+        self.writer = JobWriter(self.out_dir, stem=snapshot.stem, request=request, provider=options.provider,
+                                base_url=getattr(self.backend, "base_url", None), inputs=inputs)
+        self._set(JobState.SENDING, f"Sending to {self.backend.description or self.backend.name}")
+        result = await self.backend.edit(request, self._on_progress)
+        for index, image in enumerate(result.images):
+            self._save_variant(index, image)
+        await self._drain()
+        await asyncio.to_thread(self.writer.finish, result=result)
+        count = len(self.queue.variants(self.job_id))
+        self._finish(JobState.DONE, f"{_count(count)} in {result.elapsed_s:.1f} s", attempts=result.attempts,
+                     request_id=result.request_id, usage=_usage(result))
+
+    def _on_progress(self, step: Progress) -> None:
+        if step.kind == "sending":
+            self._set(JobState.SENDING, step.message or "Sending", attempts=step.attempt)
+        elif step.kind == "waiting":
+            self._set(JobState.WAITING, step.message or "Waiting for the model", attempts=step.attempt)
+        elif step.kind == "retrying":
+            wait = f" in {step.wait_s:.0f} s" if step.wait_s else ""
+            self._set(JobState.RETRYING, f"{step.message} Attempt {step.attempt}{wait}.")
+        elif step.kind == "partial" and step.image is not None:
+            self._set(JobState.RECEIVING, "Receiving a preview")
+            self._schedule(self._announce_partial(step.index or 0, step.image))
+        elif step.kind == "image" and step.image is not None and step.index is not None:
+            self._set(JobState.RECEIVING, f"Received variant {step.index + 1}")
+            self._save_variant(step.index, step.image)
+
+    def _save_variant(self, index: int, image: ResultImage) -> None:
+        if index not in self._announced:
+            self._announced.add(index)
+            self._schedule(self._save_and_announce(index, image))
+
+    def _schedule(self, coroutine) -> None:
+        # Not part of the job's task: a save that started finishes even when the job is cancelled.
+        self._saves.append(asyncio.get_running_loop().create_task(coroutine))
+
+    async def _save_and_announce(self, index: int, image: ResultImage) -> None:
+        async with self._save_lock:
+            assert self.writer is not None
+            path = await asyncio.to_thread(self.writer.add_image, image, index)
+            self.queue.add_variant(self.job_id, _variant(index, image, path))
+
+    async def _announce_partial(self, index: int, image: ResultImage) -> None:
+        async with self._save_lock:
+            self.queue.set_partial(self.job_id, _variant(index, image, None))
+
+    async def _drain(self) -> None:
+        """Wait for every scheduled save; raise the first error (an OSError when the disk failed)."""
+        while self._saves:
+            pending, self._saves = self._saves, []
+            results = await asyncio.gather(*pending, return_exceptions=True)
+            errors = [result for result in results if isinstance(result, BaseException)]
+            if errors:
+                raise errors[0]
+
+    async def _keep_what_arrived(self, status: str, error: EditError | None = None) -> int:
+        """Finish saving what had arrived and close the sidecar; returns how many images are kept."""
+        try:
+            await self._drain()
+            if self.writer is not None and self.writer.images:
+                await asyncio.to_thread(self.writer.finish, status=status, error=error)
+        except Exception:  # the job's own outcome matters more than a failed save after it
+            log.exception("Job %s: saving what had arrived failed", self.job_id)
+        return len(self.queue.variants(self.job_id))
+
+    async def _close_backend(self) -> None:
+        backend, self.backend = self.backend, None
+        if backend is None:
+            return
+        try:
+            await backend.aclose()
+        except Exception:
+            log.warning("Job %s: closing the backend failed", self.job_id, exc_info=True)
+
+    def _set(self, state: JobState, message: str, **changes: object) -> None:
+        if not self.queue.job(self.job_id).state.finished:
+            self.queue.update(self.job_id, state=state, message=message, **changes)
+
+    def _finish(self, state: JobState, message: str, **changes: object) -> None:
+        self._set(state, message, finished_at=time.time(), **changes)
+
+
+def _build_backend(factory: BackendFactory, options: EditOptions) -> EditBackend:
+    backend = factory(options)
+    # The HTTP backend builds its httpx client on first use, which loads the CA bundle (50-100 ms):
+    # on the loop that is a visible freeze, so it is built here, in the worker thread.
+    ensure_client = getattr(backend, "_ensure_client", None)
+    if callable(ensure_client):
+        ensure_client()
+    return backend
+
+
+def _variant(index: int, image: ResultImage, path: Path | None) -> Variant:
+    return Variant(index=index, data=image.data, content_type=image.content_type, width=image.width,
+                   height=image.height, path=path)
+
+
+def _usage(result: EditResult) -> tuple[tuple[str, int | None], ...]:
+    return tuple(result.usage.as_dict().items()) if result.usage else ()
+
+
+def _count(variants: int) -> str:
+    return f"{variants} variant{'s' if variants != 1 else ''}"
