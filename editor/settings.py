@@ -87,10 +87,10 @@ def forget_api_key(profile: ProviderProfile) -> None:
 
 
 def _no_keychain_sentence(profile: ProviderProfile) -> str:
-    variable = profile.key_env or GENERIC_KEY_ENV
+    variables = f"{profile.key_env} (or {GENERIC_KEY_ENV})" if profile.key_env else GENERIC_KEY_ENV
     return (
         "No system keychain is available on this computer, so the key cannot be stored there. "
-        f"Set the environment variable {variable} (or {GENERIC_KEY_ENV}) instead."
+        f"Set the environment variable {variables} instead."
     )
 
 
@@ -110,6 +110,10 @@ def read_key_file(path: Path) -> ApiKey:
 
 SETTINGS_FILE = "settings.json"
 MAX_RECENT = 10
+MAX_PROMPT_HISTORY = 100
+# Fields stored as a JSON object of plain values (str, number, bool, null) rather than a list.
+_MAPPING_FIELDS = ("base_urls", "last_options", "default_options")
+OptionPairs = tuple[tuple[str, object], ...]
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,13 @@ class UserSettings:
     mask_threshold: int = 128
     undo_cap_mb: int = 512
     max_megapixels: int = 250
+    # The prompt side: what was typed last, what was sent before (newest first), and the edit
+    # options as plain name → value pairs (the options panel turns them into EditOptions).
+    last_prompt: str = ""
+    prompt_history: tuple[str, ...] = ()
+    last_options: OptionPairs = ()
+    default_options: OptionPairs = ()
+    data_folder: str = ""
 
     def base_url_for(self, provider: str) -> str | None:
         return dict(self.base_urls).get(provider)
@@ -140,6 +151,17 @@ class UserSettings:
     def with_recent(self, path: str) -> UserSettings:
         recent = (path, *(p for p in self.recent_files if p != path))[:MAX_RECENT]
         return replace(self, recent_files=recent)
+
+    def with_base_url(self, provider: str, url: str) -> UserSettings:
+        """Another base URL for `provider`; an empty one means the provider's own default."""
+        urls = {name: value for name, value in self.base_urls if name != provider}
+        if url:
+            urls[provider] = url
+        return replace(self, base_urls=tuple(sorted(urls.items())))
+
+    def data_folder_path(self) -> Path:
+        """Where results and the journal go: the chosen folder, or the platform's data folder."""
+        return Path(self.data_folder).expanduser() if self.data_folder else data_dir()
 
 
 def settings_path() -> Path:
@@ -163,7 +185,12 @@ def load_settings(path: Path | None = None) -> UserSettings:
     for item in fields(UserSettings):
         if item.name not in raw:
             continue
-        value = _coerce(raw[item.name], getattr(defaults, item.name))
+        if item.name in _MAPPING_FIELDS and item.name != "base_urls":
+            value = _plain_pairs(raw[item.name])
+        else:
+            value = _coerce(raw[item.name], getattr(defaults, item.name))
+        if item.name == "prompt_history" and value is not None:
+            value = value[:MAX_PROMPT_HISTORY]
         if value is not None:
             values[item.name] = value
     return UserSettings(**values)
@@ -174,7 +201,8 @@ def save_settings(settings: UserSettings, path: Path | None = None) -> None:
     path = path or settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     data = asdict(settings)
-    data["base_urls"] = dict(settings.base_urls)
+    for name in _MAPPING_FIELDS:
+        data[name] = dict(getattr(settings, name))
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(tmp, path)
@@ -195,3 +223,11 @@ def _coerce(value: object, default: object) -> object | None:
     if isinstance(default, tuple) and isinstance(value, list):
         return tuple(str(v) for v in value if isinstance(v, str))
     return None
+
+
+def _plain_pairs(value: object) -> OptionPairs | None:
+    """A JSON object of plain values as sorted (name, value) pairs; anything else is dropped."""
+    if not isinstance(value, dict):
+        return None
+    return tuple(sorted((str(k), v) for k, v in value.items()
+                        if v is None or isinstance(v, str | int | float | bool)))

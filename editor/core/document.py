@@ -1,28 +1,40 @@
-"""The open document: one photo, where it came from, and the mask painted over it."""
+"""The open document: one photo, where it came from, the mask painted over it, and what to ask
+for — the prompt, the edit options and the reference images sent along with the photo."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from editor.core.mask_layer import MaskLayer
+from editor.core.options import EditOptions, normalized
 
 DEFAULT_UNDO_CAP_BYTES = 512 * 1024 * 1024
+# The API takes 16 images per edit: the photo and up to 15 references.
+MAX_REFERENCES = 15
+
+Reference = tuple[str, bytes]  # (file name, encoded PNG/JPEG/WebP bytes)
 
 
 class Document(QObject):
     """Owns the photo being edited, its file path and its MaskLayer.
 
     A document is either empty (nothing opened yet) or holds a photo with a mask of the same
-    size. Opening a photo always starts a fresh mask and history. Every signal fires only on a
-    real change, so views can redraw on a signal without checking it themselves.
+    size. Opening a photo always starts a fresh mask and history. The prompt, the options and the
+    references belong to the session rather than to one photo, so opening or closing a photo
+    keeps them. Every signal fires only on a real change, so views can redraw on a signal
+    without checking it themselves.
     """
 
     photo_changed = Signal()
     path_changed = Signal(object)  # Path | None
     mask_replaced = Signal(object)  # MaskLayer | None
+    prompt_changed = Signal(str)
+    options_changed = Signal(object)  # EditOptions, always normalized
+    references_changed = Signal(object)  # tuple[Reference, ...]
 
     def __init__(self, *, undo_cap_bytes: int = DEFAULT_UNDO_CAP_BYTES, parent: QObject | None = None):
         super().__init__(parent)
@@ -30,6 +42,9 @@ class Document(QObject):
         self._path: Path | None = None
         self._mask: MaskLayer | None = None
         self._undo_cap_bytes = undo_cap_bytes
+        self._prompt = ""
+        self._options = normalized(EditOptions())
+        self._references: tuple[Reference, ...] = ()
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -53,6 +68,15 @@ class Document(QObject):
 
     def undo_cap_bytes(self) -> int:
         return self._undo_cap_bytes
+
+    def prompt(self) -> str:
+        return self._prompt
+
+    def options(self) -> EditOptions:
+        return self._options
+
+    def references(self) -> tuple[Reference, ...]:
+        return self._references
 
     # --- changing ------------------------------------------------------------------------------
 
@@ -98,6 +122,45 @@ class Document(QObject):
         self._undo_cap_bytes = cap_bytes
         if self._mask is not None:
             self._mask.set_undo_cap(cap_bytes)
+
+    def set_prompt(self, prompt: str) -> None:
+        if prompt != self._prompt:
+            self._prompt = prompt
+            self.prompt_changed.emit(prompt)
+
+    def set_options(self, options: EditOptions) -> None:
+        """Take `options` without contradictions (see `normalized`); signal only a real change."""
+        options = normalized(options)
+        if options != self._options:
+            self._options = options
+            self.options_changed.emit(options)
+
+    def update_options(self, **changes: object) -> None:
+        """The current options with some fields changed, e.g. `update_options(n=4)`."""
+        self.set_options(replace(self._options, **changes))
+
+    def set_references(self, references: tuple[Reference, ...] | list[Reference]) -> None:
+        references = tuple((str(name), bytes(data)) for name, data in references)
+        if len(references) > MAX_REFERENCES:
+            raise ValueError(f"at most {MAX_REFERENCES} reference images, not {len(references)}")
+        if references != self._references:
+            self._references = references
+            self.references_changed.emit(references)
+
+    def add_references(self, references: tuple[Reference, ...] | list[Reference]) -> None:
+        self.set_references(self._references + tuple(references))
+
+    def remove_reference(self, index: int) -> None:
+        self.set_references(self._references[:index] + self._references[index + 1:])
+
+    def move_reference(self, index: int, to: int) -> None:
+        """Move one reference to position `to` (clamped), the others keep their order."""
+        items = list(self._references)
+        if not 0 <= index < len(items):
+            return
+        item = items.pop(index)
+        items.insert(min(max(to, 0), len(items)), item)
+        self.set_references(items)
 
     def close(self) -> None:
         """Back to the empty state."""

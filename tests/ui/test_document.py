@@ -128,3 +128,62 @@ def test_undo_cap_reaches_the_current_and_later_masks():
     assert document.mask().undo_memory_bytes() == 0
     document.set_undo_cap(8 * 1024 * 1024)
     assert document.undo_cap_bytes() == 8 * 1024 * 1024
+
+
+# --- the prompt side: prompt, options, references ------------------------------------------------
+
+
+class SideRecorder:
+    def __init__(self, document: Document):
+        self.prompts: list[str] = []
+        self.options: list = []
+        self.references: list = []
+        document.prompt_changed.connect(self.prompts.append)
+        document.options_changed.connect(self.options.append)
+        document.references_changed.connect(self.references.append)
+
+
+def test_prompt_signals_only_on_a_real_change():
+    document = Document()
+    seen = SideRecorder(document)
+    document.set_prompt("Remove the car")
+    document.set_prompt("Remove the car")
+    assert seen.prompts == ["Remove the car"] and document.prompt() == "Remove the car"
+
+
+def test_options_are_stored_normalized_and_signal_once():
+    from editor.core.options import EditOptions
+
+    document = Document()
+    seen = SideRecorder(document)
+    document.set_options(EditOptions(provider="openai", model="gpt-image-1", background="transparent",
+                                     output_format="jpeg", n=40))
+    assert document.options().output_format == "png" and document.options().n == 10
+    document.update_options(n=10)  # the same as now
+    assert len(seen.options) == 1 and seen.options[0] is document.options()
+
+
+def test_references_add_move_remove_and_limit():
+    from editor.core.document import MAX_REFERENCES
+
+    document = Document()
+    seen = SideRecorder(document)
+    document.add_references([("a.png", b"A"), ("b.png", b"B"), ("c.png", b"C")])
+    document.move_reference(0, 2)
+    assert [name for name, _ in document.references()] == ["b.png", "c.png", "a.png"]
+    document.remove_reference(1)
+    assert document.references() == (("b.png", b"B"), ("a.png", b"A"))
+    document.set_references(document.references())
+    assert len(seen.references) == 3
+    with pytest.raises(ValueError):
+        document.set_references([(f"{i}.png", b"x") for i in range(MAX_REFERENCES + 1)])
+    assert len(document.references()) == 2
+
+
+def test_opening_and_closing_a_photo_keeps_the_prompt_side():
+    document = Document()
+    document.set_prompt("Add a boat")
+    document.add_references([("a.png", b"A")])
+    document.open(photo(), None)
+    document.close()
+    assert document.prompt() == "Add a boat" and len(document.references()) == 1

@@ -1,4 +1,7 @@
-"""Canvas preferences: mask overlay, soft-edge threshold, fill tolerance, pen pressure, limits."""
+"""Canvas preferences: mask overlay, soft-edge threshold, fill tolerance, pen pressure, limits.
+
+`CanvasPreferences` is the page; `PreferencesDialog` shows it alone, the Settings dialog as a tab.
+"""
 
 from __future__ import annotations
 
@@ -53,19 +56,23 @@ def _note(text: str) -> QLabel:
     return label
 
 
-class PreferencesDialog(QDialog):
-    """Edits a copy of UserSettings; `settings()` returns the edited copy after Accept."""
+class CanvasPreferences(QWidget):
+    """The canvas settings as a page: mask overlay, painting, memory and limits. Shown on its own
+    by PreferencesDialog and as the Canvas tab of the Settings dialog."""
+
+    FIELDS = ("overlay_color", "overlay_opacity", "overlay_hatch", "mask_threshold", "fill_tolerance",
+              "pressure_mode", "undo_cap_mb", "max_megapixels")
 
     def __init__(self, settings: UserSettings, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Preferences")
-        self._original = settings
         self._colour = QColor(settings.overlay_color)
         self.colour_button = QPushButton()
+        self.colour_button.setToolTip("The colour the mask is shown in over the photo")
         self.colour_button.clicked.connect(self._pick_colour)
         self.opacity = _spin(5, 100, " %")
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(5, 100)
+        self.opacity_slider.setToolTip("How strongly the mask overlay covers the photo")
         self.opacity.valueChanged.connect(self.opacity_slider.setValue)
         self.opacity_slider.valueChanged.connect(self.opacity.setValue)
         self.hatch = QCheckBox("Hatch the masked area (easier to see on busy photos)")
@@ -76,24 +83,14 @@ class PreferencesDialog(QDialog):
             self.pressure.addItem(text, key)
         self.undo_cap = _spin(64, 65536, " MB")
         self.undo_cap.setSingleStep(64)
+        self.undo_cap.setToolTip("Undo keeps changed tiles up to this much memory; older steps are dropped")
         self.max_megapixels = _spin(1, 2000, " MP")
         self.show_settings(settings)
-
         layout = QVBoxLayout(self)
         layout.addWidget(self._overlay_group())
         layout.addWidget(self._mask_group())
         layout.addWidget(self._limits_group())
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok
-            | QDialogButtonBox.StandardButton.Cancel
-            | QDialogButtonBox.StandardButton.RestoreDefaults
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
-        restore.clicked.connect(self._restore_defaults)
-        layout.addWidget(buttons)
-        self.setMinimumWidth(460)
+        layout.addStretch(1)
 
     def _overlay_group(self) -> QGroupBox:
         group = QGroupBox("Mask overlay")
@@ -134,10 +131,10 @@ class PreferencesDialog(QDialog):
         self.undo_cap.setValue(settings.undo_cap_mb)
         self.max_megapixels.setValue(settings.max_megapixels)
 
-    def settings(self) -> UserSettings:
-        """The original settings with this dialog's fields replaced (others are kept as they were)."""
+    def applied_to(self, settings: UserSettings) -> UserSettings:
+        """`settings` with this page's fields replaced (others are kept as they were)."""
         return replace(
-            self._original,
+            settings,
             overlay_color=self._colour.name(QColor.NameFormat.HexRgb),
             overlay_opacity=self.opacity.value() / 100,
             overlay_hatch=self.hatch.isChecked(),
@@ -147,6 +144,10 @@ class PreferencesDialog(QDialog):
             undo_cap_mb=self.undo_cap.value(),
             max_megapixels=self.max_megapixels.value(),
         )
+
+    def restore_defaults(self, settings: UserSettings) -> None:
+        defaults = UserSettings()
+        self.show_settings(replace(settings, **{name: getattr(defaults, name) for name in self.FIELDS}))
 
     def _pick_colour(self) -> None:
         colour = choose_colour(self, self._colour)
@@ -160,10 +161,35 @@ class PreferencesDialog(QDialog):
         self.colour_button.setIcon(QIcon(swatch))
         self.colour_button.setText(f"  {colour.name(QColor.NameFormat.HexRgb).upper()}")
 
-    def _restore_defaults(self) -> None:
-        defaults = UserSettings()
-        self.show_settings(replace(self._original, **{
-            name: getattr(defaults, name)
-            for name in ("overlay_color", "overlay_opacity", "overlay_hatch", "mask_threshold",
-                         "fill_tolerance", "pressure_mode", "undo_cap_mb", "max_megapixels")
-        }))
+
+class PreferencesDialog(QDialog):
+    """Edits a copy of UserSettings; `settings()` returns the edited copy after Accept."""
+
+    def __init__(self, settings: UserSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self._original = settings
+        self.page = CanvasPreferences(settings)
+        for name in ("colour_button", "opacity", "opacity_slider", "hatch", "threshold", "fill_tolerance",
+                     "pressure", "undo_cap", "max_megapixels"):
+            setattr(self, name, getattr(self.page, name))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        restore.clicked.connect(lambda: self.page.restore_defaults(self._original))
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def show_settings(self, settings: UserSettings) -> None:
+        self.page.show_settings(settings)
+
+    def settings(self) -> UserSettings:
+        """The original settings with this dialog's fields replaced (others are kept as they were)."""
+        return self.page.applied_to(self._original)

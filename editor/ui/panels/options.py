@@ -1,0 +1,419 @@
+"""The options panel: provider, model and the edit options the selected model supports.
+
+A view of `Document.options`: a change by the user calls `Document.set_options` (which removes
+contradictions); the document's `options_changed` redraws the panel with its signals blocked.
+What a model cannot do is hidden (input fidelity on gpt-image-1-mini, everything but the method
+offline); what one choice rules out in another is disabled with a tooltip saying why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import fields, replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel, QValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.backends.providers import PROFILES
+from editor.core.document import Document
+from editor.core.options import Capabilities, EditOptions, capabilities, normalized
+from editor.settings import UserSettings, find_api_key
+
+PROVIDERS: tuple[tuple[str, str], ...] = (
+    ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))
+SIZE_TEXTS = {"auto": "Auto", "1024x1024": "1024 × 1024  square", "1536x1024": "1536 × 1024  landscape",
+              "1024x1536": "1024 × 1536  portrait"}
+QUALITY_TEXTS = {"auto": "Auto", "low": "Low", "medium": "Medium", "high": "High"}
+BACKGROUND_TEXTS = {"auto": "Auto", "opaque": "Opaque", "transparent": "Transparent"}
+FORMAT_TEXTS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}
+FIDELITY_TEXTS = {None: "Default", "low": "Low", "high": "High"}
+METHOD_TEXTS = {"telea": "Telea (fast)", "navier-stokes": "Navier–Stokes (smoother)"}
+OFFLINE_NOTE = "Offline: removes what the mask covers; the prompt is ignored."
+JPEG_RULED_OUT = "JPEG has no transparency: choose an Auto or Opaque background to use it."
+_SIZE_PATTERN = re.compile(r"^\s*(\d{2,5})\s*[x×*]\s*(\d{2,5})\s*$")
+
+
+def size_value(text: str) -> str | None:
+    """What a typed or chosen size text means: "auto", "WxH", or None if it means nothing."""
+    for value, shown in SIZE_TEXTS.items():
+        if text.strip().lower() in (value, shown.lower()):
+            return value
+    match = _SIZE_PATTERN.match(text)
+    return f"{int(match[1])}x{int(match[2])}" if match else None
+
+
+class PreviewCount(QSpinBox):
+    """1 preview, 2 previews, 3 previews."""
+
+    def textFromValue(self, value: int) -> str:
+        return f"{value} preview" + ("" if value == 1 else "s")
+
+    def valueFromText(self, text: str) -> int:
+        digits = "".join(c for c in text if c.isdigit())
+        return int(digits) if digits else self.minimum()
+
+    def validate(self, text: str, position: int):
+        digits = "".join(c for c in text if c.isdigit())
+        return (QValidator.State.Acceptable if digits and self.minimum() <= int(digits) <= self.maximum()
+                else QValidator.State.Intermediate), text, position
+
+
+class OptionsPanel(QWidget):
+    """Provider, model and options of `document`, following what the model supports.
+
+    `settings` gives the base URLs and the defaults ("Use defaults"); the key line says where the
+    selected provider's key comes from. `settings_requested` asks the window to open Settings;
+    after Settings closes, call `set_settings()` so the key line and defaults are current.
+    With `show_key=False` the key line and the defaults button are left out (the Settings
+    dialog uses the panel that way to edit the default options).
+    """
+
+    settings_requested = Signal()
+
+    def __init__(self, document: Document, settings: UserSettings, parent: QWidget | None = None, *,
+                 show_key: bool = True, env: Mapping[str, str] | None = None):
+        super().__init__(parent)
+        self._document, self._settings, self._env = document, settings, env
+        self._models_used: dict[str, str] = {}  # the last model per provider in this session
+        self._show_key = show_key
+        self._shown_provider: str | None = None
+        self._shown_sizes: tuple | None = None
+        self._size_editor = None  # the size combo's line edit, once it is editable
+        self.provider = self._combo("Where edits are sent", PROVIDERS)
+        self.model = QComboBox()
+        self.model.setEditable(True)
+        self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model.setToolTip("The model; type any model id your provider offers")
+        self.size = QComboBox()
+        self.size.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.quality = self._combo("Higher quality takes longer and costs more", QUALITY_TEXTS.items())
+        self.variants = QSpinBox()
+        self.variants.setToolTip("How many variants one Generate asks for (each is billed)")
+        self.variants.setKeyboardTracking(False)
+        self.background = self._combo("Transparent needs PNG or WebP output", BACKGROUND_TEXTS.items())
+        self.output_format = self._combo("The file format the service returns", FORMAT_TEXTS.items())
+        self.compression = QSpinBox()
+        self.compression.setRange(-1, 100)
+        self.compression.setSpecialValueText("Default")
+        self.compression.setSuffix(" %")
+        self.compression.setKeyboardTracking(False)
+        self.fidelity = self._combo("How closely the model keeps the input's details and faces",
+                                    FIDELITY_TEXTS.items())
+        self.stream = QCheckBox("Show previews while it renders")
+        self.stream.setToolTip("Streams partial images as the model works (same price)")
+        self.partial_images = PreviewCount()
+        self.partial_images.setRange(1, 3)
+        self.partial_images.setToolTip("How many in-between previews to stream (1–3)")
+        self.offline_note = QLabel(OFFLINE_NOTE)
+        self.offline_note.setWordWrap(True)
+        self.key_status = QLabel()
+        self.key_status.setWordWrap(True)
+        self.settings_button = QPushButton("Settings…")
+        self.settings_button.setToolTip("Provider, base URL and API key")
+        self.settings_button.clicked.connect(self.settings_requested)
+        self.defaults_button = QPushButton("Use Defaults")
+        self.defaults_button.setToolTip("Set the options to the defaults chosen in Settings")
+        self.defaults_button.clicked.connect(self.use_defaults)
+        self._build_layout(show_key)
+        self._connect_edits()
+        document.options_changed.connect(self.show_options)
+        self.show_options(document.options())
+
+    @staticmethod
+    def _combo(tip: str, items) -> QComboBox:
+        combo = QComboBox()
+        combo.setToolTip(tip)
+        for value, text in items:
+            combo.addItem(text, value)
+        return combo
+
+    def _build_layout(self, show_key: bool) -> None:
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        stream_row = QHBoxLayout()
+        stream_row.setContentsMargins(0, 0, 0, 0)
+        stream_row.addWidget(self.stream, 1)
+        stream_row.addWidget(self.partial_images)
+        self._stream_row = QWidget()
+        self._stream_row.setLayout(stream_row)
+        for caption, widget in (("&Provider", self.provider), ("&Model", self.model), ("Si&ze", self.size),
+                                ("&Quality", self.quality), ("&Variants", self.variants),
+                                ("&Background", self.background), ("&Format", self.output_format),
+                                ("Co&mpression", self.compression), ("Input &fidelity", self.fidelity),
+                                ("Previews", self._stream_row)):
+            self.form.addRow(caption, widget)
+        self.form.addRow(self.offline_note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(self.form)
+        if show_key:
+            key_row = QHBoxLayout()
+            key_row.addWidget(self.key_status, 1)
+            key_row.addWidget(self.settings_button)
+            layout.addLayout(key_row)
+            layout.addWidget(self.defaults_button, 0, Qt.AlignmentFlag.AlignRight)
+        else:
+            for widget in (self.key_status, self.settings_button, self.defaults_button):
+                widget.hide()
+        layout.addStretch(1)
+
+    def _connect_edits(self) -> None:
+        self.provider.currentIndexChanged.connect(lambda _i: self._choose_model(
+            self.provider.currentData(), None))
+        self.model.currentTextChanged.connect(self._model_edited)
+        self.size.activated.connect(lambda _i: self._size_edited(self.size.currentText()))
+        for combo, name in ((self.quality, "quality"), (self.background, "background"),
+                            (self.output_format, "output_format"), (self.fidelity, "input_fidelity")):
+            combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(**{n: c.currentData()}))
+        self.variants.valueChanged.connect(lambda n: self._edit(n=n))
+        self.compression.valueChanged.connect(
+            lambda v: self._edit(output_compression=None if v < 0 else v))
+        self.stream.toggled.connect(lambda on: self._edit(
+            stream=on, partial_images=self.partial_images.value() if on else None))
+        self.partial_images.valueChanged.connect(lambda v: self._edit(partial_images=v))
+
+    # --- for the window ---------------------------------------------------------------------------
+
+    def set_settings(self, settings: UserSettings) -> None:
+        """New settings (after the Settings dialog): base URLs, defaults and the key line."""
+        self._settings = settings
+        self.refresh_key_status()
+
+    def refresh_key_status(self) -> None:
+        self.key_status.setText(self.key_status_text())
+
+    def key_status_text(self) -> str:
+        profile = PROFILES[self._document.options().provider]
+        if not profile.needs_key:
+            return "No key needed offline"
+        if profile.name == "custom" and not self._settings.base_url_for("custom"):
+            return "No base URL — open Settings"
+        lookup = find_api_key(profile, self._env)
+        self.key_status.setToolTip(lookup.problem or "")
+        if lookup.source == "keychain":
+            return "Key: in keychain"
+        if lookup.found:
+            return f"Key: from {lookup.source}"
+        return "No key — open Settings"
+
+    def use_defaults(self) -> None:
+        self._document.set_options(options_from_pairs(self._settings.default_options,
+                                                      self._document.options()))
+
+    # --- view → model ---------------------------------------------------------------------------------
+
+    def _edit(self, **changes: object) -> None:
+        self._document.update_options(**changes)
+
+    def _model_edited(self, text: str) -> None:
+        if self.provider.currentData() == "local":
+            text = self.model.currentData() or text
+        self._choose_model(self.provider.currentData(), text.strip())
+
+    def _choose_model(self, provider: str, model: str | None) -> None:
+        """A provider or model chosen by the user; the size falls back to Auto where the new
+        model cannot take a custom one."""
+        current = self._document.options()
+        if model is None:
+            profile = PROFILES[provider]
+            remembered = self._models_used.get(provider)
+            if current.model in profile.models or (provider == "custom" and current.provider == "custom"):
+                model = current.model
+            else:
+                model = remembered or profile.default_model or ""
+        self._models_used[provider] = model
+        caps = capabilities(provider, model)
+        size = current.size if current.size in caps.sizes or caps.custom_sizes else "auto"
+        self._document.set_options(replace(current, provider=provider, model=model, size=size))
+
+    def _size_edited(self, text: str) -> None:
+        value = size_value(text)
+        if value is None:
+            self.show_options(self._document.options())  # back to what it was
+            return
+        self._edit(size=value)
+
+    # --- model → view ---------------------------------------------------------------------------------
+
+    def show_options(self, options: EditOptions) -> None:
+        caps = capabilities(options.provider, options.model)
+        widgets = (self.provider, self.model, self.size, self.quality, self.variants, self.background,
+                   self.output_format, self.compression, self.fidelity, self.stream, self.partial_images)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self._show_values(options, caps)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+        self._show_applicable(options, caps)
+        if self._show_key and options.provider != self._shown_provider:
+            self.refresh_key_status()
+        self._shown_provider = options.provider
+
+    def _show_values(self, options: EditOptions, caps: Capabilities) -> None:
+        _select(self.provider, options.provider)
+        self._fill_models(options)
+        self._fill_sizes(options, caps)
+        _select(self.quality, options.quality)
+        self.variants.setRange(1, caps.max_variants)
+        self.variants.setValue(options.n)
+        _select(self.background, options.background)
+        _select(self.output_format, options.output_format)
+        self.compression.setValue(-1 if options.output_compression is None else options.output_compression)
+        _select(self.fidelity, options.input_fidelity)
+        self.stream.setChecked(options.stream)
+        if options.partial_images:
+            self.partial_images.setValue(options.partial_images)
+
+    def _fill_models(self, options: EditOptions) -> None:
+        offline = options.provider == "local"
+        if options.provider != self._shown_provider:
+            self.model.setEditable(not offline)
+            self.model.clear()
+            for name in PROFILES[options.provider].models:
+                self.model.addItem(METHOD_TEXTS.get(name, name) if offline else name, name)
+        index = self.model.findData(options.model)
+        if offline:
+            self.model.setCurrentIndex(max(index, 0))
+        elif self.model.currentText().strip() != options.model:
+            # Only when it differs: rewriting the text under the user's typing would move the cursor.
+            if index >= 0:
+                self.model.setCurrentIndex(index)
+            else:
+                self.model.setEditText(options.model)
+        self.model.setToolTip("How the offline backend fills the masked area" if offline else
+                              "The model; type any model id your provider offers")
+        if not offline:
+            self.model.lineEdit().setPlaceholderText("Model id, e.g. gpt-image-1")
+
+    def _fill_sizes(self, options: EditOptions, caps: Capabilities) -> None:
+        if (caps.sizes, caps.custom_sizes) != self._shown_sizes:
+            self._shown_sizes = (caps.sizes, caps.custom_sizes)
+            self.size.setEditable(caps.custom_sizes)
+            self.size.clear()
+            for value in caps.sizes:
+                self.size.addItem(SIZE_TEXTS.get(value, value), value)
+        index = self.size.findData(options.size)
+        if index >= 0:
+            self.size.setCurrentIndex(index)
+        elif caps.custom_sizes:
+            self.size.setEditText(options.size)
+        editor = self.size.lineEdit()
+        if editor is not None and editor is not self._size_editor:
+            self._size_editor = editor
+            editor.editingFinished.connect(lambda: self._size_edited(self.size.currentText()))
+        if caps.custom_sizes:
+            self.size.setToolTip("Output size: choose one or type width × height, e.g. 2048x1152")
+        else:
+            self.size.setToolTip("Output size; Auto lets the model choose from the photo's shape")
+
+    def _show_applicable(self, options: EditOptions, caps: Capabilities) -> None:
+        online = not caps.offline
+        for widget in (self.size, self.quality, self.background, self.output_format, self.compression):
+            self.form.setRowVisible(widget, online)
+        self.form.setRowVisible(self.variants, caps.max_variants > 1)
+        self.form.setRowVisible(self.fidelity, online and caps.fidelity)
+        self.form.setRowVisible(self._stream_row, online and caps.streaming)
+        self.form.labelForField(self.model).setText("&Method" if caps.offline else "&Model")
+        self.offline_note.setVisible(caps.offline)
+        self.background.setEnabled(caps.transparency)
+        formats = self.output_format.model()
+        assert isinstance(formats, QStandardItemModel)  # QComboBox's own model
+        jpeg = formats.item(self.output_format.findData("jpeg"))
+        ruled_out = options.background == "transparent"
+        jpeg.setEnabled(not ruled_out)
+        jpeg.setToolTip(JPEG_RULED_OUT if ruled_out else "")
+        self.output_format.setToolTip(JPEG_RULED_OUT if ruled_out else "The file format the service returns")
+        compressible = options.output_format in ("jpeg", "webp")
+        self.compression.setEnabled(compressible)
+        self.compression.setToolTip(
+            "0–100 %: lower is smaller and loses more detail" if compressible
+            else "Compression applies to JPEG and WebP output only")
+        self.partial_images.setEnabled(options.stream)
+
+
+def _select(combo: QComboBox, value: object) -> None:
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+# --- remembering the options across restarts --------------------------------------------------------
+
+_REMEMBERED = tuple(f.name for f in fields(EditOptions) if f.name not in ("provider", "model"))
+# The type each remembered field takes besides None.
+_KINDS = {"provider": str, "model": str, "n": int, "size": str, "quality": str, "background": str,
+          "output_format": str, "output_compression": int, "input_fidelity": str, "stream": bool,
+          "partial_images": int}
+_OPTIONAL = ("output_compression", "input_fidelity", "partial_images")  # None leaves them out
+
+
+def options_to_pairs(options: EditOptions, *, with_provider: bool = False) -> tuple[tuple[str, object], ...]:
+    """The options as pairs for `UserSettings` (provider and model only when asked: the last
+    ones used live in `UserSettings.provider` / `.model`)."""
+    names = (("provider", "model") if with_provider else ()) + _REMEMBERED
+    return tuple((name, getattr(options, name)) for name in names)
+
+
+def options_from_pairs(pairs, base: EditOptions | None = None) -> EditOptions:
+    """`base` with the stored pairs applied; unknown names and values of the wrong type are
+    skipped, a provider without a model gets the provider's first model."""
+    base = base or EditOptions()
+    changes: dict[str, object] = {}
+    for name, value in pairs:
+        kind = _KINDS.get(name)
+        if kind is None or (value is None and name not in _OPTIONAL):
+            continue
+        if value is None or (isinstance(value, kind) and (kind is bool or not isinstance(value, bool))):
+            changes[name] = value
+    if changes.get("provider") not in PROFILES:
+        changes.pop("provider", None)
+        changes.pop("model", None)
+    elif "model" not in changes:
+        changes["model"] = PROFILES[changes["provider"]].default_model or ""
+    return normalized(replace(base, **changes))
+
+
+def initial_options(settings: UserSettings, env: Mapping[str, str] | None = None) -> EditOptions:
+    """The options a session starts with: the last ones used, over the defaults from Settings.
+    With neither remembered: Requesty when its key is found, else offline (as the CLI does)."""
+    defaults = options_from_pairs(settings.default_options)
+    if settings.provider in PROFILES:
+        model = settings.model or PROFILES[settings.provider].default_model or ""
+        return options_from_pairs(settings.last_options, replace(defaults, provider=settings.provider,
+                                                                 model=model))
+    if "provider" not in dict(settings.default_options):
+        provider = "requesty" if find_api_key(PROFILES["requesty"], env).found else "local"
+        defaults = normalized(replace(defaults, provider=provider,
+                                      model=PROFILES[provider].default_model or ""))
+    return options_from_pairs(settings.last_options, defaults)
+
+
+def restore_edit_state(document: Document, settings: UserSettings,
+                       env: Mapping[str, str] | None = None) -> None:
+    """Give `document` the prompt and options remembered in `settings` (at start-up)."""
+    document.set_options(initial_options(settings, env))
+    document.set_prompt(settings.last_prompt)
+
+
+def remembered_edit_state(settings: UserSettings, document: Document,
+                          prompt_history: tuple[str, ...]) -> UserSettings:
+    """`settings` with the document's prompt and options and the prompt history, for saving."""
+    options = document.options()
+    return replace(settings, provider=options.provider, model=options.model,
+                   last_options=options_to_pairs(options), last_prompt=document.prompt(),
+                   prompt_history=prompt_history)
