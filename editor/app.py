@@ -1,6 +1,10 @@
-"""Composition root: the QApplication, the qasync event loop, settings, the window, shutdown.
+"""Composition root: the QApplication, the qasync event loop, settings, the window, the backend
+for each job, shutdown.
 
 `maskedit photo.jpg` (or `python -m editor photo.jpg`) opens the photo given on the command line.
+The first start (no settings file yet) opens a sample photo; without a key it starts offline and
+says how to add one. For scripted use and tests these environment variables override the
+session (never saved): MASKEDIT_PROVIDER, MASKEDIT_BASE_URL, MASKEDIT_MODEL, MASKEDIT_API_KEY.
 """
 
 from __future__ import annotations
@@ -14,21 +18,30 @@ import logging
 import logging.handlers
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from editor import __version__
-from editor.settings import config_dir, data_dir, load_settings
+from editor.backends.base import EditBackend, InvalidRequest
+from editor.backends.providers import PROFILES
+from editor.core.options import EditOptions
+from editor.settings import UserSettings, config_dir, data_dir, find_api_key, load_settings
+from editor.settings import settings_path as default_settings_path
+from editor.ui.generate import base_url_for
 from editor.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
 LOG_FILE = "maskedit.log"
 WINDOW_STATE_FILE = "window.ini"
+SAMPLE_PHOTO = Path(__file__).resolve().parents[1] / "resources" / "samples" / "coffee.png"
+# Only for tests/benchmarks/bench_startup.py: quit right after the window's first paint, so a
+# whole process measures "start to window shown". Not a user option.
+EXIT_AFTER_SHOW_ENV = "MASKEDIT_EXIT_AFTER_SHOW"
 
 
 def configure_logging() -> Path | None:
@@ -66,19 +79,62 @@ def photo_arguments(arguments: Sequence[str]) -> list[str]:
     return [arg for arg in arguments if arg and not arg.startswith("-")]
 
 
+def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str, str]) -> EditBackend:
+    """The backend for one job, from its provider: the key (MASKEDIT_API_KEY, the provider's own
+    variable, then the keychain), the base URL (MASKEDIT_BASE_URL, then Settings) and the timeout.
+    Raises InvalidRequest with a sentence when the provider cannot be used as configured."""
+    from editor.backends import create_backend  # httpx or OpenCV: loaded for the first job only
+
+    profile = PROFILES.get(options.provider)
+    if profile is None:
+        raise InvalidRequest(f"There is no provider called '{options.provider}'. Choose one in the options.")
+    key = None
+    if profile.needs_key:
+        lookup = find_api_key(profile, env)
+        if not lookup.found:
+            raise InvalidRequest(lookup.problem or f"No API key for {profile.label}. "
+                                 "Open Settings → Provider to add one.")
+        key = lookup.key
+    return create_backend(profile, api_key=key, base_url=base_url_for(settings, profile.name, env),
+                          model=options.model or None, read_timeout=settings.read_timeout_s)
+
+
 def create_main_window(paths: Sequence[str], *, loop: asyncio.AbstractEventLoop,
                        settings_path: Path | None = None,
-                       window_state_path: Path | None = None) -> MainWindow:
-    """The object graph as main() builds it, without running the event loop (tests use this)."""
+                       window_state_path: Path | None = None,
+                       env: Mapping[str, str] | None = None,
+                       first_run: bool | None = None) -> MainWindow:
+    """The object graph as main() builds it, without running the event loop (tests use this).
+
+    `first_run` (default: no settings file yet) opens the sample photo when no photo is given,
+    and shows how to add a key when none is found."""
+    if first_run is None:
+        first_run = not (settings_path or default_settings_path()).exists()
     settings = load_settings(settings_path)
     if window_state_path is None and settings_path is None:
         window_state_path = config_dir() / WINDOW_STATE_FILE
-    window = MainWindow(settings, loop=loop, settings_path=settings_path, window_state_path=window_state_path)
+    window = MainWindow(settings, loop=loop, settings_path=settings_path, window_state_path=window_state_path,
+                        build_backend=build_backend, env=env)
     if paths:
         window.open_path(paths[0])
+    elif first_run and SAMPLE_PHOTO.is_file():
+        window.open_path(SAMPLE_PHOTO)
+    if first_run and window.document.options().provider == "local":
+        window.show_first_run_hint()
     if len(paths) > 1:
         window.statusBar().showMessage("Maskedit edits one photo at a time; the first one is opening.", 8000)
     return window
+
+
+
+class _QuitAfterFirstPaint(QObject):
+    """The benchmark's hook (MASKEDIT_EXIT_AFTER_SHOW=1): quit once the window has painted."""
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
 
 
 def install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
@@ -119,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start()
     log.info("Maskedit %s started (log: %s)", __version__, log_file)
+    if os.environ.get(EXIT_AFTER_SHOW_ENV) == "1":
+        quit_after_paint = _QuitAfterFirstPaint(window)
+        window.installEventFilter(quit_after_paint)
     window.show()
     try:
         with loop:

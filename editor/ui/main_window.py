@@ -1,35 +1,34 @@
-"""The main window: hosts the canvas, turns actions into document and canvas calls.
+"""The main window: the canvas in the centre, the prompt and results docks on the right, and the
+one action table turned into document, canvas and job calls.
 
-Photos are decoded off the GUI thread (asyncio.to_thread on the qasync loop); the window keeps
-each running job as an owned, cancellable task and shows a busy indicator meanwhile.
+Photos are decoded and masks exported off the GUI thread as owned tasks (see `_run`); Generate
+jobs are owned by the JobRunner. The window only reacts and paints, so it never freezes while
+a request runs and the user keeps painting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, QUrl
-from PySide6.QtGui import QColor, QGuiApplication, QImage
-from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from editor.core.document import Document
 from editor.core.mask_layer import BrushDab, MaskLayer
-from editor.core.photo import qimage_from_pil
-from editor.imaging.load import ImageLoadError, load_image
-from editor.imaging.mask import MaskError, coverage_to_api_png, load_mask
 from editor.settings import UserSettings, save_settings
-from editor.ui import dialogs
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.canvas import CanvasView
-from editor.ui.dialogs.mask_adjust import MaskAdjustDialog
-from editor.ui.dialogs.preferences import PreferencesDialog
 from editor.ui.dialogs.shortcuts import ShortcutsDialog
+from editor.ui.docks import GenerationDocks
+from editor.ui.mask_commands import MaskCommands
 from editor.ui.panels import EmptyState, StatusFields
 from editor.ui.panels.tool_options import ToolOptions, build_options_bar, build_tools_bar
+from editor.ui.photo_opening import PhotoOpening
 
 log = logging.getLogger(__name__)
 
@@ -38,46 +37,18 @@ MB = 1024 * 1024
 MESSAGE_MS = 6000
 
 
-def decode_photo(source: Path | bytes, max_pixels: int, name: str | None = None) -> QImage:
-    """File or encoded bytes → QImage ready for the canvas. Runs on a worker thread."""
-    loaded = load_image(source, max_pixels=max_pixels, name=name)
-    return qimage_from_pil(loaded.image)
+class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
+    """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
+    bar around one Document.
 
-
-def normalise_pasted(image: QImage, max_pixels: int) -> QImage:
-    """A clipboard QImage in the format the canvas draws fastest. Runs on a worker thread."""
-    if image.width() * image.height() > max_pixels:
-        raise ImageLoadError(
-            f"The pasted image is {image.width()} × {image.height()} px; the limit is "
-            f"{max_pixels / 1e6:.0f} MP. Raise it in Preferences or paste a smaller image."
-        )
-    opaque = not image.hasAlphaChannel()
-    return image.convertToFormat(
-        QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
-    )
-
-
-def local_path_from(mime: QMimeData) -> Path | str | None:
-    """The file a drop or paste points at: a Path, an error sentence, or None if none."""
-    urls = [url for url in mime.urls() if not url.isEmpty()] if mime.hasUrls() else []
-    if not urls and mime.hasText():
-        text = mime.text().strip().splitlines()[0].strip() if mime.text().strip() else ""
-        if text.startswith(("file:", "http:", "https:")):
-            urls = [QUrl(text)]
-        elif text and Path(text).expanduser().is_file():
-            return Path(text).expanduser()
-    if not urls:
-        return None
-    if not urls[0].isLocalFile():
-        return "Only images stored on this computer can be opened; download it first."
-    return Path(urls[0].toLocalFile())
-
-
-class MainWindow(QMainWindow):
-    """Menus, tool bars, the canvas (or the empty state) and the status bar around one Document."""
+    `build_backend(options, settings)` makes the backend for one job (the app passes
+    `editor.app.build_backend`); without it, jobs fail with a sentence saying so. `env` is where
+    the scripted overrides (MASKEDIT_PROVIDER, …) and key variables are read.
+    """
 
     def __init__(self, settings: UserSettings, *, loop: asyncio.AbstractEventLoop,
-                 settings_path: Path | None = None, window_state_path: Path | None = None):
+                 settings_path: Path | None = None, window_state_path: Path | None = None,
+                 build_backend: Callable | None = None, env: Mapping[str, str] | None = None):
         super().__init__()
         self._settings, self._settings_path = settings, settings_path
         self._window_state_path = window_state_path
@@ -91,15 +62,22 @@ class MainWindow(QMainWindow):
         self._stack = QStackedWidget()
         self._stack.addWidget(self.empty_state)
         self._stack.addWidget(self.canvas)
-        self.setCentralWidget(self._stack)
+        self._centre = QVBoxLayout()
+        self._centre.setContentsMargins(0, 0, 0, 0)
+        self._centre.setSpacing(0)
+        self._centre.addWidget(self._stack, 1)
+        centre = QWidget()
+        centre.setLayout(self._centre)
+        self.setCentralWidget(centre)
         self.actions = ActionSet(self)
         self.actions.build_menus(self.menuBar())
-        self.actions.connect(self._handlers())
         self.tool_options = ToolOptions()
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, build_tools_bar(self, self.actions.tools()))
         leading = [self.actions[k] for k in ("file.open", "edit.undo", "edit.redo", "mask.overlay")]
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, build_options_bar(self, self.tool_options, leading))
         self.status = StatusFields(self.statusBar())
+        self._setup_generation(settings, build_backend=build_backend, env=env)
+        self.actions.connect(self._handlers())
         self._connect_signals()
         self._apply_settings(settings)
         self.canvas.set_brush(
@@ -129,6 +107,8 @@ class MainWindow(QMainWindow):
             "mask.feather": lambda: self.adjust_mask("feather"),
             "mask.import": self.ask_and_import_mask, "mask.export": self.ask_and_export_mask,
             "mask.overlay": canvas.set_mask_visible,
+            "generate.run": self.generate, "generate.cancel": self.cancel_newest,
+            "generate.focus_prompt": self.focus_prompt,
             "view.zoom_in": canvas.zoom_in, "view.zoom_out": canvas.zoom_out,
             "view.fit": canvas.fit_to_view, "view.actual": canvas.actual_pixels,
             "brush.smaller": canvas.shrink_brush, "brush.larger": canvas.grow_brush,
@@ -160,185 +140,13 @@ class MainWindow(QMainWindow):
         self._shortcuts.raise_()
         self._shortcuts.activateWindow()
 
-    def _with_mask(self, operation: Callable[[MaskLayer], object]) -> None:
-        mask = self.document.mask()
-        if mask is not None:
-            operation(mask)
-
-    # --- opening photos ----------------------------------------------------------------------------
-
-    def ask_and_open(self) -> None:
-        recent = self._settings.recent_files
-        path = dialogs.ask_photo_path(self, str(Path(recent[0]).parent) if recent else "")
-        if path is not None:
-            self.open_path(path)
-
-    def open_path(self, path: str | Path) -> None:
-        """Open a photo file: the one code path of Open, Open Recent, drop, paste and the command line."""
-        path = Path(path).expanduser().absolute()
-        if self._may_discard():
-            self._run("open", self._open(decode_photo, path, path=path, name=path.name))
-
-    def open_recent(self, path: str) -> None:
-        if not Path(path).is_file():
-            self._update_settings(recent_files=tuple(p for p in self._settings.recent_files if p != path))
-            dialogs.show_error(
-                self, "Photo not found",
-                f"{Path(path).name} is no longer at {path}. It was removed from the recent list.",
-            )
-            return
-        self.open_path(path)
-
-    def open_pasted_image(self, image: QImage) -> None:
-        if self._may_discard():
-            self._run("open", self._open(normalise_pasted, image, path=None, name="the pasted image"))
-
-    def paste(self) -> None:
-        if not self._open_mime(QGuiApplication.clipboard().mimeData(), "clipboard"):
-            self.statusBar().showMessage("The clipboard holds no image or image file.", MESSAGE_MS)
-
-    def _open_mime(self, mime: QMimeData | None, where: str) -> bool:
-        """Open what a drop or the clipboard carries; False if it carries nothing usable."""
-        if mime is None:
-            return False
-        target = local_path_from(mime)
-        if isinstance(target, Path):
-            self.open_path(target)
-        elif isinstance(target, str):
-            dialogs.show_error(self, "Cannot open this image", target)
-        elif mime.hasImage():
-            image = QImage(mime.imageData())
-            if image.isNull():
-                return False
-            self.open_pasted_image(image)
-        else:
-            return False
-        log.info("opening from the %s", where)
-        return True
-
-    async def _open(self, decode: Callable[..., QImage], source: object, *, path: Path | None,
-                    name: str) -> None:
-        self.statusBar().showMessage(f"Opening {name}…")
-        limit = self._settings.max_megapixels * 1_000_000
-        try:
-            photo = await asyncio.to_thread(decode, source, limit)
-        except ImageLoadError as exc:
-            self.statusBar().clearMessage()
-            self.status.set_busy(False)
-            dialogs.show_error(self, "Cannot open this photo", exc.message)
-            return
-        self.document.open(photo, path)
-        if path is not None:
-            self._update_settings(recent_files=self._settings.with_recent(str(path)).recent_files)
-        self.statusBar().showMessage(f"Opened {name}", MESSAGE_MS)
-
-    def _may_discard(self) -> bool:
-        mask = self.document.mask()
-        if mask is None or mask.is_empty():
-            return True
-        return dialogs.confirm_discard(self, self.document.display_name())
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.actions.submenu("file.recent")
-        menu.clear()
-        for path in self._settings.recent_files:
-            action = menu.addAction(Path(path).name)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
-        if self._settings.recent_files:
-            menu.addSeparator()
-            menu.addAction("Clear Recent").triggered.connect(lambda: self._update_settings(recent_files=()))
-        else:
-            menu.addAction("No recent photos").setEnabled(False)
-
-    # --- drag and drop -------------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event) -> None:
-        mime = event.mimeData()
-        if isinstance(local_path_from(mime), Path) or mime.hasImage():
-            event.acceptProposedAction()
-            self.empty_state.set_drop_highlight(True)
-
-    def dragLeaveEvent(self, event) -> None:
-        self.empty_state.set_drop_highlight(False)
-
-    def dropEvent(self, event) -> None:
-        self.empty_state.set_drop_highlight(False)
-        if self._open_mime(event.mimeData(), "drop"):
-            event.acceptProposedAction()
-
-    # --- mask commands ---------------------------------------------------------------------------------
-
-    def adjust_mask(self, kind: str) -> None:
-        mask = self.document.mask()
-        if mask is None:
-            return
-        box = mask.bounding_rect()
-        painted = None if box.isEmpty() else (box.x(), box.y(), box.width(), box.height())
-        dialog = MaskAdjustDialog(kind, mask.array(), painted, self.canvas.set_mask_preview, parent=self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            mask.replace(dialog.adjusted(), dialog.label())
-
-    def ask_and_import_mask(self) -> None:
-        mask, path = self.document.mask(), dialogs.ask_mask_path(self, self._document_folder())
-        if mask is None or path is None:
-            return
-        convention = dialogs.ask_mask_convention(self)
-        if convention is not None:
-            self.import_mask(path, convention)
-
-    def import_mask(self, path: Path, convention: str) -> None:
-        self._run("mask", self._import_mask(Path(path), convention))
-
-    async def _import_mask(self, path: Path, convention: str) -> None:
-        mask = self.document.mask()
-        try:
-            coverage = await asyncio.to_thread(load_mask, path, convention,
-                                               expected_size=(mask.width, mask.height))
-        except MaskError as exc:
-            self.status.set_busy(False)
-            dialogs.show_error(self, "Cannot import this mask", exc.message)
-            return
-        if self.document.mask() is mask:  # the photo may have changed while the file was read
-            mask.replace(coverage, "Import mask")
-            self.statusBar().showMessage(f"Imported the mask from {path.name}", MESSAGE_MS)
-
-    def ask_and_export_mask(self) -> None:
-        photo_path = self.document.path()
-        stem = photo_path.stem if photo_path is not None else "pasted"
-        path = dialogs.ask_export_path(self, str(Path(self._document_folder()) / f"{stem}-mask.png"))
-        if path is not None:
-            self.export_mask(path)
-
-    def export_mask(self, path: Path) -> None:
-        mask = self.document.mask()
-        if mask is not None:
-            # A copy: painting may go on while the PNG is encoded on a worker thread.
-            self._run("export", self._export_mask(mask.array().copy(), Path(path)))
-
-    async def _export_mask(self, coverage, path: Path) -> None:
-        threshold = self._settings.mask_threshold
-        try:
-            data = await asyncio.to_thread(coverage_to_api_png, coverage, threshold=threshold)
-            await asyncio.to_thread(path.write_bytes, data)
-        except (OSError, MaskError) as exc:
-            reason = exc.message if isinstance(exc, MaskError) else (exc.strerror or str(exc))
-            self.status.set_busy(False)
-            dialogs.show_error(self, "Cannot export the mask", f"{path.name} could not be written: {reason}.")
-            return
-        self.statusBar().showMessage(f"Mask saved to {path}", MESSAGE_MS)
-
-    def _document_folder(self) -> str:
-        path = self.document.path()
-        return str(path.parent) if path is not None else str(Path.home())
-
     # --- model → view ----------------------------------------------------------------------------------
 
     def _mask_replaced(self, mask: MaskLayer | None) -> None:
         if self._shown_mask is not None:
             self._shown_mask.history_changed.disconnect(self._update_history_actions)
         self._shown_mask = mask
+        self.results.forget_previews()
         if mask is not None:
             self.canvas.set_content(self.document.photo(), mask)
             mask.history_changed.connect(self._update_history_actions)
@@ -350,6 +158,7 @@ class MainWindow(QMainWindow):
         # A new document's photo arrives with its mask (see _mask_replaced); this is a same-size swap.
         photo = self.document.photo()
         if photo is not None and self._shown_mask is self.document.mask():
+            self.results.forget_previews()
             self.canvas.set_photo(photo)
 
     def _show_document_state(self) -> None:
@@ -379,16 +188,18 @@ class MainWindow(QMainWindow):
     # --- settings ------------------------------------------------------------------------------------------
 
     def settings(self) -> UserSettings:
-        """The settings as they are now, including the current brush."""
+        """The settings as they are now: the brush, and the prompt side (see GenerationDocks)."""
         brush = self.canvas.brush()
-        return replace(self._settings, brush_diameter=brush.diameter, brush_hardness=brush.hardness,
-                       brush_opacity=brush.opacity)
+        current = replace(self._settings, brush_diameter=brush.diameter, brush_hardness=brush.hardness,
+                          brush_opacity=brush.opacity)
+        return self._with_edit_state(current)
 
     def edit_preferences(self) -> None:
-        dialog = PreferencesDialog(self._settings, self)
+        dialog = self._settings_dialog()
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._apply_settings(dialog.settings())
             self._update_settings()
+        self._settings_closed()
 
     def _apply_settings(self, settings: UserSettings) -> None:
         self._settings = settings
@@ -434,7 +245,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
-    # --- jobs and closing ----------------------------------------------------------------------------------
+    # --- tasks and closing ----------------------------------------------------------------------------------
 
     def _run(self, name: str, job: Coroutine) -> None:
         """Start `job` as the task `name`, cancelling an earlier one of that name (a newer open wins)."""
@@ -465,6 +276,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 2 * MESSAGE_MS)
 
     def busy(self) -> bool:
+        """True while a photo opens or a mask is read or written (Generate jobs run on their own)."""
         return bool(self._tasks)
 
     def closeEvent(self, event) -> None:
@@ -473,6 +285,7 @@ class MainWindow(QMainWindow):
             return
         for task in self._tasks.values():
             task.cancel()
+        self._stop_generation()
         store = self._window_state()
         if store is not None:
             store.setValue("geometry", self.saveGeometry())

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QDialog
 from editor import app as app_module
 from editor.app import create_main_window
 from editor.settings import UserSettings, load_settings
-from editor.ui import dialogs
-from editor.ui import main_window as main_window_module
+from editor.ui import dialogs, mask_commands, photo_opening
 from editor.ui.main_window import MainWindow
 
 LEFT, RIGHT = (200, 40, 30), (30, 90, 220)
@@ -136,13 +135,13 @@ def test_opening_a_photo_shows_it_with_title_and_status(qtbot, window, photo_pat
 
 def test_the_photo_is_decoded_off_the_gui_thread(qtbot, window, photo_path, monkeypatch):
     threads = []
-    real = main_window_module.load_image
+    real = photo_opening.load_image
 
     def spy(*args, **kwargs):
         threads.append(threading.current_thread())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(main_window_module, "load_image", spy)
+    monkeypatch.setattr(photo_opening, "load_image", spy)
     window.open_path(photo_path)
     assert window.busy() and window.status.busy.isVisible()  # the window is free while decoding
     wait_idle(qtbot, window)
@@ -371,7 +370,7 @@ def test_grow_through_the_dialog_is_one_undo_step(qtbot, window, photo_path, mon
         dialog.done(QDialog.DialogCode.Accepted)
         return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(main_window_module.MaskAdjustDialog, "exec", accept_with_5px)
+    monkeypatch.setattr(mask_commands.MaskAdjustDialog, "exec", accept_with_5px)
     window.actions["mask.grow"].trigger()
     mask = window.document.mask()
     assert np.count_nonzero(mask.array()) > np.count_nonzero(painted)
@@ -396,27 +395,28 @@ def test_closing_saves_the_brush_and_the_window_state(qtbot, loop, errors, tmp_p
     first = MainWindow(UserSettings(), loop=loop, settings_path=settings_path, window_state_path=state)
     qtbot.addWidget(first)
     first.show()
-    first.resize(640, 480)  # within the offscreen screen, or Qt fits it in
+    first.resize(760, 540)  # within the offscreen screen (800 × 600) and above the docks' minimum
     first.tool_options.size.spin.setValue(123)
     first.close()
     assert load_settings(settings_path).brush_diameter == 123
     second = MainWindow(load_settings(settings_path), loop=loop, settings_path=settings_path,
                         window_state_path=state)
     qtbot.addWidget(second)
-    assert (second.size().width(), second.size().height()) == (640, 480)
+    assert (second.size().width(), second.size().height()) == (760, 540)
     assert second.tool_options.size.spin.value() == 123 and second.canvas.brush().diameter == 123
 
 
 def test_preferences_are_applied_and_saved(qtbot, window, settings_path, monkeypatch):
-    from editor.ui.dialogs.preferences import PreferencesDialog
+    from editor.ui.dialogs.settings import SettingsDialog
 
     def change_and_accept(dialog):
-        dialog.opacity.setValue(70)
-        dialog.fill_tolerance.setValue(90)
-        dialog.threshold.setValue(200)
+        page = dialog.canvas_page
+        page.opacity.setValue(70)
+        page.fill_tolerance.setValue(90)
+        page.threshold.setValue(200)
         return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(PreferencesDialog, "exec", change_and_accept)
+    monkeypatch.setattr(SettingsDialog, "exec", change_and_accept)
     window.actions["file.preferences"].trigger()
     saved = load_settings(settings_path)
     assert (saved.overlay_opacity, saved.fill_tolerance, saved.mask_threshold) == (0.7, 90, 200)
@@ -428,7 +428,7 @@ def test_an_unexpected_error_becomes_a_sentence_not_a_traceback(qtbot, window, p
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(main_window_module, "load_image", broken)
+    monkeypatch.setattr(photo_opening, "load_image", broken)
     open_photo(qtbot, window, photo_path)
     message = window.statusBar().currentMessage()
     assert message.startswith("Something went wrong") and "boom" not in message

@@ -1,0 +1,330 @@
+"""The window's Generate side: the prompt dock (prompt, options, references, the Generate button),
+the results dock (variants and the job queue), their status-bar fields, and the wiring from the
+panels to the JobRunner.
+
+`GenerationDocks` is a part of MainWindow kept in its own module; it relies on the window's
+`document`, `canvas`, `statusBar()`, `_settings`, `_centre`, `_loop` and `original_bytes()`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.backends.base import InvalidRequest
+from editor.backends.providers import PROFILES
+from editor.core.jobs import JobQueue, JobState
+from editor.core.options import EditOptions
+from editor.runner import JobRunner
+from editor.settings import UserSettings, find_api_key
+from editor.ui.generate import (
+    GenerateController,
+    base_url_for,
+    effective_settings,
+    forced_options,
+    forced_provider,
+)
+from editor.ui.panels.generate_bar import GenerateBar, NoticeBar
+from editor.ui.panels.jobs import JobsPanel
+from editor.ui.panels.options import OptionsPanel, remembered_edit_state, restore_edit_state
+from editor.ui.panels.prompt import PromptPanel
+from editor.ui.panels.references import ReferencesTray
+from editor.ui.panels.results import ResultsPanel
+
+MESSAGE_MS = 6000
+CONCURRENCY = 2
+FIRST_RUN_HINT = (
+    "<b>You are working offline.</b> The Offline backend fills what you paint from its "
+    "surroundings. To edit with a prompt, add a Requesty API key in Settings "
+    "(or set REQUESTY_API_KEY)."
+)
+
+BuildBackend = Callable[[EditOptions, UserSettings, Mapping[str, str]], object]
+
+
+class VerticalScroll(QScrollArea):
+    """Scrolls its widget up and down only, is always as wide as the widget needs, and scrolls
+    only when the widget's minimum height does not fit (QScrollArea's own resizing would scroll
+    as soon as word-wrapped text wants more than its minimum)."""
+
+    def __init__(self, widget: QWidget):
+        super().__init__()
+        self.setWidgetResizable(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWidget(widget)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the options shown changed: maybe a new width
+            self._fit()
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget, width = self.widget(), self.viewport().width()
+        layout = widget.layout()
+        needed = widget.minimumSizeHint().height()
+        if layout is not None and layout.hasHeightForWidth():
+            needed = max(needed, layout.minimumHeightForWidth(width))
+        widget.resize(width, max(self.viewport().height(), needed))
+
+    def minimumSizeHint(self) -> QSize:
+        needed = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(needed, 80)
+
+    def sizeHint(self) -> QSize:
+        hint = self.widget().sizeHint()
+        return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
+
+
+class GenerationDocks:
+    """Prompt and results docks, the runner and the Generate/Cancel/Focus-prompt commands."""
+
+    def _setup_generation(self, settings: UserSettings, *, build_backend: BuildBackend | None,
+                          env: Mapping[str, str] | None) -> None:
+        self._env = dict(os.environ if env is None else env)
+        self._build_backend = build_backend
+        self._keys_found: dict[str, bool] = {}
+        self.notice: NoticeBar | None = None
+        restore_edit_state(self.document, settings, self._env)
+        self.document.set_options(forced_options(self.document.options(), self._env))
+        self.queue = JobQueue(self)
+        self.runner = JobRunner(self.queue, backend_factory=self._backend_for,
+                                results_dir=settings.data_folder_path() / "results",
+                                concurrency=CONCURRENCY, mask_threshold=settings.mask_threshold, parent=self)
+        self.generator = GenerateController(
+            self.document, self.runner, has_key=self._has_key,
+            base_url=lambda provider: base_url_for(self._settings, provider, self._env),
+            original_bytes=self.original_bytes, parent=self)
+        self.prompt_panel = PromptPanel(self.document, settings.prompt_history)
+        self.options_panel = OptionsPanel(self.document, effective_settings(settings, self._env),
+                                          env=self._env)
+        self.references = ReferencesTray(self.document, loop=self._loop,
+                                         max_pixels=settings.max_megapixels * 1_000_000)
+        self.generate_bar = GenerateBar()
+        self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context)
+        self.jobs = JobsPanel(self.queue)
+        self._build_docks()
+        self.provider_status = self._status_label("Where Generate sends edits (change it in the prompt dock)")
+        self.job_status = self._status_label("The newest job")
+        self.generate_bar.generate_requested.connect(self.generate)
+        self.generator.availability_changed.connect(self._show_availability)
+        self.options_panel.settings_requested.connect(self.edit_preferences)
+        self.jobs.cancel_requested.connect(self.runner.cancel)
+        self.results.preview_ready.connect(self._show_preview)
+        self.queue.job_changed.connect(self._show_job_status)
+        self.queue.job_added.connect(self._show_job_status)
+        self.document.options_changed.connect(lambda _options: self._options_changed())
+        self._options_changed()
+
+    def _build_docks(self) -> None:
+        self.option_tabs = QTabWidget()
+        self.option_tabs.setDocumentMode(True)
+        self.option_tabs.addTab(self.options_panel, "Options")
+        self.option_tabs.addTab(self.references, "References")
+        fields = QWidget()
+        column = QVBoxLayout(fields)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.prompt_panel, 1)
+        column.addWidget(self.option_tabs, 2)
+        # On a small screen the fields scroll; the Generate button always stays in view.
+        scroll = VerticalScroll(fields)
+        edit = QWidget()
+        outer = QVBoxLayout(edit)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        outer.addWidget(scroll, 1)
+        outer.addWidget(self.generate_bar)
+        self.prompt_dock = self._dock("promptDock", "Edit", edit)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._padded(self.results))
+        splitter.addWidget(self._padded(self.jobs))
+        splitter.setSizes([260, 160])
+        self.results_dock = self._dock("resultsDock", "Results", splitter)
+        self.resizeDocks([self.prompt_dock, self.results_dock], [540, 360], Qt.Orientation.Vertical)
+        self.resizeDocks([self.prompt_dock], [400], Qt.Orientation.Horizontal)
+        self.document.references_changed.connect(self._show_reference_count)
+        self._show_reference_count(self.document.references())
+
+    def _dock(self, name: str, title: str, content: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState find docks by name
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        dock.setWidget(content)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    @staticmethod
+    def _padded(widget: QWidget) -> QWidget:
+        holder = QWidget()
+        layout = QVBoxLayout(holder)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addWidget(widget)
+        return holder
+
+    def _status_label(self, tip: str) -> QLabel:
+        label = QLabel()
+        label.setToolTip(tip)
+        label.setMinimumWidth(90)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.statusBar().addPermanentWidget(label)
+        return label
+
+    # --- commands ------------------------------------------------------------------------------
+
+    def generate(self) -> str | None:
+        """Ctrl+Enter / the Generate button: the document as it is now becomes a new job."""
+        job_id = self.generator.generate()
+        if job_id is None:
+            reason = self.generator.blocker() or "Generate is not available now"
+            self.statusBar().showMessage(f"{reason}.", MESSAGE_MS)
+            return None
+        self.prompt_panel.remember_prompt()
+        self.results.follow_newest()
+        number = self.queue.job(job_id).number
+        self.statusBar().showMessage(f"Job #{number} started — keep painting; Esc cancels it.", MESSAGE_MS)
+        self.save_settings()  # the prompt history survives a crash
+        return job_id
+
+    def cancel_newest(self) -> None:
+        """Esc: a polygon or lasso in progress on the canvas comes first, then the newest job."""
+        if self._canvas_took_escape():
+            return
+        if not self.runner.cancel_newest():
+            self.statusBar().showMessage("No job is running.", MESSAGE_MS)
+
+    def _canvas_took_escape(self) -> bool:
+        # Esc is a window shortcut, so the canvas never sees it as a key press: offer it first.
+        if not self.canvas.isVisible():
+            return False
+        event = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+        event.setAccepted(True)
+        self.canvas.keyPressEvent(event)
+        return event.isAccepted()
+
+    def focus_prompt(self) -> None:
+        """Ctrl+L: bring the prompt dock forward and type into it."""
+        self.prompt_dock.show()
+        self.prompt_dock.raise_()
+        self.prompt_panel.focus_prompt()
+
+    def show_first_run_hint(self) -> None:
+        """The friendly bar above the canvas when there is no key yet (not a modal box)."""
+        if self.notice is None:
+            self.notice = NoticeBar(FIRST_RUN_HINT, "Add a Key…")
+            self.notice.action_requested.connect(self.edit_preferences)
+            self._centre.insertWidget(0, self.notice)
+        self.notice.show()
+
+    # --- backends and keys -----------------------------------------------------------------------
+
+    def _backend_for(self, options: EditOptions):
+        if self._build_backend is None:
+            raise InvalidRequest("This window has no edit service set up.")
+        return self._build_backend(options, self._settings, self._env)
+
+    def _has_key(self, provider: str) -> bool:
+        if provider not in self._keys_found:  # the keychain is slow to ask on every keystroke
+            self._keys_found[provider] = find_api_key(PROFILES[provider], self._env).found
+        return self._keys_found[provider]
+
+    def _settings_dialog(self):
+        from editor.ui.dialogs.settings import SettingsDialog  # not needed until it is opened
+
+        provider = self.document.options().provider
+        return SettingsDialog(self._settings, provider=provider if provider != "local" else None,
+                              loop=self._loop, env=self._env, parent=self)
+
+    def _settings_closed(self) -> None:
+        """After Settings: keys, base URLs and defaults may have changed."""
+        self._keys_found.clear()
+        self.options_panel.set_settings(effective_settings(self._settings, self._env))
+        self.generator.refresh()
+        if self.notice is not None and self._has_key("requesty"):
+            self.notice.dismiss()
+
+    def _with_edit_state(self, settings: UserSettings) -> UserSettings:
+        """`settings` with the prompt, options and prompt history to remember. A provider forced
+        by MASKEDIT_PROVIDER is for this session only and is not saved."""
+        remembered = remembered_edit_state(settings, self.document, self.prompt_panel.history())
+        if forced_provider(self._env) is not None:
+            remembered = replace(remembered, provider=settings.provider, model=settings.model)
+        return remembered
+
+    # --- views -------------------------------------------------------------------------------
+
+    def _show_availability(self) -> None:
+        self.generate_bar.show_blocker(self.generator.blocker())
+
+    def _options_changed(self) -> None:
+        options = self.document.options()
+        profile = PROFILES.get(options.provider)
+        label = "Offline" if options.provider == "local" else (profile.label if profile else options.provider)
+        if options.provider == "custom":
+            label = "Custom"
+        self.provider_status.setText(f"{label} · {options.model}" if options.model and
+                                     options.provider != "local" else label)
+        self.generator.refresh()
+        self._show_availability()
+
+    def _show_reference_count(self, references) -> None:
+        count = len(references)
+        self.option_tabs.setTabText(1, f"References ({count})" if count else "References")
+
+    def _show_job_status(self, _job_id: str = "") -> None:
+        jobs = self.queue.jobs()
+        if not jobs:
+            self.job_status.setText("")
+            return
+        newest = max(jobs, key=lambda job: job.number)
+        running = sum(not job.state.finished for job in jobs)
+        text = f"#{newest.number} {newest.state.label}"
+        if running > 1:
+            text += f" · {running} running"
+        self.job_status.setText(text)
+        self.job_status.setStyleSheet("color: #d64541;" if newest.state is JobState.FAILED else "")
+        self.job_status.setToolTip(newest.message or "The newest job")
+
+    def _show_preview(self, job_id: str, index: int, image: QImage) -> None:
+        photo = self.document.photo()
+        if photo is None:
+            return
+        if image.isNull():
+            self.canvas.set_photo(photo)
+            return
+        if image.size() != photo.size():
+            self.results.forget_previews()
+            self.canvas.set_photo(photo)
+            self.statusBar().showMessage("That variant was made from another photo; open it to view the "
+                                         "variant on the canvas.", MESSAGE_MS)
+            return
+        self.canvas.set_photo(image)
+
+    def _stop_generation(self) -> None:
+        for job in self.queue.jobs():
+            if not job.state.finished:
+                self.runner.cancel(job.id)
+        self.results.shutdown()
+        self.references.cancel_pending()

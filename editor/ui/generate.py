@@ -1,0 +1,228 @@
+"""Generate: the document as it is now becomes one job for the runner.
+
+The controller knows why Generate cannot run yet (no photo, nothing painted, no prompt, no key)
+and, when it can, snapshots the document — the photo by reference (zero-copy), the mask as a
+copy, the prompt, options and references — and submits it. The user keeps painting meanwhile;
+each press is one more job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from editor.backends.providers import PROFILES
+from editor.core.document import Document
+from editor.core.options import EditOptions, capabilities, normalized
+from editor.runner import JobRunner, JobSnapshot
+from editor.settings import UserSettings
+
+log = logging.getLogger(__name__)
+
+# Scripted use and tests: these override the provider, its base URL and the model for the session
+# (never saved). The key has its own: MASKEDIT_API_KEY (see editor.settings.find_api_key).
+ENV_PROVIDER = "MASKEDIT_PROVIDER"
+ENV_BASE_URL = "MASKEDIT_BASE_URL"
+ENV_MODEL = "MASKEDIT_MODEL"
+
+# A mask edit may fire `changed` for every dab: look again a moment after the last one.
+RECHECK_MS = 120
+
+# How the photo's channels sit in memory, as a view onto RGB(A) order (little-endian QImage).
+_BGRA_FORMATS = (QImage.Format.Format_RGB32, QImage.Format.Format_ARGB32)
+_RGBA_FORMATS = (QImage.Format.Format_RGBA8888, QImage.Format.Format_RGBX8888)
+
+
+def photo_pixels(image: QImage) -> tuple[np.ndarray, QImage]:
+    """The photo as an (h, w, 3|4) RGB(A) uint8 array without copying its pixels when it can,
+    and the QImage that owns the memory (keep it alive as long as the array is used)."""
+    opaque = not image.hasAlphaChannel()
+    if image.format() not in _BGRA_FORMATS + _RGBA_FORMATS:
+        # Premultiplied or exotic formats: one conversion (pasted images with transparency).
+        image = image.convertToFormat(
+            QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_RGBA8888
+        )
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    raw = np.frombuffer(image.constBits(), np.uint8, count=stride * height)
+    rows = raw.reshape(height, stride)[:, : width * 4].reshape(height, width, 4)
+    if image.format() in _BGRA_FORMATS:
+        pixels = rows[:, :, 2::-1] if opaque else rows[:, :, [2, 1, 0, 3]]
+    else:
+        pixels = rows[:, :, :3] if opaque else rows
+    pixels.flags.writeable = False
+    return pixels, image
+
+
+def forced_provider(env: Mapping[str, str]) -> str | None:
+    """The provider MASKEDIT_PROVIDER names, if it names one."""
+    name = env.get(ENV_PROVIDER, "").strip().lower()
+    return name if name in PROFILES else None
+
+
+def base_url_for(settings: UserSettings, provider: str, env: Mapping[str, str]) -> str | None:
+    """The base URL a provider's jobs go to: MASKEDIT_BASE_URL (for the provider MASKEDIT_PROVIDER
+    names, or for every HTTP provider when it names none), else the one set in Settings."""
+    override = env.get(ENV_BASE_URL, "").strip()
+    if override and forced_provider(env) in (None, provider):
+        return override
+    return settings.base_url_for(provider)
+
+
+def effective_settings(settings: UserSettings, env: Mapping[str, str]) -> UserSettings:
+    """The settings with the environment's base URL applied, for the views (not for saving)."""
+    result = settings
+    for provider, profile in PROFILES.items():
+        url = base_url_for(settings, provider, env)
+        if profile.needs_key and url and url != settings.base_url_for(provider):
+            result = result.with_base_url(provider, url)
+    return result
+
+
+def forced_options(options: EditOptions, env: Mapping[str, str]) -> EditOptions:
+    """`options` with the provider and model the environment asks for (if any)."""
+    provider = forced_provider(env)
+    model = env.get(ENV_MODEL, "").strip()
+    if provider is not None and provider != options.provider:
+        options = replace(options, provider=provider, model=PROFILES[provider].default_model or "")
+    if model:
+        options = replace(options, model=model)
+    return options
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job was made from, kept for showing its variants over the photo it edited."""
+
+    photo: QImage
+    coverage: np.ndarray
+
+
+def key_blocker(provider: str, has_key: Callable[[str], bool], base_url: Callable[[str], str | None]
+                ) -> str | None:
+    """Why an HTTP provider cannot be used yet (no key, no base URL), or None."""
+    profile = PROFILES.get(provider)
+    if profile is None or not profile.needs_key:
+        return None
+    if not (base_url(provider) or profile.base_url):
+        return f"No base URL for the {profile.label} provider — open Settings"
+    if not has_key(provider):
+        return f"No API key for {profile.label.split(' (')[0]} — open Settings"
+    return None
+
+
+class GenerateController(QObject):
+    """Turns the document into jobs for the runner and says when (and why) it cannot.
+
+    `has_key(provider)` and `base_url(provider)` come from the window (they read the settings,
+    environment and keychain); `original_bytes()` gives the photo file's bytes when the pixels
+    are still exactly that file.
+    """
+
+    availability_changed = Signal()
+
+    def __init__(self, document: Document, runner: JobRunner, *, has_key: Callable[[str], bool],
+                 base_url: Callable[[str], str | None], original_bytes: Callable[[], bytes | None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._document = document
+        self._runner = runner
+        self._has_key = has_key
+        self._base_url = base_url
+        self._original_bytes = original_bytes
+        self._contexts: dict[str, JobContext] = {}
+        self._blocker: str | None = None
+        self._watched_mask = None
+        self._recheck = QTimer(self, singleShot=True, interval=RECHECK_MS)
+        self._recheck.timeout.connect(self.refresh)
+        document.mask_replaced.connect(self._watch_mask)
+        for name in ("prompt_changed", "options_changed"):
+            signal = getattr(document, name, None)
+            if signal is not None:
+                signal.connect(self.refresh)
+        self._watch_mask(document.mask())
+
+    # --- why not -------------------------------------------------------------------------------
+
+    def blocker(self) -> str | None:
+        """A sentence saying why Generate cannot run now, or None when it can."""
+        return self._blocker
+
+    def refresh(self) -> None:
+        """Look again (the key may have been added in Settings, the mask painted, …)."""
+        blocker = self._find_blocker()
+        if blocker != self._blocker:
+            self._blocker = blocker
+            self.availability_changed.emit()
+
+    def _find_blocker(self) -> str | None:
+        document = self._document
+        mask = document.mask()
+        if not document.is_open() or mask is None:
+            return "Open a photo first"
+        if mask.is_empty():
+            return "Paint the area to change first — the mask is empty"
+        options = self.options()
+        if capabilities(options.provider, options.model).uses_prompt and not self.prompt().strip():
+            return "Write a prompt describing the change"
+        return key_blocker(options.provider, self._has_key, self._base_url)
+
+    def _watch_mask(self, mask) -> None:
+        if self._watched_mask is not None:
+            with contextlib.suppress(RuntimeError, TypeError):  # the old mask may be gone already
+                self._watched_mask.changed.disconnect(self._schedule)
+        self._watched_mask = mask
+        if mask is not None:
+            mask.changed.connect(self._schedule)
+        self.refresh()
+
+    def _schedule(self, *_args) -> None:
+        # Painting turns "empty" into "painted" on the first dab: no need to wait for that one.
+        if self._blocker is not None and self._blocker.startswith("Paint"):
+            self.refresh()
+        elif not self._recheck.isActive():
+            self._recheck.start()
+
+    # --- the document's prompt side (tolerant of documents without it) -------------------------
+
+    def prompt(self) -> str:
+        prompt = getattr(self._document, "prompt", None)
+        return prompt() if callable(prompt) else ""
+
+    def options(self) -> EditOptions:
+        options = getattr(self._document, "options", None)
+        return normalized(options() if callable(options) else EditOptions())
+
+    def references(self) -> tuple[tuple[str, bytes], ...]:
+        references = getattr(self._document, "references", None)
+        return tuple(references()) if callable(references) else ()
+
+    # --- go ------------------------------------------------------------------------------------
+
+    def generate(self) -> str | None:
+        """Submit the document as it is now; the job id, or None when Generate is blocked."""
+        self.refresh()
+        if self._blocker is not None:
+            return None
+        document = self._document
+        pixels, owner = photo_pixels(document.photo())
+        coverage = document.mask().array().copy()
+        coverage.flags.writeable = False
+        original = self._original_bytes() if owner is document.photo() else None
+        snapshot = JobSnapshot(
+            photo=pixels, photo_name=document.display_name() or "photo", coverage=coverage,
+            prompt=self.prompt(), options=self.options(), photo_bytes=original,
+            references=self.references(),
+        )
+        job_id = self._runner.submit(snapshot)
+        self._contexts[job_id] = JobContext(owner, coverage)
+        log.info("job %s submitted (%s)", job_id, snapshot.options.provider)
+        return job_id
+
+    def context(self, job_id: str) -> JobContext | None:
+        return self._contexts.get(job_id)

@@ -1,0 +1,221 @@
+"""The job queue as a list: each job's state and running time, Cancel while it runs, and for a
+failed job the reason in words plus "Copy details" (status, request id, the service's message —
+never the key). A view of JobQueue only: cancelling is asked for through a signal.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from editor.core.jobs import Job, JobQueue, JobState
+from editor.ui.panels import quiet_label
+
+TICK_MS = 200
+DETAIL_LABELS = (
+    ("status", "HTTP status"), ("request_id", "Request id"), ("error", "Error"), ("code", "Code"),
+    ("server_message", "Service message"),
+)
+STATE_COLOURS = {JobState.FAILED: "#d64541", JobState.DONE: "#2e9d5b", JobState.CANCELLED: None}
+
+
+def format_elapsed(seconds: float) -> str:
+    """0.0 s … 59.9 s, then 1:05, as a running clock reads."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def details_text(job: Job) -> str:
+    """What "Copy details" puts on the clipboard: the facts a support request needs."""
+    facts = dict(job.details)
+    if job.request_id and not facts.get("request_id"):
+        facts["request_id"] = job.request_id
+    lines = [f"Job #{job.number} · {job.provider_label} · {job.options.model or 'default model'}",
+             f"State: {job.state.label}", f"Message: {job.message}"]
+    for key, label in DETAIL_LABELS:
+        value = facts.get(key)
+        if value not in (None, ""):
+            lines.append(f"{label}: {value}")
+    lines.append(f"Attempts: {job.attempts}")
+    return "\n".join(lines)
+
+
+class ElidedLabel(QLabel):
+    """One line of plain text that ends in "…" when the panel is narrower than the text."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(self.width(), 40))
+        if shown != self.text():
+            self.setText(shown)
+
+
+class JobRow(QFrame):
+    """One job: number, state, elapsed time, Cancel; the message and Copy details when it failed."""
+
+    cancel_requested = Signal(str)
+
+    def __init__(self, job: Job, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.job_id = job.id
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.number = QLabel()
+        self.title = ElidedLabel()
+        self.state = QLabel()
+        self.elapsed = quiet_label()
+        self.elapsed.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Stop this job (Esc stops the newest one)")
+        self.cancel.clicked.connect(lambda: self.cancel_requested.emit(self.job_id))
+        self.message = QLabel(wordWrap=True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy = QPushButton("Copy details")
+        self.copy.setToolTip("Copy the status, request id and the service's message (never the key)")
+        self.copy.clicked.connect(self.copy_details)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.number)
+        top.addWidget(self.title, 1)
+        top.addWidget(self.state)
+        top.addWidget(self.elapsed)
+        top.addWidget(self.cancel)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.message, 1)
+        bottom.addWidget(self.copy, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        self._job = job
+        self.show_job(job)
+
+    def show_job(self, job: Job) -> None:
+        self._job = job
+        self.number.setText(f"<b>#{job.number}</b>")
+        self.title.set_full_text(" ".join(job.prompt.split()) or "(no prompt)")
+        self.title.setToolTip(job.prompt)
+        self.state.setText(job.state.label)
+        colour = STATE_COLOURS.get(job.state)
+        self.state.setStyleSheet(f"color: {colour}; font-weight: 600;" if colour else "")
+        self.cancel.setVisible(not job.state.finished)
+        failed = job.state is JobState.FAILED
+        show_message = failed or job.state in (JobState.RETRYING, JobState.CANCELLED)
+        self.message.setText(job.message)
+        self.message.setVisible(show_message and bool(job.message))
+        if failed:
+            self.message.setStyleSheet("color: #d64541;")
+        else:
+            self.message.setStyleSheet("")
+            self.message.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.copy.setVisible(failed)
+        self.tick()
+
+    def tick(self, now: float | None = None) -> None:
+        self.elapsed.setText(format_elapsed(self._job.elapsed(now)) if self._job.started_at else "")
+
+    def job(self) -> Job:
+        return self._job
+
+    def copy_details(self) -> None:
+        QGuiApplication.clipboard().setText(details_text(self._job))
+
+
+class JobsPanel(QWidget):
+    """Every job of the session, newest on top; running ones tick their elapsed time."""
+
+    cancel_requested = Signal(str)
+
+    def __init__(self, queue: JobQueue, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._queue = queue
+        self._rows: dict[str, JobRow] = {}
+        self._column = QVBoxLayout()
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self._column.setSpacing(4)
+        self._column.addStretch(1)
+        self.empty = quiet_label("No jobs yet. Paint a mask, write a prompt, press Ctrl+Enter.")
+        self.empty.setWordWrap(True)
+        holder = QWidget()
+        holder.setLayout(self._column)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(holder)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.empty)
+        layout.addWidget(scroll, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._clock = QTimer(self, interval=TICK_MS)
+        self._clock.timeout.connect(self._tick)
+        queue.job_added.connect(self._add)
+        queue.job_changed.connect(self._change)
+        for job in queue.jobs():
+            self._add(job.id)
+
+    def row(self, job_id: str) -> JobRow:
+        return self._rows[job_id]
+
+    def rows(self) -> list[JobRow]:
+        """Newest first, as shown."""
+        return sorted(self._rows.values(), key=lambda row: -row.job().number)
+
+    def _add(self, job_id: str) -> None:
+        row = JobRow(self._queue.job(job_id))
+        row.cancel_requested.connect(self.cancel_requested)
+        self._rows[job_id] = row
+        self._column.insertWidget(0, row)
+        row.show()  # now, not when the layout gets to it: views and tests read it at once
+        self.empty.hide()
+        self._update_clock()
+
+    def _change(self, job_id: str) -> None:
+        row = self._rows.get(job_id)
+        if row is not None:
+            row.show_job(self._queue.job(job_id))
+        self._update_clock()
+
+    def _update_clock(self) -> None:
+        running = any(not row.job().state.finished for row in self._rows.values())
+        if running and not self._clock.isActive():
+            self._clock.start()
+        elif not running:
+            self._clock.stop()
+
+    def _tick(self) -> None:
+        now = time.time()
+        for row in self._rows.values():
+            if not row.job().state.finished:
+                row.tick(now)

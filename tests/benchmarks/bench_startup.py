@@ -1,0 +1,94 @@
+"""cold_start: process start to the main window's first paint, against a bare PySide6 window.
+
+Both sides are whole processes under QT_QPA_PLATFORM=offscreen that quit right after their
+window's first paint: Maskedit through its benchmark-only MASKEDIT_EXIT_AFTER_SHOW=1 hook
+(editor/app.py), the floor a script that shows an empty QMainWindow. Runs alternate so machine
+noise hits both alike; the figure is the ratio of medians. Maskedit starts as a returning user
+does (a settings file, no photo), in private XDG folders so no real settings are touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+from tests.benchmarks.harness import Figure, median
+
+RUNS = 9
+ROOT = Path(__file__).resolve().parents[2]
+
+BARE_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    class QuitAfterPaint(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, QApplication.quit)
+            return False
+
+    app = QApplication(sys.argv)
+    window = QMainWindow()
+    window.resize(1400, 900)
+    hook = QuitAfterPaint(window)
+    window.installEventFilter(hook)
+    window.show()
+    sys.exit(app.exec())
+    """
+)
+
+
+def _environment(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", QT_API="pyside6", MASKEDIT_EXIT_AFTER_SHOW="1",
+               XDG_CONFIG_HOME=str(home / "config"), XDG_DATA_HOME=str(home / "data"),
+               XDG_CACHE_HOME=str(home / "cache"), XDG_STATE_HOME=str(home / "state"),
+               PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring")
+    for variable in ("MASKEDIT_API_KEY", "REQUESTY_API_KEY", "OPENAI_API_KEY", "MASKEDIT_PROVIDER",
+                     "MASKEDIT_BASE_URL", "MASKEDIT_MODEL"):
+        env.pop(variable, None)
+    return env
+
+
+def _timed_run(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, timeout=120)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{command[:3]} failed ({done.returncode}): {done.stderr.decode()[-800:]}")
+    return elapsed * 1000
+
+
+def measure() -> list[Figure]:
+    with tempfile.TemporaryDirectory(prefix="maskedit-startup-") as folder:
+        home = Path(folder)
+        settings = home / "config" / "maskedit" / "settings.json"
+        settings.parent.mkdir(parents=True)
+        settings.write_text(json.dumps({"provider": "local"}))  # a returning user, not the first run
+        bare = home / "bare_window.py"
+        bare.write_text(BARE_SCRIPT)
+        env = _environment(home)
+        app_command = [sys.executable, "-m", "editor"]
+        bare_command = [sys.executable, str(bare)]
+        _timed_run(app_command, env)  # warm the OS file cache for both, uncounted
+        _timed_run(bare_command, env)
+        app_ms, bare_ms = [], []
+        for _ in range(RUNS):
+            app_ms.append(_timed_run(app_command, env))
+            bare_ms.append(_timed_run(bare_command, env))
+    value, floor = median(app_ms), median(bare_ms)
+    return [Figure(
+        metric="cold_start", value=value, unit="ms", floor=floor,
+        floor_label="bare PySide6 QMainWindow, first paint",
+        target="ratio <= 2", passed=value / floor <= 2,
+        notes=f"{RUNS} alternating runs each; app min {min(app_ms):.0f} ms, bare min {min(bare_ms):.0f} ms",
+    )]

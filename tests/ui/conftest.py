@@ -1,0 +1,34 @@
+"""Fixtures for the window tests: the app's qasync loop driven by qtbot, and the error dialogs
+captured instead of shown."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import qasync
+
+from editor.ui import dialogs
+
+
+@pytest.fixture
+def loop(qapp):
+    """The app's qasync loop, made current without exec(): Qt events are pumped by qtbot.
+
+    Not qasync's already_running mode: its stop() calls QCoreApplication.exit(), which outside
+    exec() leaves Qt's quit flag set, and every later QEventLoop.exec() (qtbot.wait) returns at once.
+    """
+    loop = qasync.QEventLoop(qapp)
+    asyncio.events._set_running_loop(loop)
+    yield loop
+    asyncio.events._set_running_loop(None)
+    loop.close()
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Every error dialog the window would show: (title, message)."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, message: shown.append((title, message)))
+    monkeypatch.setattr(dialogs, "confirm_discard", lambda _parent, _name: True)
+    return shown
