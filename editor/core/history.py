@@ -23,6 +23,9 @@ DEFAULT_CAP_BYTES = 512 * 1024 * 1024
 # What a stored tile costs beyond its payload (Python objects, dict slot); keeps the accounting honest
 # for steps made of many tiny uniform tiles.
 _TILE_OVERHEAD_BYTES = 120
+# Spare snapshot buffers kept mapped between strokes (16 MiB = 256 tiles), and mapped up front.
+_SPARE_BYTES = 16 * 1024 * 1024
+_PREFAULT_BYTES = 4 * 1024 * 1024
 
 TileKey = tuple[int, int]  # (tile column, tile row)
 
@@ -139,6 +142,41 @@ def coalesce(rects: Iterable[DirtyRect]) -> list[DirtyRect]:
     return merged
 
 
+class SpareTiles:
+    """Tile-sized buffers for the raw snapshots of the open step, recycled after each commit.
+
+    A fresh 64 KiB allocation costs ~16 page faults (tens of µs), which would land on the brush
+    segment that first touches a tile; recycled buffers are already mapped. At most `keep` spares
+    are held, and `prefault` of them are mapped up front, enough for a long stroke.
+    """
+
+    def __init__(self, tile_size: int, *, keep: int, prefault: int) -> None:
+        self._tile_size = tile_size
+        self._keep = keep
+        # np.ones writes every page, so the spares are mapped now rather than mid-stroke.
+        self._free = [np.ones((tile_size, tile_size), np.uint8) for _ in range(prefault)]
+
+    def take(self) -> np.ndarray:
+        """An uninitialised tile buffer: a recycled spare when one is free."""
+        free = self._free
+        return free.pop() if free else np.empty((self._tile_size, self._tile_size), np.uint8)
+
+    def give_back(self, tiles: list[np.ndarray]) -> None:
+        self._free.extend(tiles[:max(0, self._keep - len(self._free))])
+
+
+_SPARES: dict[int, SpareTiles] = {}
+
+
+def _spare_tiles(tile_size: int) -> SpareTiles:
+    """One pool per tile size for the whole process: every mask's strokes share the mapped spares."""
+    spares = _SPARES.get(tile_size)
+    if spares is None:
+        spares = _SPARES[tile_size] = SpareTiles(
+            tile_size, keep=_SPARE_BYTES // tile_size**2, prefault=_PREFAULT_BYTES // tile_size**2)
+    return spares
+
+
 class TileHistory:
     """Undo/redo of a live (h, w) uint8 array, one step per stroke or operation, memory-capped.
 
@@ -159,6 +197,8 @@ class TileHistory:
         self._stored_bytes = 0
         self._pending: dict[TileKey, np.ndarray] | None = None
         self._pending_label = ""
+        self._spares = _spare_tiles(tile_size)
+        self._taken: list[np.ndarray] = []  # spare buffers holding the open step's snapshots
 
     # --- recording ---------------------------------------------------------------------
 
@@ -177,9 +217,14 @@ class TileHistory:
         pending = self._pending
         if pending is None:
             raise RuntimeError("touch() outside an undo step")
-        for key in self.grid.keys_in(x0, y0, x1, y1):
-            if key not in pending:
-                pending[key] = self._view(key).copy()
+        grid = self.grid
+        size = grid.tile_size
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, grid.width), min(y1, grid.height)
+        # Called for every brush segment: plain loops, most of whose tiles are already saved.
+        for row in range(y0 // size, (y1 - 1) // size + 1):
+            for column in range(x0 // size, (x1 - 1) // size + 1):
+                if (column, row) not in pending:
+                    pending[column, row] = self._snapshot((column, row))
 
     def commit(self) -> bool:
         """Close the open step; keep it only if some touched tile really changed."""
@@ -188,6 +233,8 @@ class TileHistory:
         pending, self._pending = self._pending, None
         tiles = {key: PackedTile.pack(before) for key, before in pending.items()
                  if not np.array_equal(before, self._view(key))}
+        self._spares.give_back(self._taken)
+        self._taken = []
         if not tiles:
             return False
         step = _Step(self._pending_label, tiles)
@@ -198,6 +245,14 @@ class TileHistory:
         self._stored_bytes += step.nbytes
         self._enforce_cap()
         return True
+
+    def _snapshot(self, key: TileKey) -> np.ndarray:
+        view = self._view(key)
+        tile = self._spares.take()
+        self._taken.append(tile)
+        snapshot = tile[:view.shape[0], :view.shape[1]]
+        np.copyto(snapshot, view)
+        return snapshot
 
     # --- undo / redo -------------------------------------------------------------------
 

@@ -7,98 +7,18 @@ rect, so painting on a 60-megapixel photo costs what the brush covers, not what 
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRect, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath
 
+from editor.core.brush_stamps import SHARED_STAMPS, BrushDab, PlacedDab, render_stamp
 from editor.core.history import DEFAULT_CAP_BYTES, TILE_SIZE, DirtyRect, TileHistory
 
-_STAMP_CACHE_BYTES = 32 * 1024 * 1024
-# Diameters are rendered on a 1/64-octave grid (steps of ~1.1 %), so pressure-driven sizes reuse
-# stamps instead of rendering one per dab; the error is under 0.7 px at 120 px.
-_DIAMETER_STEPS_PER_OCTAVE = 64
-
-
-@dataclass(frozen=True)
-class BrushDab:
-    """Brush parameters in image pixels."""
-
-    diameter: float = 60.0  # 1..1000 px
-    hardness: float = 0.8  # 0..1 (1 = hard edge, 0 = soft gaussian-like falloff to the rim)
-    opacity: float = 1.0  # 0..1, the max coverage a stroke reaches (max-blend, no build-up)
-    spacing: float = 0.15  # distance between dabs as a fraction of the diameter
-
-
-@dataclass(frozen=True, slots=True)
-class DabStamp:
-    """One rendered dab: coverage at full strength, placed relative to the anchor pixel."""
-
-    pixels: np.ndarray  # uint8 coverage at full strength, cropped to its non-zero box
-    dx: int  # column of pixels[:, 0] relative to the anchor pixel
-    dy: int
-
-
-def _phases_for(diameter: float) -> int:
-    """Sub-pixel positions per axis: quarter pixels for small brushes, where a 1 px step shows."""
-    return 4 if diameter < 64 else 2 if diameter < 256 else 1
-
-
-def render_stamp(diameter: float, hardness: float, fx: float, fy: float) -> DabStamp:
-    """A dab centred at (anchor + fx, anchor + fy), fx/fy in [0, 1): flat core, cosine falloff, AA rim."""
-    radius = max(diameter, 1.0) / 2
-    reach = math.ceil(radius) + 2
-    offsets = np.arange(-reach, reach + 1, dtype=np.float32) + 0.5  # pixel centres from the anchor
-    dist = np.hypot((offsets - fy)[:, None], (offsets - fx)[None, :])
-    coverage = np.clip(radius + 0.5 - dist, 0.0, 1.0)  # one-pixel antialiased rim
-    if hardness < 1.0:
-        t = np.clip((dist / radius - hardness) / (1.0 - hardness), 0.0, 1.0)
-        coverage *= 0.5 + 0.5 * np.cos(np.pi * t)
-    pixels = np.rint(coverage * 255).astype(np.uint8)
-    rows, cols = np.flatnonzero(pixels.any(axis=1)), np.flatnonzero(pixels.any(axis=0))
-    if rows.size == 0:
-        return DabStamp(np.zeros((0, 0), np.uint8), 0, 0)
-    cropped = np.ascontiguousarray(pixels[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
-    return DabStamp(cropped, int(cols[0]) - reach, int(rows[0]) - reach)
-
-
-class DabStamps:
-    """Rendered dab stamps by (diameter, hardness, sub-pixel phase); least recently used go first."""
-
-    def __init__(self, budget_bytes: int = _STAMP_CACHE_BYTES) -> None:
-        self._budget = budget_bytes
-        self._bytes = 0
-        self._stamps: OrderedDict[tuple, DabStamp] = OrderedDict()
-
-    def get(self, diameter: float, hardness: float, phase_x: int, phase_y: int, phases: int) -> DabStamp:
-        step = round(math.log2(max(diameter, 1.0)) * _DIAMETER_STEPS_PER_OCTAVE)
-        shade = round(min(max(hardness, 0.0), 1.0) * 100)
-        key = (step, shade, phase_x, phase_y, phases)
-        stamp = self._stamps.get(key)
-        if stamp is not None:
-            self._stamps.move_to_end(key)
-            return stamp
-        stamp = render_stamp(2 ** (step / _DIAMETER_STEPS_PER_OCTAVE), shade / 100,
-                             phase_x / phases, phase_y / phases)
-        self._stamps[key] = stamp
-        self._bytes += stamp.pixels.nbytes
-        while self._bytes > self._budget and len(self._stamps) > 1:
-            _, dropped = self._stamps.popitem(last=False)
-            self._bytes -= dropped.pixels.nbytes
-        return stamp
-
-
-@lru_cache(maxsize=512)
-def _strength_lut(level: int, erase: bool) -> np.ndarray:
-    """Stamp value → what max (paint) or min (erase) blends in at this strength (0..255)."""
-    scaled = (np.arange(256, dtype=np.uint32) * level + 127) // 255
-    return (255 - scaled if erase else scaled).astype(np.uint8)
-
+__all__ = ["BrushDab", "MaskLayer", "render_stamp"]
 
 @dataclass(slots=True)
 class _Stroke:
@@ -137,7 +57,8 @@ class MaskLayer(QObject):
         self._readonly = self._pixels.view()
         self._readonly.flags.writeable = False
         self._history = TileHistory(self._pixels, cap_bytes=undo_cap_bytes)
-        self._stamps = DabStamps()
+        self._stamps = SHARED_STAMPS
+        self._width, self._height = width, height
         self._stroke: _Stroke | None = None
         grid = self._history.grid
         self._tile_counts = np.zeros((grid.rows, grid.columns), dtype=np.int64)  # non-zero pixels
@@ -169,7 +90,8 @@ class MaskLayer(QObject):
     def stamp_dab(self, pos: QPointF, brush: BrushDab, pressure: float = 1.0) -> QRect:
         stroke = self._open_stroke()
         stroke.since_last_dab = 0.0
-        rect = self._dab(pos.x(), pos.y(), brush, pressure, stroke.erase)
+        placed = self._dab(pos.x(), pos.y(), brush, pressure, stroke.erase)
+        rect = None if placed is None else self._blend_dabs([placed], stroke.erase, None)
         return QRect() if rect is None else self._report(rect)
 
     def stamp_segment(self, p0: QPointF, p1: QPointF, brush: BrushDab, pressure0: float = 1.0,
@@ -182,17 +104,22 @@ class MaskLayer(QObject):
         length = math.hypot(dx, dy)
         at = max(step - stroke.since_last_dab, 0.0)
         last = None
-        union: DirtyRect | None = None
+        placed: list[PlacedDab] = []
         while at <= length:
             f = at / length if length else 1.0
-            pressure = pressure0 + (pressure1 - pressure0) * f
-            rect = self._dab(x0 + dx * f, y0 + dy * f, brush, pressure, stroke.erase)
-            if rect is not None:
-                union = rect if union is None else union.united(rect)
+            dab = self._dab(x0 + dx * f, y0 + dy * f, brush, pressure0 + (pressure1 - pressure0) * f,
+                            stroke.erase)
+            if dab is not None:
+                placed.append(dab)
             last = at
             at += step
         stroke.since_last_dab = stroke.since_last_dab + length if last is None else length - last
-        return QRect() if union is None else self._report(union)
+        if not placed:
+            return QRect()
+        # Half a radius ahead of the newest dab: where a moving brush reaches new pixels.
+        ahead = brush.diameter / 4 / length if length else 0.0
+        rect = self._blend_dabs(placed, stroke.erase, (round(dx * ahead), round(dy * ahead)))
+        return QRect() if rect is None else self._report(rect)
 
     def end_stroke(self) -> None:
         """Close the stroke's undo step; a stroke that changed nothing leaves no step."""
@@ -207,33 +134,49 @@ class MaskLayer(QObject):
             raise RuntimeError("begin_stroke() must come before stamping dabs")
         return self._stroke
 
-    def _dab(self, x: float, y: float, brush: BrushDab, pressure: float, erase: bool) -> DirtyRect | None:
+    def _dab(self, x: float, y: float, brush: BrushDab, pressure: float, erase: bool) -> PlacedDab | None:
         level = round(255 * min(max(brush.opacity * pressure, 0.0), 1.0))
         if level == 0:
             return None
-        phases = _phases_for(brush.diameter)
-        anchor_x, phase_x = divmod(math.floor(x * phases + 0.5), phases)
-        anchor_y, phase_y = divmod(math.floor(y * phases + 0.5), phases)
-        stamp = self._stamps.get(brush.diameter, brush.hardness, phase_x, phase_y, phases)
-        x0, y0 = anchor_x + stamp.dx, anchor_y + stamp.dy
-        height, width = stamp.pixels.shape
-        cx0, cy0 = max(x0, 0), max(y0, 0)
-        cx1, cy1 = min(x0 + width, self._pixels.shape[1]), min(y0 + height, self._pixels.shape[0])
-        if cx0 >= cx1 or cy0 >= cy1:
+        return self._stamps.place(x, y, brush, level, erase, self._width, self._height)
+
+    def _blend_dabs(self, dabs: list[PlacedDab], erase: bool,
+                    ahead: tuple[int, int] | None) -> DirtyRect | None:
+        """Blend placed dabs into the mask after the undo snapshot; their rect, or None if no change."""
+        if not self._changes_any(dabs, erase, ahead):
             return None
-        source = stamp.pixels[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0]
-        if erase or level < 255:
-            source = _strength_lut(level, erase)[source]
-        target = self._pixels[cy0:cy1, cx0:cx1]
-        # One read pass to learn whether anything changes, then the blend in place: no temporary.
-        if not (np.less(source, target) if erase else np.greater(source, target)).any():
-            return None
-        self._history.touch(cx0, cy0, cx1, cy1)
-        if erase:
-            np.minimum(target, source, out=target)
+        x0, y0, x1, y1, area = dabs[0].x0, dabs[0].y0, dabs[0].x1, dabs[0].y1, 0
+        for dab in dabs:
+            x0, y0, x1, y1 = min(x0, dab.x0), min(y0, dab.y0), max(x1, dab.x1), max(y1, dab.y1)
+            area += (dab.x1 - dab.x0) * (dab.y1 - dab.y0)
+        touch = self._history.touch
+        if (x1 - x0) * (y1 - y0) <= area:
+            touch(x0, y0, x1, y1)  # overlapping dabs: one look-up for their tiles
         else:
-            np.maximum(target, source, out=target)
-        return DirtyRect(cx0, cy0, cx1, cy1)
+            for dab in dabs:  # a long diagonal: only the tiles the dabs really cover
+                touch(dab.x0, dab.y0, dab.x1, dab.y1)
+        pixels, blend = self._pixels, np.minimum if erase else np.maximum
+        for dab in dabs:
+            part = pixels[dab.y0:dab.y1, dab.x0:dab.x1]
+            blend(part, dab.source, out=part)
+        return DirtyRect(x0, y0, x1, y1)
+
+    def _changes_any(self, dabs: list[PlacedDab], erase: bool, ahead: tuple[int, int] | None) -> bool:
+        """Whether blending the dabs would change a pixel (strokes over finished work stay silent).
+
+        One pixel ahead of the newest dab usually proves it at once; otherwise the dabs are compared
+        in full, newest first, since a moving brush reaches new pixels at its front.
+        """
+        pixels = self._pixels
+        newest = dabs[-1]
+        if ahead is not None:
+            x, y = newest.anchor_x + ahead[0], newest.anchor_y + ahead[1]
+            if newest.x0 <= x < newest.x1 and newest.y0 <= y < newest.y1:
+                value, current = newest.source[y - newest.y0, x - newest.x0], pixels[y, x]
+                if value < current if erase else value > current:
+                    return True
+        exceeds = np.less if erase else np.greater
+        return any(exceeds(dab.source, pixels[dab.y0:dab.y1, dab.x0:dab.x1]).any() for dab in reversed(dabs))
 
     # --- single operations, one undo step each -------------------------------------------
 

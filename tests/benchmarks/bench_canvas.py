@@ -1,7 +1,8 @@
 """Canvas benchmarks: a brush stroke on an 8192² photo, and opening a 64 MP PNG to its first frame.
 
 Floors are measured in the same run: the same dabs drawn with bare QPainter into an Alpha8 image,
-and Pillow's bare decode of the same PNG. Runs alternate with their floor to share the noise.
+and Pillow's bare decode of the same PNG. Runs alternate with their floor to share the noise, and
+the garbage collector is paused while either side of the brush figure is timed (it runs between).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ def _canvas_stroke_run(view: CanvasView, photo: QImage, points: list[QPointF]
     mask.begin_stroke("bench", erase=False)
     mask.stamp_dab(points[0], BRUSH)
     times, scrolled = [], []
+    gc.collect()
+    gc.disable()
     for index, (p0, p1) in enumerate(itertools.pairwise(points)):
         if _follow(view, p1):  # scrolling along with the stroke is not part of the timing
             scrolled.append(index)
@@ -124,6 +127,7 @@ def _canvas_stroke_run(view: CanvasView, photo: QImage, points: list[QPointF]
         times.append(time.perf_counter() - started)
         if counter.count != painted + 1:
             raise RuntimeError(f"repaint() ran paintEvent {counter.count - painted} times, not once")
+    gc.enable()
     mask.end_stroke()
     view.removeEventFilter(counter)
     return times, scrolled
@@ -149,6 +153,8 @@ def _bare_painter_run(stamp: QImage, offset: QPoint, dabs: list[list[tuple[float
     view.fit_to_view()  # the same start as the canvas run: set_content fits, then 100 %
     view.actual_pixels()
     times, scrolled = [], []
+    gc.collect()
+    gc.disable()
     for index, (segment, point) in enumerate(zip(dabs, points[1:], strict=True)):
         if _follow(view, point):
             scrolled.append(index)
@@ -158,6 +164,7 @@ def _bare_painter_run(stamp: QImage, offset: QPoint, dabs: list[list[tuple[float
             painter.drawImage(QPoint(math.floor(x + 0.5), math.floor(y + 0.5)) + offset, stamp)
         painter.end()
         times.append(time.perf_counter() - started)
+    gc.enable()
     return times, scrolled
 
 

@@ -31,6 +31,8 @@ _CROSSHAIR_ARM_PX = 6.0
 # Past this many rects in an exposed region one bounding rect is cheaper than many small paints.
 _MAX_REGION_RECTS = 8
 _HATCH_TILE_PX = 10
+# Behind photos with transparency.
+_CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
 
 
 @dataclass(frozen=True)
@@ -74,11 +76,15 @@ class PhotoLayer:
 
     def __init__(self) -> None:
         self._photo: QImage | None = None
+        self.opaque = False  # a photo without transparency covers what is behind it
+        self.rect = QRect()  # the photo's full-resolution pixels
         self._levels: list[QImage] = []  # successive halvings, largest first
         self._level_buffers: list[np.ndarray] = []  # keep the pixels the level QImages wrap alive
 
     def set_photo(self, photo: QImage | None) -> None:
         self._photo = photo
+        self.opaque = photo is not None and not photo.hasAlphaChannel()
+        self.rect = photo.rect() if photo is not None else QRect()
         self._levels, self._level_buffers = [], []
 
     def photo(self) -> QImage | None:
@@ -138,21 +144,6 @@ def tinted_view(coverage: QImage, style: OverlayStyle) -> QImage:
     red, green, blue = style.color.red(), style.color.green(), style.color.blue()
     view.setColorTable([qRgba(red, green, blue, round(level * style.opacity)) for level in range(256)])
     return view
-
-
-def coverage_array(coverage: QImage) -> np.ndarray:
-    """A (h, w) uint8 view of an 8-bit image's own bytes (no copy; edits show through)."""
-    height, stride = coverage.height(), coverage.bytesPerLine()
-    raw = np.frombuffer(coverage.constBits(), np.uint8, count=stride * height)
-    return raw.reshape(height, stride)[:, : coverage.width()]
-
-
-def premultiplied_tint_lut(style: OverlayStyle) -> np.ndarray:
-    """Coverage byte → the tint at that coverage × opacity, as premultiplied ARGB32 pixels."""
-    alpha = np.rint(np.arange(256) * style.opacity).astype(np.uint32)
-    channels = [(alpha * c + 127) // 255 for c in (style.color.red(), style.color.green(),
-                                                   style.color.blue())]
-    return (alpha << 24) | (channels[0] << 16) | (channels[1] << 8) | channels[2]
 
 
 class CoverageOverlay:
@@ -270,16 +261,12 @@ class CanvasRenderer:
         self.layers = CanvasLayers()
         self._overlay = CoverageOverlay()
         self._tinted: QImage | None = None
-        self._coverage: np.ndarray | None = None
-        self._tint_lut = premultiplied_tint_lut(self.layers.style)
 
     def refresh_tint(self) -> None:
         """Call after layers.mask, layers.mask_preview or layers.style change."""
         layers = self.layers
         coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
         self._tinted = tinted_view(coverage, layers.style) if coverage is not None else None
-        self._coverage = coverage_array(coverage) if coverage is not None else None
-        self._tint_lut = premultiplied_tint_lut(layers.style)
 
     def release_buffers(self) -> None:
         self._overlay.release()
@@ -296,44 +283,17 @@ class CanvasRenderer:
             self._paint_rect(painter, rect, t)
             painter.restore()
 
-    def _paint_coverage(self, painter: QPainter, exposed: QRect, t: ViewTransform, src: QRect,
-                        target: QRectF) -> None:
-        layers = self.layers
-        coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
-        if coverage is None:
-            return
-        if layers.style.hatch or self._tinted is None or self._coverage is None:
-            self._overlay.paint(painter, exposed, t, coverage, QPoint(0, 0), layers.style.tint,
-                                layers.style.opacity)
-        elif t.scale >= 1.0:
-            # At 100 % and closer the source rect is at most the screen's pixels: a table lookup
-            # into a premultiplied tile is the cheapest tint (Qt's own palette path is ~3x slower).
-            rows = self._coverage[src.y():src.y() + src.height(), src.x():src.x() + src.width()]
-            tile = np.take(self._tint_lut, rows)
-            image = QImage(tile.data, src.width(), src.height(), src.width() * 4,
-                           QImage.Format.Format_ARGB32_Premultiplied)
-            painter.drawImage(target, image, QRectF(0, 0, src.width(), src.height()))
-        else:
-            # Zoomed out, Qt samples the palette image at screen resolution: no full-size tile.
-            painter.drawImage(target, self._tinted, QRectF(src))
-
     def _paint_rect(self, painter: QPainter, exposed: QRect, t: ViewTransform) -> None:
         layers = self.layers
         photo = self.photo.photo()
-        # The whole image pixels behind the exposed rect, and where they land: shared by the photo
-        # and the mask overlay so both sample the same pixels.
-        src = t.image_rect_of(exposed, photo.width(), photo.height()) if photo is not None else QRect()
-        target = t.rect_to_widget(QRectF(src))
-        if photo is None or photo.hasAlphaChannel() or not target.contains(QRectF(exposed)):
+        if photo is None:
             painter.fillRect(exposed, BACKGROUND)
-        if src.isEmpty():
-            src = QRect()
-        elif photo is not None:
-            if photo.hasAlphaChannel():
-                painter.fillRect(target, QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern))
-            # Nearest above 100 % keeps pixels crisp; bilinear below keeps edges from shimmering.
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
-            self.photo.paint(painter, src, target, t.scale)
+            src, target = QRect(), QRectF()
+        elif t.scale == 1.0 and t.dx.is_integer() and t.dy.is_integer():
+            src, target = self._paint_photo_unscaled(painter, exposed, photo,
+                                                     QPoint(int(t.dx), int(t.dy)))
+        else:
+            src, target = self._paint_photo_scaled(painter, exposed, photo, t)
         if not layers.peek:
             if layers.mask_visible and not src.isEmpty():
                 self._paint_coverage(painter, exposed, t, src, target)
@@ -344,6 +304,60 @@ class CanvasRenderer:
                 paint_outline(painter, layers.outline, t)
         if layers.cursor_centre is not None:
             paint_brush_cursor(painter, layers.cursor_centre, layers.cursor_diameter_px)
+
+    def _paint_photo_unscaled(self, painter: QPainter, exposed: QRect, photo: QImage,
+                              offset: QPoint) -> tuple[QRect, QRect]:
+        """At 100 % on whole pixels (where brushing happens) rects stay integer and Qt just blits."""
+        layer = self.photo
+        target = exposed.intersected(layer.rect.translated(offset))
+        if not (layer.opaque and target == exposed):
+            painter.fillRect(exposed, BACKGROUND)
+        src = target.translated(-offset)
+        if not src.isEmpty():
+            if not layer.opaque:
+                painter.fillRect(target, _CHECKER)
+            painter.drawImage(target.topLeft(), photo, src)
+        return src, target
+
+    def _paint_photo_scaled(self, painter: QPainter, exposed: QRect, photo: QImage,
+                            t: ViewTransform) -> tuple[QRect, QRectF]:
+        # The whole image pixels behind the exposed rect, and where they land: shared by the photo
+        # and the mask overlay so both sample the same pixels.
+        src = t.image_rect_of(exposed, photo.width(), photo.height())
+        target = t.rect_to_widget(QRectF(src))
+        if photo.hasAlphaChannel() or not target.contains(QRectF(exposed)):
+            painter.fillRect(exposed, BACKGROUND)
+        if src.isEmpty():
+            return QRect(), target
+        if photo.hasAlphaChannel():
+            painter.fillRect(target, _CHECKER)
+        # Nearest above 100 % keeps pixels crisp; bilinear below keeps edges from shimmering.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
+        self.photo.paint(painter, src, target, t.scale)
+        return src, target
+
+    def _paint_coverage(self, painter: QPainter, exposed: QRect, t: ViewTransform, src: QRect,
+                        target: QRect | QRectF) -> None:
+        layers = self.layers
+        coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
+        if coverage is None:
+            return
+        if layers.style.hatch or self._tinted is None:
+            self._overlay.paint(painter, exposed, t, coverage, QPoint(0, 0), layers.style.tint,
+                                layers.style.opacity)
+        elif t.scale >= 1.0:
+            # At 100 % and closer the source rect is at most the screen's pixels: Qt's own palette
+            # conversion of just that rect is the cheapest tint (drawing the palette image
+            # directly is ~5x slower, a numpy table lookup ~2x). The rect's pixels are copied, so
+            # the tile never aliases the mask.
+            tile = self._tinted.copy(src).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+            if isinstance(target, QRect):
+                painter.drawImage(target.topLeft(), tile)
+            else:
+                painter.drawImage(target, tile, QRectF(tile.rect()))
+        else:
+            # Zoomed out, Qt samples the palette image at screen resolution: no full-size tile.
+            painter.drawImage(target, self._tinted, QRectF(src))
 
 
 def coverage_image(coverage: np.ndarray) -> QImage:

@@ -314,7 +314,13 @@ class CanvasView(QWidget):
             self._apply_transform(self._constrain(self._transform), fitted=False)
 
     def _on_mask_changed(self, rect: QRect) -> None:
-        self.update(self._transform.widget_rect_of(rect, pad=2))
+        t = self._transform
+        if t.scale == 1.0 and t.dx.is_integer() and t.dy.is_integer():
+            # Every brush segment lands here: at 100 % the widget rect is the image rect moved.
+            dx, dy = int(t.dx), int(t.dy)
+            self.update(rect.adjusted(dx - 2, dy - 2, dx + 2, dy + 2))
+        else:
+            self.update(t.widget_rect_of(rect, pad=2))
 
     def _refresh_outline(self, changed: QRect | None = None) -> None:
         path = self._tool.preview_path()
