@@ -171,7 +171,7 @@ def _mask_problems(mask: ImagePart, first: ImagePart):
                 yield "The mask must be a PNG with an alpha channel."
                 return
             size = img.size
-            alpha = img.convert("RGBA").getchannel("A") if _has_alpha(img) else None
+            lowest = _lowest_alpha(img, mask.data) if _has_alpha(img) else None
     except (UnidentifiedImageError, OSError, ValueError):
         yield "The mask file is not a readable PNG."
         return
@@ -180,13 +180,31 @@ def _mask_problems(mask: ImagePart, first: ImagePart):
             f"The mask is {size[0]}×{size[1]} but the image is {first.width}×{first.height}; "
             "they must be the same size."
         )
-    if alpha is None:
+    if lowest is None:
         yield "The mask has no alpha channel; the API reads the area to edit from transparency."
-    elif alpha.getextrema()[0] != 0:
+    elif lowest != 0:
         yield (
             "The mask has no fully transparent pixel, so there is nothing to edit. "
             "Paint an area first."
         )
+
+
+# Above this, masks are decoded with OpenCV, which releases the interpreter lock while it inflates:
+# validation runs in a worker thread and must not stall the GUI thread for tens of milliseconds.
+_LARGE_MASK_PIXELS = 4_000_000
+
+
+def _lowest_alpha(img: Image.Image, data: bytes) -> int | None:
+    if img.mode in ("RGBA", "LA") and img.width * img.height >= _LARGE_MASK_PIXELS:
+        import cv2  # only large masks need it; the CLI's usual masks never import OpenCV
+        import numpy as np
+
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        if pixels is None or pixels.ndim != 3 or pixels.shape[2] not in (2, 4):
+            raise ValueError("undecodable mask")
+        return int(pixels[..., -1].min())
+    rgba = img if img.mode == "RGBA" else img.convert("RGBA")
+    return int(rgba.getchannel("A").getextrema()[0])
 
 
 def _has_alpha(img: Image.Image) -> bool:

@@ -111,3 +111,13 @@ def test_error_text_carries_status_request_id_and_server_words():
 
 def test_image_part_repr_does_not_dump_bytes():
     assert "bytes" in repr(png_part()) and "\\x" not in repr(png_part())
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_large_masks_are_checked_the_same_way(mode):
+    width, height = 2600, 1600  # past the size where validation decodes with OpenCV
+    photo = ImagePart(b"\x89PNG fake", "photo.png", "image/png", width, height)
+    painted = mask_part(width, height, mode=mode)
+    EditRequest(images=(photo,), prompt="x", mask=painted).validate()
+    blank = mask_part(width, height, hole=False, mode=mode)
+    assert "no fully transparent pixel" in problem(EditRequest(images=(photo,), prompt="x", mask=blank))
