@@ -44,16 +44,16 @@ def encode_for_api(
     if loaded.has_alpha:
         raise ImageTooLarge(
             f"{loaded.name} is too large to upload: as a PNG, which it needs to keep its "
-            f"transparency, it is {_mb(len(png))}, and the API takes at most {_mb(max_bytes)} "
+            f"transparency, it is {megabytes(len(png))}, and the API takes at most {megabytes(max_bytes)} "
             "per image. Downscale it first."
         )
-    log.info("%s is %s as PNG; sending JPEG instead", loaded.name, _mb(len(png)))
-    jpeg = _encode(loaded.image, "JPEG", quality=JPEG_FALLBACK_QUALITY)
+    log.info("%s is %s as PNG; sending JPEG instead", loaded.name, megabytes(len(png)))
+    jpeg = encode_image(loaded.image, "JPEG", quality=JPEG_FALLBACK_QUALITY)
     if len(jpeg) <= max_bytes:
         return EncodedImage(jpeg, "image/jpeg", loaded.width, loaded.height)
     raise ImageTooLarge(
-        f"{loaded.name} is too large to upload: even as a JPEG it is {_mb(len(jpeg))}, and the "
-        f"API takes at most {_mb(max_bytes)} per image. Downscale it first."
+        f"{loaded.name} is too large to upload: even as a JPEG it is {megabytes(len(jpeg))}, and the "
+        f"API takes at most {megabytes(max_bytes)} per image. Downscale it first."
     )
 
 
@@ -97,11 +97,13 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
-def _encode(image: Image.Image, image_format: str, **options: object) -> bytes:
+def encode_image(image: Image.Image, image_format: str, **options: object) -> bytes:
+    """A Pillow image encoded in memory."""
     buffer = io.BytesIO()
     image.save(buffer, image_format, **options)
     return buffer.getvalue()
 
 
-def _mb(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A byte count as people read upload limits: '12.3 MB'."""
     return f"{size / (1024 * 1024):.1f} MB"

@@ -9,7 +9,6 @@ raises with a sentence that says what to do.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,6 +25,8 @@ from editor.imaging.prepare import (
     ImageTooLarge,
     encode_array_png,
     encode_for_api,
+    encode_image,
+    megabytes,
 )
 
 MAX_MASK_BYTES = 4 * 1024 * 1024
@@ -107,12 +108,13 @@ def photo_upload(pixels: np.ndarray, original: bytes | None, *, order: PixelOrde
         return EncodedImage(png, "image/png", width, height)
     if pixels.shape[2] == 4:
         raise ImageTooLarge(f"{name} is too large to upload with its transparency "
-                            f"({_mb(len(png))} as PNG; the API takes {_mb(max_bytes)}). Downscale it.")
-    jpeg = _encode(Image.fromarray(pixels), "JPEG", quality=JPEG_FALLBACK_QUALITY)
+                            f"({megabytes(len(png))} as PNG; the API takes {megabytes(max_bytes)}). "
+                            "Downscale it.")
+    jpeg = encode_image(Image.fromarray(pixels), "JPEG", quality=JPEG_FALLBACK_QUALITY)
     if len(jpeg) <= max_bytes:
         return EncodedImage(jpeg, "image/jpeg", width, height)
-    raise ImageTooLarge(f"{name} is too large to upload ({_mb(len(jpeg))} even as JPEG; the API "
-                        f"takes {_mb(max_bytes)}). Downscale it.")
+    raise ImageTooLarge(f"{name} is too large to upload ({megabytes(len(jpeg))} even as JPEG; the API "
+                        f"takes {megabytes(max_bytes)}). Downscale it.")
 
 
 def mask_upload(coverage: np.ndarray, *, threshold: int = 128) -> bytes:
@@ -120,7 +122,7 @@ def mask_upload(coverage: np.ndarray, *, threshold: int = 128) -> bytes:
     png = coverage_to_api_png(coverage, threshold=threshold)
     if len(png) > MAX_MASK_BYTES:
         raise ImageTooLarge(
-            f"The mask is {_mb(len(png))} as a PNG and the API takes at most 4 MB. Simplify its "
+            f"The mask is {megabytes(len(png))} as a PNG and the API takes at most 4 MB. Simplify its "
             "edges (Mask → Grow, then Shrink) or edit a smaller photo."
         )
     return png
@@ -139,15 +141,5 @@ def reference_upload(data: bytes, *, name: str, long_side: int = REFERENCE_LONG_
     image.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     if loaded.has_alpha:
         return EncodedImage(encode_array_png(np.asarray(image)), "image/png", image.width, image.height)
-    jpeg = _encode(image, "JPEG", quality=JPEG_FALLBACK_QUALITY)
+    jpeg = encode_image(image, "JPEG", quality=JPEG_FALLBACK_QUALITY)
     return EncodedImage(jpeg, "image/jpeg", image.width, image.height)
-
-
-def _encode(image: Image.Image, image_format: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, image_format, **options)
-    return buffer.getvalue()
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
