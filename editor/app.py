@@ -13,26 +13,27 @@ import os
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync would otherwise take PyQt5 if it is installed
 
-import asyncio
 import logging
 import logging.handlers
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import qasync
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from editor import __version__
-from editor.backends.base import EditBackend, InvalidRequest
-from editor.backends.providers import PROFILES
-from editor.core.options import EditOptions
+import editor
 from editor.settings import UserSettings, config_dir, data_dir, find_api_key, load_settings
 from editor.settings import settings_path as default_settings_path
-from editor.ui.generate import base_url_for
 from editor.ui.main_window import MainWindow
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from editor.backends.base import EditBackend
+    from editor.core.options import EditOptions
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,6 @@ def configure_logging() -> Path | None:
 def configure_application(app: QApplication) -> None:
     app.setApplicationName("Maskedit")
     app.setOrganizationName("Maskedit")
-    app.setApplicationVersion(__version__)
     # Fusion draws the same everywhere and takes the system's light or dark palette.
     app.setStyle("Fusion")
 
@@ -83,7 +83,11 @@ def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str
     """The backend for one job, from its provider: the key (MASKEDIT_API_KEY, the provider's own
     variable, then the keychain), the base URL (MASKEDIT_BASE_URL, then Settings) and the timeout.
     Raises InvalidRequest with a sentence when the provider cannot be used as configured."""
-    from editor.backends import create_backend  # httpx or OpenCV: loaded for the first job only
+    # httpx or OpenCV, Pillow and numpy: loaded for the first job, never before the first paint.
+    from editor.backends import create_backend
+    from editor.backends.base import InvalidRequest
+    from editor.backends.providers import PROFILES
+    from editor.ui.generate import base_url_for
 
     profile = PROFILES.get(options.provider)
     if profile is None:
@@ -99,22 +103,36 @@ def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str
                           model=options.model or None, read_timeout=settings.read_timeout_s)
 
 
-def create_main_window(paths: Sequence[str], *, loop: asyncio.AbstractEventLoop,
-                       settings_path: Path | None = None,
-                       window_state_path: Path | None = None,
-                       env: Mapping[str, str] | None = None,
-                       first_run: bool | None = None) -> MainWindow:
-    """The object graph as main() builds it, without running the event loop (tests use this).
-
-    `first_run` (default: no settings file yet) opens the sample photo when no photo is given,
-    and shows how to add a key when none is found."""
+def _start_state(settings_path: Path | None, window_state_path: Path | None,
+                 first_run: bool | None) -> tuple[UserSettings, Path | None, bool]:
+    """The settings, where the window state lives, and whether this is the first run."""
     if first_run is None:
         first_run = not (settings_path or default_settings_path()).exists()
     settings = load_settings(settings_path)
     if window_state_path is None and settings_path is None:
         window_state_path = config_dir() / WINDOW_STATE_FILE
+    return settings, window_state_path, first_run
+
+
+def create_main_window(paths: Sequence[str], *, loop: asyncio.AbstractEventLoop,
+                       settings_path: Path | None = None,
+                       window_state_path: Path | None = None,
+                       env: Mapping[str, str] | None = None,
+                       first_run: bool | None = None) -> MainWindow:
+    """The object graph as main() builds it, in one go and without running the event loop
+    (tests use this; main() builds the same in two stages around the first paint).
+
+    `first_run` (default: no settings file yet) opens the sample photo when no photo is given,
+    and shows how to add a key when none is found."""
+    settings, window_state_path, first_run = _start_state(settings_path, window_state_path, first_run)
     window = MainWindow(settings, loop=loop, settings_path=settings_path, window_state_path=window_state_path,
                         build_backend=build_backend, env=env)
+    _open_start_photo(window, paths, first_run)
+    return window
+
+
+def _open_start_photo(window: MainWindow, paths: Sequence[str], first_run: bool) -> None:
+    """The command-line photo, or on the first run the sample and the hint about keys."""
     if paths:
         window.open_path(paths[0])
     elif first_run and SAMPLE_PHOTO.is_file():
@@ -123,7 +141,6 @@ def create_main_window(paths: Sequence[str], *, loop: asyncio.AbstractEventLoop,
         window.show_first_run_hint()
     if len(paths) > 1:
         window.statusBar().showMessage("Maskedit edits one photo at a time; the first one is opening.", 8000)
-    return window
 
 
 
@@ -135,6 +152,12 @@ class _QuitAfterFirstPaint(QObject):
             watched.removeEventFilter(self)
             QTimer.singleShot(0, QApplication.quit)
         return False
+
+
+def _announce_start(app: QApplication, log_file: Path | None) -> None:
+    # The version lookup (importlib.metadata, ~20 ms) waits until the window is on screen.
+    app.setApplicationVersion(editor.__version__)
+    log.info("Maskedit %s started (log: %s)", editor.__version__, log_file)
 
 
 def install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
@@ -157,32 +180,65 @@ def install_error_hooks(window: MainWindow, loop: asyncio.AbstractEventLoop) -> 
     loop.set_exception_handler(loop_errors)
 
 
+def _start_event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    """The qasync loop on the Qt loop that is already running: asyncio (~30 ms to import) loads
+    after the window's first paint."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app, already_running=True)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def _close_event_loop(loop: asyncio.AbstractEventLoop) -> None:
+    import asyncio
+
+    loop.stop()
+    loop.close()  # waits for the worker threads of asyncio.to_thread
+    asyncio.events._set_running_loop(None)  # already_running mode set it; nothing else clears it
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Start the window in two stages: its frame (menus, tool bars, the empty state, the docks'
+    frames) is shown with Qt alone; right after its first paint the event loop starts, the
+    canvas, document and Generate side are built and the command-line photo opens."""
     argv = list(sys.argv if argv is None else argv)
     log_file = configure_logging()
     existing = QApplication.instance()
     app = existing or QApplication(argv)
     configure_application(app)
     arguments = argv[1:] if existing else app.arguments()[1:]
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    window = create_main_window(photo_arguments(arguments), loop=loop)
-    install_error_hooks(window, loop)
+    paths = photo_arguments(arguments)
+    settings, window_state_path, first_run = _start_state(None, None, None)
+    window = MainWindow(settings, loop=None, window_state_path=window_state_path,
+                        build_backend=build_backend, staged=True)
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    def finish_start() -> None:
+        loops.append(_start_event_loop(app))
+        install_error_hooks(window, loops[0])
+        window.complete(loops[0])
+        _open_start_photo(window, paths, first_run)
+        _announce_start(app, log_file)
+
+    window.after_first_paint(finish_start)
     # Ctrl+C in the terminal closes the window the normal way (settings saved). Qt's loop does
     # not run Python code by itself, so a timer gives the signal handler a chance to run.
     signal.signal(signal.SIGINT, lambda *_: window.close())
     heartbeat = QTimer(interval=250)
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start()
-    log.info("Maskedit %s started (log: %s)", __version__, log_file)
     if os.environ.get(EXIT_AFTER_SHOW_ENV) == "1":
         quit_after_paint = _QuitAfterFirstPaint(window)
         window.installEventFilter(quit_after_paint)
     window.show()
     try:
-        with loop:
-            loop.run_forever()
+        app.exec()
     finally:
+        if loops:
+            _close_event_loop(loops[0])
         sys.excepthook = sys.__excepthook__
         signal.signal(signal.SIGINT, signal.default_int_handler)
     return 0

@@ -14,12 +14,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keyring
-import keyring.errors
 import platformdirs
 
-from editor.backends.providers import ApiKey, ProviderProfile
+if TYPE_CHECKING:
+    from editor.backends.providers import ApiKey, ProviderProfile
+
+# keyring (~25 ms) and editor.backends (Pillow) are imported inside the functions that use them:
+# the window reads its settings before its first paint, and keys only after it.
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,11 @@ class KeychainUnavailable(RuntimeError):
 
 
 def find_api_key(profile: ProviderProfile, env: Mapping[str, str] | None = None) -> KeyLookup:
+    import keyring
+    import keyring.errors
+
+    from editor.backends.providers import ApiKey
+
     env = os.environ if env is None else env
     for variable in (GENERIC_KEY_ENV, profile.key_env):
         if variable and env.get(variable, "").strip():
@@ -70,6 +78,9 @@ def find_api_key(profile: ProviderProfile, env: Mapping[str, str] | None = None)
 
 
 def store_api_key(profile: ProviderProfile, key: ApiKey) -> None:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.set_password(KEYRING_SERVICE, profile.name, key.reveal())
     except keyring.errors.KeyringError as exc:
@@ -78,6 +89,9 @@ def store_api_key(profile: ProviderProfile, key: ApiKey) -> None:
 
 
 def forget_api_key(profile: ProviderProfile) -> None:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.delete_password(KEYRING_SERVICE, profile.name)
     except keyring.errors.PasswordDeleteError:
@@ -96,6 +110,8 @@ def _no_keychain_sentence(profile: ProviderProfile) -> str:
 
 def read_key_file(path: Path) -> ApiKey:
     """Read a key from a file (first non-empty line); raise ValueError with a human reason."""
+    from editor.backends.providers import ApiKey
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
-from editor.core.mask_layer import MaskLayer
 from editor.ui import icons
+
+if TYPE_CHECKING:  # the mask layer brings numpy, which the window's first paint does without
+    from editor.core.mask_layer import MaskLayer
 
 
 @dataclass(frozen=True)
@@ -209,10 +212,10 @@ class ActionSet:
 
     def show_history(self, mask: MaskLayer | None) -> None:
         """Undo / Redo enabled as the mask's history allows, named after the step ("Undo Fill")."""
-        for key, verb, can, label in (("edit.undo", "Undo", MaskLayer.can_undo, MaskLayer.undo_label),
-                                      ("edit.redo", "Redo", MaskLayer.can_redo, MaskLayer.redo_label)):
+        for key, verb, can, label in (("edit.undo", "Undo", "can_undo", "undo_label"),
+                                      ("edit.redo", "Redo", "can_redo", "redo_label")):
             action = self._actions[key]
-            step = label(mask) if mask is not None and can(mask) else None
+            step = getattr(mask, label)() if mask is not None and getattr(mask, can)() else None
             action.setEnabled(step is not None)
             action.setText(f"&{verb} {step}" if step else f"&{verb}")
             action.setToolTip(f"{plain_text(action.text())} ({portable_text(spec(key).shortcuts[0])})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QImage, QKeyEvent
@@ -25,25 +26,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.backends.base import InvalidRequest
-from editor.backends.providers import PROFILES
-from editor.core.jobs import JobQueue, JobState
-from editor.core.options import EditOptions
-from editor.runner import JobRunner
 from editor.settings import UserSettings, find_api_key
-from editor.ui.generate import (
-    GenerateController,
-    base_url_for,
-    effective_settings,
-    forced_options,
-    forced_provider,
-)
-from editor.ui.panels.generate_bar import GenerateBar, NoticeBar
-from editor.ui.panels.jobs import JobsPanel
-from editor.ui.panels.options import OptionsPanel, remembered_edit_state, restore_edit_state
-from editor.ui.panels.prompt import PromptPanel
-from editor.ui.panels.references import ReferencesTray
-from editor.ui.panels.results import ResultsPanel
+
+if TYPE_CHECKING:
+    from editor.core.options import EditOptions
+    from editor.ui.panels.generate_bar import NoticeBar
+
+    BuildBackend = Callable[[EditOptions, UserSettings, Mapping[str, str]], object]
+
+# The panels, the runner and the backends' profiles bring numpy, Pillow and OpenCV: they are
+# imported in _setup_generation, after the window's first paint when start-up is staged.
 
 MESSAGE_MS = 6000
 CONCURRENCY = 2
@@ -52,8 +44,6 @@ FIRST_RUN_HINT = (
     "surroundings. To edit with a prompt, add a Requesty API key in Settings "
     "(or set REQUESTY_API_KEY)."
 )
-
-BuildBackend = Callable[[EditOptions, UserSettings, Mapping[str, str]], object]
 
 
 class VerticalScroll(QScrollArea):
@@ -99,8 +89,27 @@ class VerticalScroll(QScrollArea):
 class GenerationDocks:
     """Prompt and results docks, the runner and the Generate/Cancel/Focus-prompt commands."""
 
+    def _build_generation_frame(self) -> None:
+        """The docks' frames and status fields, empty until _setup_generation fills them."""
+        self.prompt_dock = self._dock("promptDock", "Edit", QWidget())
+        self.results_dock = self._dock("resultsDock", "Results", QWidget())
+        self.resizeDocks([self.prompt_dock, self.results_dock], [540, 360], Qt.Orientation.Vertical)
+        self.resizeDocks([self.prompt_dock], [400], Qt.Orientation.Horizontal)
+        self.provider_status = self._status_label("Where Generate sends edits (change it in the prompt dock)")
+        self.job_status = self._status_label("The newest job")
+
     def _setup_generation(self, settings: UserSettings, *, build_backend: BuildBackend | None,
                           env: Mapping[str, str] | None) -> None:
+        from editor.core.jobs import JobQueue
+        from editor.runner import JobRunner
+        from editor.ui.generate import GenerateController, base_url_for, effective_settings, forced_options
+        from editor.ui.panels.generate_bar import GenerateBar
+        from editor.ui.panels.jobs import JobsPanel
+        from editor.ui.panels.options import OptionsPanel, restore_edit_state
+        from editor.ui.panels.prompt import PromptPanel
+        from editor.ui.panels.references import ReferencesTray
+        from editor.ui.panels.results import ResultsPanel
+
         self._env = dict(os.environ if env is None else env)
         self._build_backend = build_backend
         self._keys_found: dict[str, bool] = {}
@@ -123,9 +132,7 @@ class GenerationDocks:
         self.generate_bar = GenerateBar()
         self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context)
         self.jobs = JobsPanel(self.queue)
-        self._build_docks()
-        self.provider_status = self._status_label("Where Generate sends edits (change it in the prompt dock)")
-        self.job_status = self._status_label("The newest job")
+        self._fill_docks()
         self.generate_bar.generate_requested.connect(self.generate)
         self.generator.availability_changed.connect(self._show_availability)
         self.options_panel.settings_requested.connect(self.edit_preferences)
@@ -136,7 +143,7 @@ class GenerationDocks:
         self.document.options_changed.connect(lambda _options: self._options_changed())
         self._options_changed()
 
-    def _build_docks(self) -> None:
+    def _fill_docks(self) -> None:
         self.option_tabs = QTabWidget()
         self.option_tabs.setDocumentMode(True)
         self.option_tabs.addTab(self.options_panel, "Options")
@@ -155,15 +162,13 @@ class GenerationDocks:
         outer.setSpacing(0)
         outer.addWidget(scroll, 1)
         outer.addWidget(self.generate_bar)
-        self.prompt_dock = self._dock("promptDock", "Edit", edit)
+        self.prompt_dock.setWidget(edit)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._padded(self.results))
         splitter.addWidget(self._padded(self.jobs))
         splitter.setSizes([260, 160])
-        self.results_dock = self._dock("resultsDock", "Results", splitter)
-        self.resizeDocks([self.prompt_dock, self.results_dock], [540, 360], Qt.Orientation.Vertical)
-        self.resizeDocks([self.prompt_dock], [400], Qt.Orientation.Horizontal)
+        self.results_dock.setWidget(splitter)
         self.document.references_changed.connect(self._show_reference_count)
         self._show_reference_count(self.document.references())
 
@@ -233,6 +238,8 @@ class GenerationDocks:
     def show_first_run_hint(self) -> None:
         """The friendly bar above the canvas when there is no key yet (not a modal box)."""
         if self.notice is None:
+            from editor.ui.panels.generate_bar import NoticeBar
+
             self.notice = NoticeBar(FIRST_RUN_HINT, "Add a Key…")
             self.notice.action_requested.connect(self.edit_preferences)
             self._centre.insertWidget(0, self.notice)
@@ -241,11 +248,15 @@ class GenerationDocks:
     # --- backends and keys -----------------------------------------------------------------------
 
     def _backend_for(self, options: EditOptions):
+        from editor.backends.base import InvalidRequest
+
         if self._build_backend is None:
             raise InvalidRequest("This window has no edit service set up.")
         return self._build_backend(options, self._settings, self._env)
 
     def _has_key(self, provider: str) -> bool:
+        from editor.backends.providers import PROFILES
+
         if provider not in self._keys_found:  # the keychain is slow to ask on every keystroke
             self._keys_found[provider] = find_api_key(PROFILES[provider], self._env).found
         return self._keys_found[provider]
@@ -259,6 +270,8 @@ class GenerationDocks:
 
     def _settings_closed(self) -> None:
         """After Settings: keys, base URLs and defaults may have changed."""
+        from editor.ui.generate import effective_settings
+
         self._keys_found.clear()
         self.options_panel.set_settings(effective_settings(self._settings, self._env))
         self.generator.refresh()
@@ -268,6 +281,9 @@ class GenerationDocks:
     def _with_edit_state(self, settings: UserSettings) -> UserSettings:
         """`settings` with the prompt, options and prompt history to remember. A provider forced
         by MASKEDIT_PROVIDER is for this session only and is not saved."""
+        from editor.ui.generate import forced_provider
+        from editor.ui.panels.options import remembered_edit_state
+
         remembered = remembered_edit_state(settings, self.document, self.prompt_panel.history())
         if forced_provider(self._env) is not None:
             remembered = replace(remembered, provider=settings.provider, model=settings.model)
@@ -279,6 +295,8 @@ class GenerationDocks:
         self.generate_bar.show_blocker(self.generator.blocker())
 
     def _options_changed(self) -> None:
+        from editor.backends.providers import PROFILES
+
         options = self.document.options()
         profile = PROFILES.get(options.provider)
         label = "Offline" if options.provider == "local" else (profile.label if profile else options.provider)
@@ -294,6 +312,8 @@ class GenerationDocks:
         self.option_tabs.setTabText(1, f"References ({count})" if count else "References")
 
     def _show_job_status(self, _job_id: str = "") -> None:
+        from editor.core.jobs import JobState
+
         jobs = self.queue.jobs()
         if not jobs:
             self.job_status.setText("")

@@ -8,27 +8,31 @@ a request runs and the user keeps painting.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from editor.core.document import Document
-from editor.core.mask_layer import BrushDab, MaskLayer
 from editor.settings import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
-from editor.ui.canvas import CanvasView
-from editor.ui.dialogs.shortcuts import ShortcutsDialog
 from editor.ui.docks import GenerationDocks
 from editor.ui.mask_commands import MaskCommands
 from editor.ui.panels import EmptyState, StatusFields
 from editor.ui.panels.tool_options import ToolOptions, build_options_bar, build_tools_bar
 from editor.ui.photo_opening import PhotoOpening
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from editor.core.document import Document
+    from editor.core.mask_layer import MaskLayer
+    from editor.ui.canvas import CanvasView
+    from editor.ui.dialogs.shortcuts import ShortcutsDialog
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +47,18 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
 
     `build_backend(options, settings)` makes the backend for one job (the app passes
     `editor.app.build_backend`); without it, jobs fail with a sentence saying so. `env` is where
-    the scripted overrides (MASKEDIT_PROVIDER, …) and key variables are read.
+    the scripted overrides (MASKEDIT_PROVIDER, …) and key variables are read. `staged=True`
+    (start-up only) builds just the frame, with Qt alone, so it can be painted at once;
+    `complete(loop)` adds the document, canvas and Generate side after that first paint.
     """
 
-    def __init__(self, settings: UserSettings, *, loop: asyncio.AbstractEventLoop,
+    document: Document
+    canvas: CanvasView
+
+    def __init__(self, settings: UserSettings, *, loop: asyncio.AbstractEventLoop | None,
                  settings_path: Path | None = None, window_state_path: Path | None = None,
-                 build_backend: Callable | None = None, env: Mapping[str, str] | None = None):
+                 build_backend: Callable | None = None, env: Mapping[str, str] | None = None,
+                 staged: bool = False):
         super().__init__()
         self._settings, self._settings_path = settings, settings_path
         self._window_state_path = window_state_path
@@ -56,12 +66,21 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         self._tasks: dict[str, asyncio.Task] = {}
         self._shown_mask: MaskLayer | None = None
         self._shortcuts: ShortcutsDialog | None = None
-        self.document = Document(undo_cap_bytes=settings.undo_cap_mb * MB, parent=self)
-        self.canvas = CanvasView()
+        self._complete = False
+        self._first_paint: _AfterFirstPaint | None = None
+        self._services = (build_backend, env)
+        self._build_frame(settings)
+        if not staged:  # staged: start-up shows the frame, then calls complete() (editor/app.py)
+            self.complete()
+        self._restore_window_state()
+
+    def _build_frame(self, settings: UserSettings) -> None:
+        """What the first paint shows, built with Qt alone: menus, tool bars, the empty state,
+        the docks' frames and the status bar."""
         self.empty_state = EmptyState()
+        self.empty_state.set_recent(settings.recent_files)
         self._stack = QStackedWidget()
         self._stack.addWidget(self.empty_state)
-        self._stack.addWidget(self.canvas)
         self._centre = QVBoxLayout()
         self._centre.setContentsMargins(0, 0, 0, 0)
         self._centre.setSpacing(0)
@@ -71,11 +90,37 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         self.setCentralWidget(centre)
         self.actions = ActionSet(self)
         self.actions.build_menus(self.menuBar())
+        self.actions.set_document_open(False)
         self.tool_options = ToolOptions()
+        self.tool_options.show_brush_values(settings.brush_diameter, settings.brush_hardness,
+                                            settings.brush_opacity)
+        self.tool_options.setEnabled(False)
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, build_tools_bar(self, self.actions.tools()))
         leading = [self.actions[k] for k in ("file.open", "edit.undo", "edit.redo", "mask.overlay")]
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, build_options_bar(self, self.tool_options, leading))
         self.status = StatusFields(self.statusBar())
+        self._build_generation_frame()
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1400, 900)
+
+    def complete(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """The document, the canvas and the Generate side: the window is usable from here on.
+        A staged window gets its event loop here (asyncio, too, loads after the first paint)."""
+        if self._complete:
+            return
+        # numpy, OpenCV and Pillow arrive with these; importing them here keeps them behind the
+        # first paint when start-up is staged.
+        from editor.core.document import Document
+        from editor.core.mask_layer import BrushDab
+        from editor.ui.canvas import CanvasView
+
+        if loop is not None:
+            self._loop = loop
+        build_backend, env = self._services
+        settings = self._settings
+        self.document = Document(undo_cap_bytes=settings.undo_cap_mb * MB, parent=self)
+        self.canvas = CanvasView()
+        self._stack.addWidget(self.canvas)
         self._setup_generation(settings, build_backend=build_backend, env=env)
         self.actions.connect(self._handlers())
         self._connect_signals()
@@ -88,9 +133,15 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         self.tool_options.show_tool(self.canvas.tool())
         self.actions["mask.overlay"].setChecked(True)
         self.setAcceptDrops(True)
-        self.resize(1400, 900)
-        self._restore_window_state()
+        self._complete = True
         self._show_document_state()
+
+    def after_first_paint(self, step: Callable[[], object]) -> None:
+        """Run `step` once the window has painted for the first time (steps run in order)."""
+        if self._first_paint is None:
+            self._first_paint = _AfterFirstPaint(self)
+            self.installEventFilter(self._first_paint)
+        self._first_paint.steps.append(step)
 
     # --- wiring ----------------------------------------------------------------------------------
 
@@ -99,10 +150,10 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         handlers: dict[str, Callable[..., object]] = {
             "file.open": self.ask_and_open, "file.paste": self.paste,
             "file.preferences": self.edit_preferences, "file.quit": self.close,
-            "edit.undo": lambda: self._with_mask(MaskLayer.undo),
-            "edit.redo": lambda: self._with_mask(MaskLayer.redo),
-            "mask.invert": lambda: self._with_mask(MaskLayer.invert),
-            "mask.clear": lambda: self._with_mask(MaskLayer.clear),
+            "edit.undo": lambda: self._with_mask(lambda mask: mask.undo()),
+            "edit.redo": lambda: self._with_mask(lambda mask: mask.redo()),
+            "mask.invert": lambda: self._with_mask(lambda mask: mask.invert()),
+            "mask.clear": lambda: self._with_mask(lambda mask: mask.clear()),
             "mask.grow": lambda: self.adjust_mask("grow"), "mask.shrink": lambda: self.adjust_mask("shrink"),
             "mask.feather": lambda: self.adjust_mask("feather"),
             "mask.import": self.ask_and_import_mask, "mask.export": self.ask_and_export_mask,
@@ -135,6 +186,8 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
     def show_shortcuts(self) -> None:
         """The cheat sheet stays open beside the canvas while the user tries the keys."""
         if self._shortcuts is None:
+            from editor.ui.dialogs.shortcuts import ShortcutsDialog  # built when first asked for
+
             self._shortcuts = ShortcutsDialog(self)
         self._shortcuts.show()
         self._shortcuts.raise_()
@@ -280,16 +333,40 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         return bool(self._tasks)
 
     def closeEvent(self, event) -> None:
-        if not self._may_discard():
+        if self._complete and not self._may_discard():
             event.ignore()
             return
         for task in self._tasks.values():
             task.cancel()
-        self._stop_generation()
+        if self._complete:
+            self._stop_generation()
         store = self._window_state()
         if store is not None:
             store.setValue("geometry", self.saveGeometry())
             store.setValue("windowState", self.saveState())
             store.sync()
-        self.save_settings()
+        if self._complete:  # before that nothing could change the settings
+            self.save_settings()
         super().closeEvent(event)
+
+
+class _AfterFirstPaint(QObject):
+    """Runs the window's deferred start-up steps just after its first paint, so the user sees
+    the window while they run."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self._window = window
+        self.steps: list[Callable[[], object]] = []
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._run)
+        return False
+
+    def _run(self) -> None:
+        if not self._window.isVisible():
+            return  # closed before it was finished: nothing left to show
+        for step in self.steps:
+            step()

@@ -7,16 +7,19 @@ import and export. File work runs off the GUI thread.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog
 
-from editor.core.mask_layer import MaskLayer
-from editor.imaging.mask import MaskError, coverage_to_api_png, load_mask
 from editor.ui import dialogs
-from editor.ui.dialogs.mask_adjust import MaskAdjustDialog
+
+if TYPE_CHECKING:
+    from editor.core.mask_layer import MaskLayer
+
+# The adjust dialog and editor.imaging.mask (numpy, OpenCV) are imported by the commands that
+# use them, so the window's first paint does not wait for them.
 
 MESSAGE_MS = 6000
 
@@ -33,6 +36,8 @@ class MaskCommands:
         mask = self.document.mask()
         if mask is None:
             return
+        from editor.ui.dialogs.mask_adjust import MaskAdjustDialog
+
         box = mask.bounding_rect()
         painted = None if box.isEmpty() else (box.x(), box.y(), box.width(), box.height())
         dialog = MaskAdjustDialog(kind, mask.array(), painted, self.canvas.set_mask_preview, parent=self)
@@ -51,6 +56,10 @@ class MaskCommands:
         self._run("mask", self._import_mask(Path(path), convention))
 
     async def _import_mask(self, path: Path, convention: str) -> None:
+        import asyncio  # not before the first paint: editor/app.py starts the loop after it
+
+        from editor.imaging.mask import MaskError, load_mask
+
         mask = self.document.mask()
         try:
             coverage = await asyncio.to_thread(load_mask, path, convention,
@@ -77,6 +86,10 @@ class MaskCommands:
             self._run("export", self._export_mask(mask.array().copy(), Path(path)))
 
     async def _export_mask(self, coverage, path: Path) -> None:
+        import asyncio
+
+        from editor.imaging.mask import MaskError, coverage_to_api_png
+
         threshold = self._settings.mask_threshold
         try:
             data = await asyncio.to_thread(coverage_to_api_png, coverage, threshold=threshold)

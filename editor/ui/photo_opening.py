@@ -7,18 +7,19 @@ a part of MainWindow kept in its own module; it relies on the window's `document
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMimeData, QUrl
 from PySide6.QtGui import QGuiApplication, QImage
 
-from editor.core.photo import qimage_from_pil
-from editor.imaging.load import ImageLoadError, load_image
 from editor.ui import dialogs
+
+if TYPE_CHECKING:
+    from editor.imaging.load import LoadedImage
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +35,18 @@ class DecodedPhoto:
     original: bytes | None = None
 
 
+def load_image(source: Path | bytes, **options) -> LoadedImage:
+    """editor.imaging.load.load_image, imported on first use: Pillow (~40 ms with its colour
+    management) is not needed before the window's first paint."""
+    from editor.imaging.load import load_image as load
+
+    return load(source, **options)
+
+
 def decode_photo(source: Path | bytes, max_pixels: int, name: str | None = None) -> DecodedPhoto:
     """File or encoded bytes → QImage ready for the canvas. Runs on a worker thread."""
+    from editor.core.photo import qimage_from_pil
+
     loaded = load_image(source, max_pixels=max_pixels, name=name)
     original = None
     if isinstance(source, Path) and not loaded.changed_on_load:
@@ -48,6 +59,8 @@ def decode_photo(source: Path | bytes, max_pixels: int, name: str | None = None)
 
 def normalise_pasted(image: QImage, max_pixels: int) -> DecodedPhoto:
     """A clipboard QImage in the format the canvas draws fastest. Runs on a worker thread."""
+    from editor.imaging.load import ImageLoadError
+
     if image.width() * image.height() > max_pixels:
         raise ImageLoadError(
             f"The pasted image is {image.width()} × {image.height()} px; the limit is "
@@ -139,6 +152,10 @@ class PhotoOpening:
     async def _open(self, decode: Callable[..., DecodedPhoto], source: object, *, path: Path | None,
                     name: str) -> None:
         self.statusBar().showMessage(f"Opening {name}…")
+        import asyncio  # not before the first paint: editor/app.py starts the loop after it
+
+        from editor.imaging.load import ImageLoadError
+
         limit = self._settings.max_megapixels * 1_000_000
         try:
             decoded = await asyncio.to_thread(decode, source, limit)

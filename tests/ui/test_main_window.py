@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QDialog
 from editor import app as app_module
 from editor.app import create_main_window
 from editor.settings import UserSettings, load_settings
-from editor.ui import dialogs, mask_commands, photo_opening
+from editor.ui import dialogs, photo_opening
+from editor.ui.dialogs import mask_adjust
 from editor.ui.main_window import MainWindow
 
 LEFT, RIGHT = (200, 40, 30), (30, 90, 220)
@@ -370,7 +371,7 @@ def test_grow_through_the_dialog_is_one_undo_step(qtbot, window, photo_path, mon
         dialog.done(QDialog.DialogCode.Accepted)
         return QDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(mask_commands.MaskAdjustDialog, "exec", accept_with_5px)
+    monkeypatch.setattr(mask_adjust.MaskAdjustDialog, "exec", accept_with_5px)
     window.actions["mask.grow"].trigger()
     mask = window.document.mask()
     assert np.count_nonzero(mask.array()) > np.count_nonzero(painted)

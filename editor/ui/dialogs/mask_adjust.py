@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,8 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.imaging import mask as mask_ops
 from editor.ui.panels import quiet_label
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy and OpenCV (editor.imaging.mask) load when a mask is first adjusted: the main window
+# imports this dialog, and its first paint must not wait for them.
 
 MAX_PX = 250
 PREVIEW_DELAY_MS = 60  # collapses a slider drag into a few previews
@@ -42,14 +47,25 @@ class Adjustment:
         return f"{self.title} {px} px"
 
 
+def _mask_operation(name: str) -> Callable[[np.ndarray, int], np.ndarray]:
+    """editor.imaging.mask's operation `name`, imported on its first call."""
+
+    def operation(coverage: np.ndarray, px: int) -> np.ndarray:
+        from editor.imaging import mask as mask_ops
+
+        return getattr(mask_ops, name)(coverage, px)
+
+    return operation
+
+
 ADJUSTMENTS: dict[str, Adjustment] = {
-    "grow": Adjustment("grow", "Grow mask", "Grow by", "Moves the mask edge outwards.", mask_ops.grow,
-                       lambda px: px + 2),
+    "grow": Adjustment("grow", "Grow mask", "Grow by", "Moves the mask edge outwards.",
+                       _mask_operation("grow"), lambda px: px + 2),
     "shrink": Adjustment("shrink", "Shrink mask", "Shrink by", "Pulls the mask edge inwards.",
-                         mask_ops.shrink, lambda px: 2),
+                         _mask_operation("shrink"), lambda px: 2),
     # feather blurs with sigma = px / 2; OpenCV's kernel reaches 3 sigma, the downscaled path a bit more.
     "feather": Adjustment("feather", "Feather mask", "Feather by", "Softens the mask edge.",
-                          mask_ops.feather, lambda px: 2 * px + 8),
+                          _mask_operation("feather"), lambda px: 2 * px + 8),
 }
 
 
@@ -60,6 +76,8 @@ def adjusted_coverage(adjustment: Adjustment, coverage: np.ndarray, px: int,
     `painted` is (x, y, w, h) of the non-zero pixels, or None for an empty mask. On a 60 MP
     photo with a small mask this is the difference between a live preview and a frozen one.
     """
+    import numpy as np
+
     if painted is None:
         return coverage.copy()
     height, width = coverage.shape

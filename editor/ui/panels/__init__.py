@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
@@ -19,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.core.mask_layer import MaskLayer
 from editor.ui import icons
+
+if TYPE_CHECKING:  # the mask layer brings numpy, which the window's first paint does without
+    from editor.core.mask_layer import MaskLayer
 
 MAX_RECENT_SHOWN = 5
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolBar, QWidget
 
-from editor.core.mask_layer import BrushDab
 from editor.ui.panels import quiet_label
+
+if TYPE_CHECKING:
+    from editor.core.brush_stamps import BrushDab
 
 MIN_SIZE, MAX_SIZE = 1, 1000
 _SIZE_STEPS = 1000  # slider positions; sizes are spread logarithmically over them
@@ -114,7 +117,7 @@ class ToolOptions(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._brush = BrushDab()
+        self._brush: BrushDab | None = None  # the default, made on first use (it needs numpy)
         self.size = _LabelledControl(
             "Size", _spin(MIN_SIZE, MAX_SIZE, " px", "Brush diameter in image pixels ([ and ])"),
             _slider(0, _SIZE_STEPS, 140, "Brush diameter"), to_slider=size_to_slider,
@@ -145,14 +148,17 @@ class ToolOptions(QWidget):
         for control in (self.size, self.hardness, self.opacity):
             control.value_edited.connect(self._brush_control_edited)
         self.tolerance.value_edited.connect(self.fill_tolerance_edited)
-        self.show_brush(self._brush)
         self.show_tool("brush")
 
     def show_brush(self, brush: BrushDab) -> None:
         self._brush = brush
-        self.size.show_value(round(brush.diameter))
-        self.hardness.show_value(round(brush.hardness * 100))
-        self.opacity.show_value(round(brush.opacity * 100))
+        self.show_brush_values(brush.diameter, brush.hardness, brush.opacity)
+
+    def show_brush_values(self, diameter: float, hardness: float, opacity: float) -> None:
+        """The controls only: the window's frame shows the saved brush before the canvas exists."""
+        self.size.show_value(round(diameter))
+        self.hardness.show_value(round(hardness * 100))
+        self.opacity.show_value(round(opacity * 100))
 
     def show_fill_tolerance(self, tolerance: int) -> None:
         self.tolerance.show_value(tolerance)
@@ -165,11 +171,15 @@ class ToolOptions(QWidget):
         self.hint.setText(TOOL_HINTS.get(tool, ""))
 
     def brush(self) -> BrushDab:
+        if self._brush is None:
+            from editor.core.brush_stamps import BrushDab  # numpy: not before the first paint
+
+            self._brush = BrushDab()
         return self._brush
 
     def _brush_control_edited(self, _value: int) -> None:
         self._brush = replace(
-            self._brush,
+            self.brush(),
             diameter=float(self.size.value()),
             hardness=self.hardness.value() / 100,
             opacity=self.opacity.value() / 100,
