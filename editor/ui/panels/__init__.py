@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QStatusBar,
     QToolButton,
     QVBoxLayout,
@@ -33,6 +35,34 @@ def quiet_label(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     return label
+
+
+def section_title(text: str) -> QLabel:
+    """A panel's heading: the body font, semi-bold."""
+    title = QLabel(text)
+    font = title.font()
+    font.setWeight(font.Weight.DemiBold)
+    title.setFont(font)
+    return title
+
+
+def scrolling_column(spacing: int) -> tuple[QVBoxLayout, QScrollArea]:
+    """A vertical list of rows that scrolls up and down only (rows wrap rather than widen it).
+
+    Insert rows above the final stretch: `column.insertWidget(column.count() - 1, row)`.
+    """
+    column = QVBoxLayout()
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(spacing)
+    column.addStretch(1)
+    holder = QWidget()
+    holder.setLayout(column)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(holder)
+    return column, scroll
 
 
 def _mix(a: QColor, b: QColor, amount: float) -> QColor:

@@ -14,14 +14,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from editor.core.jobs import Job, JobQueue, JobState
-from editor.ui.panels import quiet_label
+from editor.ui.panels import quiet_label, scrolling_column
 
 TICK_MS = 200
 DETAIL_LABELS = (
@@ -160,19 +159,9 @@ class JobsPanel(QWidget):
         super().__init__(parent)
         self._queue = queue
         self._rows: dict[str, JobRow] = {}
-        self._column = QVBoxLayout()
-        self._column.setContentsMargins(0, 0, 0, 0)
-        self._column.setSpacing(4)
-        self._column.addStretch(1)
+        self._column, scroll = scrolling_column(spacing=4)
         self.empty = quiet_label("No jobs yet. Paint a mask, write a prompt, press Ctrl+Enter.")
         self.empty.setWordWrap(True)
-        holder = QWidget()
-        holder.setLayout(self._column)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(holder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.empty)

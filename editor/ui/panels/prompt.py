@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from editor.core.document import Document
 from editor.core.options import EditOptions, capabilities
 from editor.core.prompt_history import PromptHistory
-from editor.ui.panels import quiet_label
+from editor.ui.panels import quiet_label, section_title
 
 PLACEHOLDER = "…"
 NEAR_LIMIT = 0.9  # the counter warns from this share of the limit on
@@ -117,11 +117,8 @@ class PromptPanel(QWidget):
         self.counter.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.note = quiet_label()
 
-        title = QLabel("Prompt")
+        title = section_title("Prompt")
         title.setBuddy(self.editor)
-        font = title.font()
-        font.setWeight(font.Weight.DemiBold)
-        title.setFont(font)
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch(1)

@@ -34,7 +34,7 @@ from editor.core.document import MAX_REFERENCES, Document, Reference
 from editor.core.photo import qimage_from_pil
 from editor.imaging.load import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
 from editor.ui import icons
-from editor.ui.panels import quiet_label
+from editor.ui.panels import quiet_label, section_title
 from editor.ui.panels.prompt import OVER_COLOUR
 
 log = logging.getLogger(__name__)
@@ -213,10 +213,7 @@ class ReferencesTray(QWidget):
         self.remove_button = QPushButton(icons.icon("clear"), "Remove")
         self.remove_button.setToolTip("Remove the selected images (Delete)")
 
-        title = QLabel("References")
-        font = title.font()
-        font.setWeight(font.Weight.DemiBold)
-        title.setFont(font)
+        title = section_title("References")
         header = QHBoxLayout()
         header.addWidget(title)
         header.addStretch(1)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from editor.core.jobs import Job, JobQueue, JobState
 from editor.ui.generate import JobContext
-from editor.ui.panels import quiet_label
+from editor.ui.panels import quiet_label, scrolling_column
 from editor.ui.panels.jobs import format_elapsed
 
 log = logging.getLogger(__name__)
@@ -212,17 +211,7 @@ class ResultsPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.viewing, 1)
         top.addWidget(self.original)
-        self._column = QVBoxLayout()
-        self._column.setContentsMargins(0, 0, 0, 0)
-        self._column.setSpacing(6)
-        self._column.addStretch(1)
-        holder = QWidget()
-        holder.setLayout(self._column)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(holder)
+        self._column, scroll = scrolling_column(spacing=6)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
