@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-import qasync
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication, QImage
@@ -20,40 +18,7 @@ from editor.settings import UserSettings, load_settings
 from editor.ui import dialogs, photo_opening
 from editor.ui.dialogs import mask_adjust
 from editor.ui.main_window import MainWindow
-
-LEFT, RIGHT = (200, 40, 30), (30, 90, 220)
-
-
-def write_photo(path: Path, width: int = 400, height: int = 300) -> Path:
-    """Left half red-ish, right half blue-ish."""
-    pixels = np.zeros((height, width, 3), np.uint8)
-    pixels[:, : width // 2] = LEFT
-    pixels[:, width // 2 :] = RIGHT
-    Image.fromarray(pixels).save(path)
-    return path
-
-
-@pytest.fixture
-def loop(qapp):
-    """The app's qasync loop, made current without exec(): Qt events are pumped by qtbot.
-
-    Not qasync's already_running mode: its stop() calls QCoreApplication.exit(), which outside
-    exec() leaves Qt's quit flag set, and every later QEventLoop.exec() (qtbot.wait) returns at once.
-    """
-    loop = qasync.QEventLoop(qapp)
-    asyncio.events._set_running_loop(loop)
-    yield loop
-    asyncio.events._set_running_loop(None)
-    loop.close()
-
-
-@pytest.fixture
-def errors(monkeypatch):
-    """Every error dialog the window would show: (title, message)."""
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, message: shown.append((title, message)))
-    monkeypatch.setattr(dialogs, "confirm_discard", lambda _parent, _name: True)
-    return shown
+from tests.ui.window_driving import LEFT, RIGHT, open_photo, paint_stroke, to_widget, wait_idle, write_photo
 
 
 @pytest.fixture
@@ -76,26 +41,6 @@ def photo_path(tmp_path) -> Path:
     return write_photo(tmp_path / "harbour.png")
 
 
-def wait_idle(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.busy(), timeout=15000)
-
-
-def open_photo(qtbot, window: MainWindow, path: Path) -> None:
-    window.open_path(path)
-    wait_idle(qtbot, window)
-
-
-def to_widget(window: MainWindow, x: float, y: float) -> QPoint:
-    return window.canvas.image_to_widget(QPointF(x, y)).toPoint()
-
-
-def paint_stroke(qtbot, window: MainWindow, points: list[tuple[float, float]]) -> None:
-    """A real left-button drag across the canvas through image points."""
-    canvas = window.canvas
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=to_widget(window, *points[0]))
-    for point in points[1:]:
-        qtbot.mouseMove(canvas, to_widget(window, *point))
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=to_widget(window, *points[-1]))
 
 
 def press_keys(qtbot, window: MainWindow, key: Qt.Key, modifiers=Qt.KeyboardModifier.NoModifier) -> None:

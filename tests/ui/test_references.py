@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from pathlib import Path
 
 import pytest
-import qasync
 from PIL import Image
 from PySide6.QtCore import QMimeData, QModelIndex, Qt, QUrl
 from PySide6.QtGui import QColor, QGuiApplication, QImage
 
 from editor.core.document import MAX_REFERENCES, Document
 from editor.ui.panels.references import ReferencesTray, describe_bytes
-
-
-@pytest.fixture
-def loop(qapp):
-    """The qasync loop made current without exec(); qtbot's waits pump Qt and so the loop."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.events._set_running_loop(loop)
-    yield loop
-    asyncio.events._set_running_loop(None)
-    loop.close()
 
 
 @pytest.fixture

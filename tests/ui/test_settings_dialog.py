@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from pathlib import Path
 
-import pytest
-import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -17,16 +14,6 @@ from editor.settings import UserSettings, find_api_key, save_settings, settings_
 from editor.ui.dialogs import settings as settings_module
 from editor.ui.dialogs.settings import SettingsDialog, connected_sentence
 from tests.fakes.edit_server import Fault
-
-
-@pytest.fixture
-def loop(qapp):
-    """The qasync loop made current without exec(); qtbot's waits pump Qt and so the loop."""
-    loop = qasync.QEventLoop(qapp)
-    asyncio.events._set_running_loop(loop)
-    yield loop
-    asyncio.events._set_running_loop(None)
-    loop.close()
 
 
 def make_dialog(qtbot, settings: UserSettings | None = None, provider="openai", loop=None, env=None):
