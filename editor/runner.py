@@ -120,6 +120,11 @@ class JobRunner(QObject):
     def results_dir(self) -> Path:
         return self._results_dir
 
+    def configure(self, *, results_dir: Path, mask_threshold: int) -> None:
+        """Settings changed: jobs submitted from now on save there and use this threshold."""
+        self._results_dir = results_dir
+        self._threshold = mask_threshold
+
     def submit(self, snapshot: JobSnapshot) -> str:
         """Queue a job for `snapshot` and return its id; it starts when a slot is free."""
         options = normalized(snapshot.options)

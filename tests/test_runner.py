@@ -364,3 +364,18 @@ def test_the_gui_thread_keeps_ticking_while_a_24_mp_photo_is_prepared(loop, runn
     gaps = np.diff(ticks)
     assert len(gaps) > 10  # the preparation took a while, and the loop kept running through it
     assert gaps.max() < 0.25  # generous: a shared machine; the benchmark measures the real figure
+
+
+def test_changed_settings_apply_to_the_next_job(loop, runner, queue, edit_server, make_photo, tmp_path):
+    moved = tmp_path / "elsewhere"
+    runner.configure(results_dir=moved, mask_threshold=50)
+    shot = snapshot(make_photo, coverage_value=100)  # under the default 128, over the new 50
+
+    async def go():
+        return await finished(queue, runner.submit(shot))
+
+    job = run(loop, go())
+    assert job.state is JobState.DONE
+    assert all(v.path is not None and moved in v.path.parents for v in queue.variants(job.id))
+    alpha = np.asarray(Image.open(io.BytesIO(edit_server.edit_requests[0].mask_bytes)).getchannel("A"))
+    assert (alpha == 0).sum() == (shot.coverage >= 50).sum()

@@ -273,6 +273,8 @@ class GenerationDocks:
         from editor.ui.generate import effective_settings
 
         self._keys_found.clear()
+        self.runner.configure(results_dir=self._settings.data_folder_path() / "results",
+                              mask_threshold=self._settings.mask_threshold)
         self.options_panel.set_settings(effective_settings(self._settings, self._env))
         self.generator.refresh()
         if self.notice is not None and self._has_key("requesty"):

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGridLayout, QLabel, QV
 from editor.ui.actions import cheat_sheet_rows
 
 # Which sections share a column; together they keep the sheet on one screen without scrolling.
-COLUMNS: tuple[tuple[str, ...], ...] = (("Tools", "Brush"), ("Mask", "Edit", "Help"), ("View", "File"))
+COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("Tools", "Brush"), ("Mask", "Edit", "Help"), ("Generate", "View", "File"))
 
 
 def column_html(sections: list[tuple[str, list[tuple[str, str]]]], heading_colour: str) -> str:
