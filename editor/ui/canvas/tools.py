@@ -225,15 +225,27 @@ class ShapeTool(CanvasTool):
         return drag_rect(self._anchor, self._current, square=self._square)
 
 
-class LassoTool(CanvasTool):
-    """Freehand outline while the button is held; releasing closes and fills it."""
-
-    name = "lasso"
+class _OutlineTool(CanvasTool):
+    """A tool that collects the corners of an outline before filling it (lasso, polygon)."""
 
     def __init__(self, host: ToolHost) -> None:
         super().__init__(host)
         self._points: list[QPointF] = []
         self._subtract = False
+
+    def cancel(self) -> bool:
+        active = bool(self._points)
+        self._points = []
+        return active
+
+    def busy(self) -> bool:
+        return bool(self._points)
+
+
+class LassoTool(_OutlineTool):
+    """Freehand outline while the button is held; releasing closes and fills it."""
+
+    name = "lasso"
 
     def press(self, pointer: Pointer) -> None:
         self._points = [pointer.pos]
@@ -251,14 +263,6 @@ class LassoTool(CanvasTool):
         points, self._points = self._points, []
         _fill_outline(self.host, points, self._subtract, "Lasso")
 
-    def cancel(self) -> bool:
-        active = bool(self._points)
-        self._points = []
-        return active
-
-    def busy(self) -> bool:
-        return bool(self._points)
-
     def preview_path(self) -> QPainterPath | None:
         return polygon_path(self._points, closed=False) if len(self._points) > 1 else None
 
@@ -267,16 +271,14 @@ class LassoTool(CanvasTool):
         return polygon_path(self._points[-2:], closed=False) if len(self._points) > 1 else None
 
 
-class PolygonTool(CanvasTool):
+class PolygonTool(_OutlineTool):
     """Click the corners; Enter, a double-click or a click on the first corner closes; Esc cancels."""
 
     name = "polygon"
 
     def __init__(self, host: ToolHost) -> None:
         super().__init__(host)
-        self._points: list[QPointF] = []
         self._hover: QPointF | None = None
-        self._subtract = False
 
     def press(self, pointer: Pointer) -> None:
         if not self._points:
@@ -307,14 +309,6 @@ class PolygonTool(CanvasTool):
         points, self._points = self._points, []
         _fill_outline(self.host, points, self._subtract, "Polygon")
         return True
-
-    def cancel(self) -> bool:
-        active = bool(self._points)
-        self._points = []
-        return active
-
-    def busy(self) -> bool:
-        return bool(self._points)
 
     def preview_path(self) -> QPainterPath | None:
         if not self._points:
