@@ -371,11 +371,11 @@ class _Run:
 
 def _build_backend(factory: BackendFactory, options: EditOptions) -> EditBackend:
     backend = factory(options)
-    # The HTTP backend builds its httpx client on first use, which loads the CA bundle (50-100 ms):
-    # on the loop that is a visible freeze, so it is built here, in the worker thread.
-    ensure_client = getattr(backend, "_ensure_client", None)
-    if callable(ensure_client):
-        ensure_client()
+    # Building the HTTP client loads the CA bundle (50-130 ms): on the loop that is a visible
+    # freeze, so it happens here, in the worker thread. The offline backend has nothing to build.
+    prepare = getattr(backend, "prepare_connection", None)
+    if callable(prepare):
+        prepare()
     return backend
 
 

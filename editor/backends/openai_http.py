@@ -133,6 +133,11 @@ class OpenAIHttpBackend:
                                             headers=self._headers(secret, accept="application/json"))
         return await self._exchange(http_request, self._context(secret, 0), self._read_model_ids)
 
+    def prepare_connection(self) -> None:
+        """Build the HTTP client now: it loads the TLS certificate bundle (50-130 ms). Call it from
+        a worker thread so the event loop never pays for that; otherwise the first request does."""
+        self._ensure_client()
+
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
