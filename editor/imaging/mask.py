@@ -179,7 +179,9 @@ def bounding_box(coverage: np.ndarray, threshold: int = 1) -> tuple[int, int, in
     import cv2
 
     coverage = _checked(coverage)
-    marked = coverage if threshold <= 1 else cv2.compare(coverage, threshold, cv2.CMP_GE)
+    # cv2.threshold, not cv2.compare: compare mistakes a 1×1 image for a scalar and raises.
+    marked = coverage if threshold <= 1 else cv2.threshold(coverage, threshold - 1, 255,
+                                                            cv2.THRESH_BINARY)[1]
     x, y, w, h = cv2.boundingRect(marked)
     if w == 0 or h == 0:
         return None

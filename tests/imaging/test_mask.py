@@ -295,3 +295,12 @@ def test_coverage_percent() -> None:
     coverage[:5, :10] = 3
     assert coverage_percent(coverage) == pytest.approx(25.0)
     assert coverage_percent(np.full((3, 3), 255, np.uint8)) == 100.0
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (3, 1), (40, 30)])
+def test_bounding_box_with_a_threshold_on_tiny_masks(shape):
+    coverage = np.zeros(shape, np.uint8)
+    coverage[-1, -1] = 200
+    height, width = shape
+    assert bounding_box(coverage, threshold=128) == (width - 1, height - 1, width, height)
+    assert bounding_box(coverage, threshold=201) is None
