@@ -128,9 +128,5 @@ def check_base_url(url: str) -> str:
     return url
 
 
-def model_supports_fidelity(model: str | None) -> bool:
-    return not (model or "").endswith("gpt-image-1-mini")
-
-
 def model_allows_custom_size(model: str | None) -> bool:
     return "gpt-image-2" in (model or "")

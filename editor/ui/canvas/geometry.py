@@ -44,7 +44,3 @@ def polygon_path(points: Sequence[QPointF], *, closed: bool = True) -> QPainterP
 
 def distance(a: QPointF, b: QPointF) -> float:
     return math.hypot(a.x() - b.x(), a.y() - b.y())
-
-
-def segment_bounds(a: QPointF, b: QPointF) -> QRectF:
-    return QRectF(a, b).normalized()
