@@ -24,7 +24,8 @@ class JobWriter:
 
     def __init__(self, out_dir: Path, *, stem: str, request: EditRequest, provider: str,
                  base_url: str | None, inputs: list[Path], mask_path: Path | None = None,
-                 mask_mode: str | None = None) -> None:
+                 mask_mode: str | None = None, mask_png: bytes | None = None,
+                 extra: dict | None = None) -> None:
         self.out_dir = out_dir
         self.job = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
         self.stem = stem
@@ -34,6 +35,12 @@ class JobWriter:
         self.inputs = inputs
         self.mask_path = mask_path
         self.mask_mode = mask_mode
+        # Written beside the first image (a job that returns nothing leaves no files behind).
+        self._mask_png = mask_png
+        if mask_png is not None:
+            self.mask_path = out_dir / f"{stem}-{self.job}-mask.png"
+            self.mask_mode = mask_mode or "coverage"
+        self.extra = dict(extra or {})
         self._files: dict[int, tuple[Path, ResultImage]] = {}
         self._started = time.time()
         self._result: EditResult | None = None
@@ -57,6 +64,9 @@ class JobWriter:
         if index in self._files:
             return None
         path = self.out_dir / f"{self.stem}-{self.job}-{index + 1}.{image.extension}"
+        if self._mask_png is not None and self.mask_path is not None:
+            _write_atomically(self.mask_path, self._mask_png)
+            self._mask_png = None
         _write_atomically(path, image.data)
         self._files[index] = (path, image)
         self._write_sidecar()
@@ -95,7 +105,8 @@ class JobWriter:
                  "width": part.width, "height": part.height, "content_type": part.content_type}
                 for path, part in zip(self.inputs, req.images, strict=False)
             ],
-            "mask": {"path": str(self.mask_path), "mode": self.mask_mode} if self.mask_path else None,
+            "mask": {"path": str(self.mask_path), "file": self.mask_path.name, "mode": self.mask_mode}
+            if self.mask_path else None,
             "results": [
                 {"file": path.name, "sha256": hashlib.sha256(image.data).hexdigest(),
                  "width": image.width, "height": image.height, "content_type": image.content_type,
@@ -107,6 +118,7 @@ class JobWriter:
             "attempts": result.attempts if result else None,
             "response_size": result.size if result else None,
             "error": self._error.details() if self._error else None,
+            **self.extra,
         }
 
     def summary(self, status: str, error: EditError | None) -> dict:

@@ -16,8 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +35,9 @@ from editor.backends.base import (
 from editor.backends.providers import PROFILES
 from editor.core.jobs import Job, JobQueue, JobState, Variant
 from editor.core.options import EditOptions, capabilities, normalized
+from editor.core.session import RECORD_KEY
 from editor.imaging.load import ImageLoadError
-from editor.imaging.mask import MaskError
+from editor.imaging.mask import MaskError, coverage_png
 from editor.imaging.passthrough import EncodedImage
 from editor.imaging.upload import PixelOrder, Uploads, prepare_uploads
 from editor.job_output import JobWriter
@@ -62,7 +62,8 @@ class JobSnapshot:
     `photo_bytes` is the photo file's content, given only when `photo` holds exactly its pixels
     (then it is sent as it is). `photo_name` names the result files ("photo" when None).
     `photo_order` says how `photo` is laid out (see `editor.imaging.upload.PixelOrder`).
-    `take()` makes those guarantees (read-only view, coverage copy).
+    `take()` makes those guarantees (read-only view, coverage copy). `record` is added to the
+    job's saved record (e.g. which project photo it was made from).
     """
 
     photo: np.ndarray = field(repr=False)
@@ -73,6 +74,7 @@ class JobSnapshot:
     photo_name: str | None = None
     references: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
     photo_order: PixelOrder = "RGB"
+    record: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def take(cls, photo: np.ndarray, coverage: np.ndarray | None, *, prompt: str, options: EditOptions,
@@ -94,8 +96,9 @@ class JobRunner(QObject):
 
     `backend_factory(options)` builds the backend for one job; it is called in a worker thread
     (building may import heavy modules or read the keychain) and must not touch Qt objects. Each
-    job's backend is closed when the job ends. Results go to `results_dir/<YYYY-MM-DD>/`, each
-    image written before `JobQueue.variant_added` announces it.
+    job's backend is closed when the job ends. Results go to `results_dir`, each
+    image written before `JobQueue.variant_added` announces it, with the job's record (prompt,
+    options, usage, timings, request id, the photo's hash and the mask it was sent with).
     """
 
     def __init__(self, queue: JobQueue, *, backend_factory: BackendFactory, results_dir: Path,
@@ -130,10 +133,13 @@ class JobRunner(QObject):
         options = normalized(snapshot.options)
         number = self._queue.next_number()
         job_id = f"job-{number}-{secrets.token_hex(3)}"
+        label = provider_label(options)
         self._queue.add(Job(id=job_id, number=number, prompt=snapshot.prompt, options=options,
-                            provider_label=provider_label(options), message="Queued"))
+                            provider_label=label, message="Queued"))
+        record = {"job_id": job_id, "number": number, "provider_label": label, "options": asdict(options),
+                  **snapshot.record}
         run = _Run(self._queue, job_id, replace(snapshot, options=options), factory=self._factory,
-                   out_dir=self._results_dir / date.today().isoformat(), threshold=self._threshold)
+                   out_dir=self._results_dir, threshold=self._threshold, record={RECORD_KEY: record})
         task = self._event_loop().create_task(self._run(run), name=f"maskedit {job_id}")
         self._tasks[job_id] = task
         task.add_done_callback(functools.partial(self._task_done, job_id))
@@ -238,13 +244,14 @@ class _Run:
     """One job from preparation to its last saved image; reports every step to the queue."""
 
     def __init__(self, queue: JobQueue, job_id: str, snapshot: JobSnapshot, *, factory: BackendFactory,
-                 out_dir: Path, threshold: int) -> None:
+                 out_dir: Path, threshold: int, record: dict) -> None:
         self.queue = queue
         self.job_id = job_id
         self.snapshot = snapshot
         self.factory = factory
         self.out_dir = out_dir
         self.threshold = threshold
+        self.record = record
         self.backend: EditBackend | None = None
         self.writer: JobWriter | None = None
         # Saving is serialised (FIFO lock) so previews and variants are announced in arrival order.
@@ -287,8 +294,12 @@ class _Run:
             coverage=snapshot.coverage, threshold=self.threshold, references=snapshot.references)
         request = edit_request(uploads, snapshot.prompt, options)
         inputs = [Path(snapshot.photo_name)] if snapshot.photo_name else []
+        mask_png = None
+        if snapshot.coverage is not None:
+            mask_png = await asyncio.to_thread(coverage_png, snapshot.coverage)
         self.writer = JobWriter(self.out_dir, stem=snapshot.stem, request=request, provider=options.provider,
-                                base_url=getattr(self.backend, "base_url", None), inputs=inputs)
+                                base_url=getattr(self.backend, "base_url", None), inputs=inputs,
+                                mask_png=mask_png, extra=self.record)
         self._set(JobState.SENDING, f"Sending to {self.backend.description or self.backend.name}")
         result = await self.backend.edit(request, self._on_progress)
         for index, image in enumerate(result.images):

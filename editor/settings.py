@@ -160,6 +160,12 @@ class UserSettings:
     last_options: OptionPairs = ()
     default_options: OptionPairs = ()
     data_folder: str = ""
+    # Results: how a variant is laid over the photo, what Apply does with the mask, and the
+    # optional token budget per project (0: none).
+    composite_mode: str = "strict"
+    composite_feather_px: float = 2.0
+    clear_mask_on_apply: bool = False
+    token_budget: int = 0
 
     def base_url_for(self, provider: str) -> str | None:
         return dict(self.base_urls).get(provider)

@@ -8,6 +8,7 @@ redone. Undo and redo swap them with the live pixels, so no step ever keeps both
 
 from __future__ import annotations
 
+import itertools
 import logging
 import zlib
 from collections.abc import Iterable, Iterator
@@ -80,6 +81,7 @@ class _Step:
     label: str
     tiles: dict[TileKey, PackedTile]
     nbytes: int = 0
+    serial: int = 0  # unique and increasing per history: says which step is which across undo/redo
 
     def recount(self) -> None:
         self.nbytes = sum(tile.nbytes for tile in self.tiles.values())
@@ -199,6 +201,7 @@ class TileHistory:
         self._pending_label = ""
         self._spares = _spare_tiles(tile_size)
         self._taken: list[np.ndarray] = []  # spare buffers holding the open step's snapshots
+        self._serials = itertools.count(1)
 
     # --- recording ---------------------------------------------------------------------
 
@@ -237,7 +240,7 @@ class TileHistory:
         self._taken = []
         if not tiles:
             return False
-        step = _Step(self._pending_label, tiles)
+        step = _Step(self._pending_label, tiles, serial=next(self._serials))
         step.recount()
         self._stored_bytes -= sum(s.nbytes for s in self._redo)
         self._redo.clear()
@@ -294,6 +297,16 @@ class TileHistory:
 
     def redo_label(self) -> str | None:
         return self._redo[-1].label if self._redo else None
+
+    def undo_serial(self) -> int:
+        """The serial of the step undo would revert (0 when there is none). A step keeps its serial
+        through undo and redo, and a new step always gets a larger one."""
+        return self._undo[-1].serial if self._undo else 0
+
+    def drop_redo(self) -> None:
+        """Forget the steps redo would reapply (another kind of edit followed their undo)."""
+        self._stored_bytes -= sum(step.nbytes for step in self._redo)
+        self._redo.clear()
 
     @property
     def depths(self) -> tuple[int, int]:

@@ -100,19 +100,33 @@ class Job:
         return max(0.0, end - self.started_at)
 
 
+@dataclass(frozen=True)
+class VariantMarks:
+    """What the user and the spill meter said about a variant.
+
+    `spill` is the share (0..1) of the pixels outside the mask the model changed; None until measured.
+    """
+
+    starred: bool = False
+    discarded: bool = False
+    spill: float | None = None
+
+
 class JobQueue(QObject):
-    """Every job of the session, its variants and its latest streamed preview."""
+    """Every job of the session, its variants, their marks and each job's latest streamed preview."""
 
     job_added = Signal(str)
     job_changed = Signal(str)
     variant_added = Signal(str, int)
     partial_added = Signal(str, int)
+    marks_changed = Signal(str, int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: dict[str, Job] = {}
         self._variants: dict[str, list[Variant]] = {}
         self._partials: dict[str, Variant] = {}
+        self._marks: dict[tuple[str, int], VariantMarks] = {}
 
     def add(self, job: Job) -> None:
         if job.id in self._jobs:
@@ -138,6 +152,26 @@ class JobQueue(QObject):
         variants.sort(key=lambda v: v.index)
         self.update(job_id, variant_count=len(variants))
         self.variant_added.emit(job_id, variant.index)
+
+    def restore(self, job: Job, variants: list[Variant],
+                marks: dict[int, VariantMarks] | None = None) -> None:
+        """Put back a job that ran before (a restored or opened project), with its variants."""
+        for index, mark in (marks or {}).items():
+            self._marks[job.id, index] = mark
+        self.add(job)
+        for variant in sorted(variants, key=lambda v: v.index):
+            self.add_variant(job.id, variant)
+
+    def marks(self, job_id: str, index: int) -> VariantMarks:
+        return self._marks.get((job_id, index), VariantMarks())
+
+    def mark(self, job_id: str, index: int, **changes: object) -> None:
+        """Star, discard or record the spill of a variant; signal only a real change."""
+        old = self.marks(job_id, index)
+        new = replace(old, **changes)
+        if new != old:
+            self._marks[job_id, index] = new
+            self.marks_changed.emit(job_id, index)
 
     def set_partial(self, job_id: str, variant: Variant) -> None:
         self._partials[job_id] = variant

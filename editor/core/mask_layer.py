@@ -282,6 +282,15 @@ class MaskLayer(QObject):
     def redo_label(self) -> str | None:
         return self._history.redo_label()
 
+    def undo_serial(self) -> int:
+        """Which step undo would revert (see TileHistory.undo_serial); 0 when none."""
+        return self._history.undo_serial()
+
+    def drop_redo(self) -> None:
+        """Forget what redo would reapply: an edit outside the mask followed the undo."""
+        with self._history_watch():
+            self._history.drop_redo()
+
     def undo_memory_bytes(self) -> int:
         return self._history.memory_bytes
 

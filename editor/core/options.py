@@ -90,3 +90,9 @@ def normalized(options: EditOptions) -> EditOptions:
     if caps.offline:
         changes.update(size="auto", quality="auto", background="auto", input_fidelity=None)
     return replace(options, **changes)
+
+
+def options_from_record(values: dict) -> EditOptions:
+    """EditOptions from a saved record's plain values; unknown names are left out, then normalized."""
+    known = EditOptions.__dataclass_fields__
+    return normalized(EditOptions(**{name: value for name, value in values.items() if name in known}))

@@ -59,6 +59,17 @@ def _png_mask_params(cv2) -> list[int]:
     return params
 
 
+def coverage_png(coverage: np.ndarray) -> bytes:
+    """The coverage as an 8-bit grey PNG (white = edit), the way a project keeps a job's mask."""
+    import cv2
+
+    pixels = np.ascontiguousarray(_checked(coverage))
+    ok, encoded = cv2.imencode(".png", pixels, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise MaskError("The mask could not be encoded as PNG.")
+    return encoded.tobytes()
+
+
 def coverage_from_api_png(data: bytes) -> np.ndarray:
     """Read an API mask PNG back: coverage 255 where alpha is 0 (the area to regenerate), else 0."""
     try:

@@ -136,6 +136,8 @@ class GenerateController(QObject):
         self._base_url = base_url
         self._original_bytes = original_bytes
         self._contexts: dict[str, JobContext] = {}
+        # What each job's saved record says beyond the job itself (the project's photo file).
+        self.job_record: Callable[[], dict] = dict
         self._blocker: str | None = None
         self._watched_mask = None
         self._recheck = QTimer(self, singleShot=True, interval=RECHECK_MS)
@@ -217,7 +219,7 @@ class GenerateController(QObject):
         snapshot = JobSnapshot(
             photo=pixels, photo_name=document.display_name() or "photo", coverage=coverage,
             prompt=self.prompt(), options=self.options(), photo_bytes=original,
-            references=self.references(),
+            references=self.references(), record=self.job_record(),
         )
         job_id = self._runner.submit(snapshot)
         self._contexts[job_id] = JobContext(owner, coverage)
@@ -226,3 +228,7 @@ class GenerateController(QObject):
 
     def context(self, job_id: str) -> JobContext | None:
         return self._contexts.get(job_id)
+
+    def add_context(self, job_id: str, context: JobContext) -> None:
+        """What a job that ran before (a restored project) was made from."""
+        self._contexts[job_id] = context

@@ -49,7 +49,9 @@ def decode_photo(source: Path | bytes, max_pixels: int, name: str | None = None)
 
     loaded = load_image(source, max_pixels=max_pixels, name=name)
     original = None
-    if isinstance(source, Path) and not loaded.changed_on_load:
+    if isinstance(source, bytes) and not loaded.changed_on_load:
+        original = source
+    elif isinstance(source, Path) and not loaded.changed_on_load:
         try:
             original = source.read_bytes()
         except OSError:

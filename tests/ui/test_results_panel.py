@@ -76,7 +76,9 @@ def wait_quiet(qtbot, panel) -> None:
 
 
 def test_composite_shows_the_variant_only_where_the_mask_is(qapp):
-    image = composite_variant(png(64, 64, GREEN), JobContext(photo(), coverage()))
+    made = composite_variant(png(64, 64, GREEN), JobContext(photo(), coverage()))
+    image = made.image
+    assert made.spill == 0.0
     assert image.size() == photo().size()
     assert image.pixelColor(50, 40).getRgb()[:3] == GREEN
     assert image.pixelColor(5, 5).getRgb()[:3] == PHOTO_RGB
@@ -92,7 +94,7 @@ def test_composite_never_paints_into_the_photo(qapp):
 def test_thumbnails_keep_the_shape_and_bad_data_gives_a_null_image(qapp):
     small = thumbnail(png(300, 150, GREEN), 88)
     assert (small.width(), small.height()) == (88, 44)
-    assert thumbnail(b"not an image").isNull()
+    assert thumbnail(b"not an image", 88).isNull()
 
 
 def test_variants_appear_in_their_jobs_strip_and_the_newest_is_shown(qtbot, panel, queue, contexts):
@@ -177,8 +179,8 @@ def test_thumbnails_wrap_to_the_panel_width(qtbot, panel, queue, contexts):
         queue.add_variant(job_id, variant(index, png(64, 64, GREEN)))
     wait_quiet(qtbot, panel)
     strip = panel.strip(job_id)
-    qtbot.waitUntil(lambda: strip.buttons[5].geometry().y() > strip.buttons[0].geometry().y())
-    assert all(button.geometry().right() <= strip.width() for button in strip.buttons.values())
+    qtbot.waitUntil(lambda: strip.tiles[5].geometry().y() > strip.tiles[0].geometry().y())
+    assert all(tile.geometry().right() <= strip.width() for tile in strip.tiles.values())
 
 
 def test_a_newer_result_still_shows_when_an_even_newer_job_was_cancelled(qtbot, panel, queue, contexts):

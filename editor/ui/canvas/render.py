@@ -258,6 +258,8 @@ class CanvasRenderer:
 
     def __init__(self) -> None:
         self.photo = PhotoLayer()
+        # A variant shown in place of the photo (same size); holding \ peeks past it at the photo.
+        self.preview = PhotoLayer()
         self.layers = CanvasLayers()
         self._overlay = CoverageOverlay()
         self._tinted: QImage | None = None
@@ -285,7 +287,8 @@ class CanvasRenderer:
 
     def _paint_rect(self, painter: QPainter, exposed: QRect, t: ViewTransform) -> None:
         layers = self.layers
-        photo = self.photo.photo()
+        layer = self.preview if self.preview.photo() is not None and not layers.peek else self.photo
+        photo = layer.photo()
         if photo is None:
             painter.fillRect(exposed, BACKGROUND)
             src, target = QRect(), QRectF()
@@ -293,7 +296,7 @@ class CanvasRenderer:
             src, target = self._paint_photo_unscaled(painter, exposed, photo,
                                                      QPoint(int(t.dx), int(t.dy)))
         else:
-            src, target = self._paint_photo_scaled(painter, exposed, photo, t)
+            src, target = self._paint_photo_scaled(painter, exposed, layer, t)
         if not layers.peek:
             if layers.mask_visible and not src.isEmpty():
                 self._paint_coverage(painter, exposed, t, src, target)
@@ -319,10 +322,12 @@ class CanvasRenderer:
             painter.drawImage(target.topLeft(), photo, src)
         return src, target
 
-    def _paint_photo_scaled(self, painter: QPainter, exposed: QRect, photo: QImage,
+    def _paint_photo_scaled(self, painter: QPainter, exposed: QRect, layer: PhotoLayer,
                             t: ViewTransform) -> tuple[QRect, QRectF]:
         # The whole image pixels behind the exposed rect, and where they land: shared by the photo
         # and the mask overlay so both sample the same pixels.
+        photo = layer.photo()
+        assert photo is not None
         src = t.image_rect_of(exposed, photo.width(), photo.height())
         target = t.rect_to_widget(QRectF(src))
         if photo.hasAlphaChannel() or not target.contains(QRectF(exposed)):
@@ -333,7 +338,7 @@ class CanvasRenderer:
             painter.fillRect(target, _CHECKER)
         # Nearest above 100 % keeps pixels crisp; bilinear below keeps edges from shimmering.
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
-        self.photo.paint(painter, src, target, t.scale)
+        layer.paint(painter, src, target, t.scale)
         return src, target
 
     def _paint_coverage(self, painter: QPainter, exposed: QRect, t: ViewTransform, src: QRect,

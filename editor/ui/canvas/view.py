@@ -110,6 +110,7 @@ class CanvasView(QWidget):
         mask.changed.connect(self._on_mask_changed)
         layers = self._renderer.layers
         layers.mask, layers.mask_preview, layers.outline = mask.image(), None, None
+        self._renderer.preview.set_photo(None)
         self._renderer.refresh_tint()
         self._set_photo_layer(photo)
         self.fit_to_view()
@@ -120,6 +121,28 @@ class CanvasView(QWidget):
         if current is not None and current.size() != photo.size():
             raise ValueError("set_photo() replaces a photo of the same size; use set_content()")
         self._set_photo_layer(photo)
+        self.update()
+
+    def set_preview(self, image: QImage | None) -> None:
+        """Show `image` (a variant, the photo's size) in place of the photo until set_preview(None);
+        holding \\ shows the photo itself meanwhile."""
+        current = self._renderer.photo.photo()
+        if image is not None and (current is None or current.size() != image.size()):
+            raise ValueError("a preview must have the photo's size")
+        layer = self._renderer.preview
+        if image is layer.photo() or (image is not None and layer.photo() is not None
+                                      and image.cacheKey() == layer.photo().cacheKey()):
+            return
+        layer.set_photo(image)
+        if layer.wants_levels():
+            QTimer.singleShot(0, self._build_preview_levels)
+        self.update()
+
+    def preview(self) -> QImage | None:
+        return self._renderer.preview.photo()
+
+    def _build_preview_levels(self) -> None:
+        self._renderer.preview.build_levels()
         self.update()
 
     def _set_photo_layer(self, photo: QImage) -> None:

@@ -49,6 +49,7 @@ from editor.settings import (
     store_api_key,
 )
 from editor.ui.dialogs.preferences import CanvasPreferences
+from editor.ui.dialogs.results_preferences import ResultsPreferences
 from editor.ui.panels import quiet_label
 from editor.ui.panels.options import (
     PROVIDERS,
@@ -116,6 +117,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._defaults_page(settings), "Edits")
         self.canvas_page = CanvasPreferences(settings)
         self.tabs.addTab(self.canvas_page, "Canvas")
+        self.results_page = ResultsPreferences(settings)
+        self.tabs.addTab(self.results_page, "Results")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -242,7 +245,7 @@ class SettingsDialog(QDialog):
                                                   if v and not self._url_problem(v))),
                            default_options=options_to_pairs(self._defaults.options(), with_provider=True),
                            data_folder=self.data_folder.text().strip())
-        return self.canvas_page.applied_to(settings)
+        return self.results_page.applied_to(self.canvas_page.applied_to(settings))
 
     def accept(self) -> None:
         """Store typed keys in the keychain, then close; without a keychain stay open and say why."""

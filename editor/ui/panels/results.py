@@ -1,9 +1,11 @@
-"""The results: per job a strip of its variants (thumbnails), with its state, prompt, time and
-usage. Clicking a variant shows it on the canvas, laid over the photo through the job's mask;
-"Original" goes back. Streamed previews appear in the strip as they arrive.
+"""The results: per job a strip of its variants (thumbnails, star, spill), with its state, prompt,
+time and usage. Clicking a variant shows it on the canvas as applying it would make the photo
+(editor.imaging.composite: strict through the job's mask, or the whole output); "Original" goes
+back. ←/→ step through the variants. Star, Discard, Compare, Apply and the rest are asked of the
+window through `command`, which owns undo, files and dialogs.
 
-Decoding and compositing run in worker threads as tasks owned by the panel; the panel only
-reads the JobQueue and reports what to show through `preview_ready`.
+Decoding and compositing run in worker threads as tasks owned by the panel; the panel only reads
+the JobQueue and reports what to show through `preview_ready`.
 """
 
 from __future__ import annotations
@@ -12,166 +14,31 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
-from PySide6.QtWidgets import (
-    QButtonGroup,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
-from editor.core.jobs import Job, JobQueue, JobState
+from editor.core.jobs import JobQueue
 from editor.ui.generate import JobContext
 from editor.ui.panels import quiet_label, scrolling_column
-from editor.ui.panels.jobs import format_elapsed
+from editor.ui.panels.variant_images import (
+    VariantImage,
+    composite_variant,
+    measure_spill,
+    spill_text,
+    thumbnail,
+)
+from editor.ui.panels.variant_strip import PARTIAL, THUMB, JobStrip
 
 log = logging.getLogger(__name__)
 
-THUMB = 88
-PARTIAL = -1  # the index a strip's streamed preview is shown under
+__all__ = ["PARTIAL", "THUMB", "ResultsPanel", "composite_variant", "thumbnail"]
 
-
-def thumbnail(data: bytes, size: int = THUMB) -> QImage:
-    """A small copy of an encoded image for the strip. Runs on a worker thread."""
-    image = QImage.fromData(data)
-    if image.isNull():
-        return image
-    return image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                        Qt.TransformationMode.SmoothTransformation)
-
-
-def composite_variant(data: bytes, context: JobContext) -> QImage:
-    """The variant scaled to the photo and laid over it through the job's mask coverage, so the
-    preview shows exactly what applying it would change. Runs on a worker thread."""
-    variant = QImage.fromData(data)
-    photo = context.photo
-    if variant.isNull():
-        return variant
-    width, height = photo.width(), photo.height()
-    layer = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-    layer.fill(Qt.GlobalColor.transparent)
-    coverage = context.coverage
-    alpha = QImage(coverage.data, width, height, coverage.strides[0], QImage.Format.Format_Alpha8)
-    painter = QPainter(layer)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    painter.drawImage(QRect(0, 0, width, height), variant)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_DestinationIn)
-    painter.drawImage(0, 0, alpha)
-    painter.end()
-    out = photo.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied if photo.hasAlphaChannel()
-                                else QImage.Format.Format_RGB32)
-    if out.cacheKey() == photo.cacheKey():
-        out = out.copy()  # never paint into the document's photo
-    painter = QPainter(out)
-    painter.drawImage(0, 0, layer)
-    painter.end()
-    return out
-
-
-class JobStrip(QFrame):
-    """One job's header line and its variant thumbnails."""
-
-    chosen = Signal(str, int)  # job id, variant index (PARTIAL for the streamed preview)
-
-    def __init__(self, job: Job, group: QButtonGroup, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.job_id = job.id
-        self._group = group
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
-        self.facts = quiet_label()
-        self.facts.setWordWrap(True)
-        self.buttons: dict[int, QToolButton] = {}
-        self._grid = QGridLayout()
-        self._grid.setSpacing(4)
-        self._grid.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self._columns = 0
-        self.waiting = quiet_label()
-        self.waiting.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 8)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
-        layout.addWidget(self.facts)
-        layout.addLayout(self._grid)
-        layout.addWidget(self.waiting)
-        self.show_job(job)
-
-    def show_job(self, job: Job) -> None:
-        prompt = job.prompt.strip() or "(no prompt)"
-        short = prompt if len(prompt) <= 90 else prompt[:89] + "…"
-        self.title.setText(f"<b>#{job.number}</b>&nbsp; {_escape(short)}")
-        self.title.setToolTip(job.prompt)
-        facts = [job.state.label, job.provider_label.split(" (")[0]]
-        if job.started_at is not None:
-            facts.append(format_elapsed(job.elapsed()))
-        if job.total_tokens is not None:
-            facts.append(f"{job.total_tokens:,} tokens")
-        self.facts.setText(" · ".join(facts))
-        has_variants = any(index != PARTIAL for index in self.buttons)
-        if job.state is JobState.FAILED:
-            self.waiting.setText(job.message if not has_variants else "")
-        elif job.state is JobState.CANCELLED and not has_variants:
-            self.waiting.setText("Cancelled before any image arrived.")
-        elif not job.state.finished and not self.buttons:
-            self.waiting.setText("Waiting for the first image…")
-        else:
-            self.waiting.setText("")
-        self.waiting.setVisible(bool(self.waiting.text()))
-        if job.state.finished and PARTIAL in self.buttons and has_variants:
-            self._remove(PARTIAL)
-
-    def set_image(self, index: int, image: QImage, tip: str) -> None:
-        button = self.buttons.get(index)
-        if button is None:
-            button = QToolButton()
-            button.setCheckable(True)
-            button.setAutoRaise(True)
-            button.setIconSize(QSize(THUMB, THUMB))
-            button.setCursor(Qt.CursorShape.PointingHandCursor)
-            button.clicked.connect(lambda _=False, i=index: self.chosen.emit(self.job_id, i))
-            self._group.addButton(button)
-            self.buttons[index] = button
-            self._place_buttons(force=True)
-        button.setIcon(QIcon(QPixmap.fromImage(image)))
-        button.setToolTip(tip)
-        self.waiting.hide()
-
-    def _remove(self, index: int) -> None:
-        button = self.buttons.pop(index)
-        self._group.removeButton(button)
-        self._grid.removeWidget(button)
-        button.deleteLater()
-        self._place_buttons(force=True)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._place_buttons()
-
-    def _place_buttons(self, force: bool = False) -> None:
-        """Thumbnails in rows that fit the panel's width: variants in order, the preview last."""
-        margins = self.contentsMargins().left() + self.contentsMargins().right() + 16
-        columns = max(1, (self.width() - margins) // (THUMB + 12))
-        if columns == self._columns and not force:
-            return
-        self._columns = columns
-        order = sorted(i for i in self.buttons if i != PARTIAL)
-        order += [PARTIAL] if PARTIAL in self.buttons else []
-        for button in self.buttons.values():
-            self._grid.removeWidget(button)
-        for position, index in enumerate(order):
-            self._grid.addWidget(self.buttons[index], position // columns, position % columns)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# What `command` asks of the window, with the menu text for each.
+MORE_COMMANDS = (("export", "Export…\tCtrl+Shift+E"), ("copy", "Copy Image"),
+                 ("reuse", "Reuse These Settings"), ("reveal", "Show in Folder"))
+VARIANT_COMMANDS = (("apply", "Apply"), ("compare", "Compare…"), ("star", "Star"), ("discard", "Discard"),
+                    *MORE_COMMANDS)
 
 
 class ResultsPanel(QWidget):
@@ -179,22 +46,24 @@ class ResultsPanel(QWidget):
 
     `context(job_id)` gives the photo and mask a job was made from. Until the user picks
     something, the newest arrival is shown (it is only shown: nothing is applied).
-    `preview_ready(job_id, index, image)` carries what the canvas should show; an empty
-    job id and a null image mean the original photo.
+    `preview_ready(job_id, index, image)` carries what the canvas should show; an empty job id
+    and a null image mean the original photo. `command(name, job_id, index)` asks the window to
+    apply, compare, star, discard, export, copy, reuse or reveal a variant.
     """
 
     preview_ready = Signal(str, int, QImage)
+    command = Signal(str, str, int)
 
     def __init__(self, queue: JobQueue, *, loop: asyncio.AbstractEventLoop,
                  context: Callable[[str], JobContext | None], parent: QWidget | None = None):
         super().__init__(parent)
-        self._queue = queue
-        self._loop = loop
-        self._context = context
+        self._queue, self._loop, self._context = queue, loop, context
         self._strips: dict[str, JobStrip] = {}
         self._tasks: set[asyncio.Task] = set()
         self._preview: asyncio.Task | None = None
         self._shown: tuple[str, int] | None = None
+        self._made: tuple[tuple[str, int, str, float], VariantImage] | None = None
+        self._mode, self._feather = "strict", 2.0
         self.following = True
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
@@ -206,6 +75,8 @@ class ResultsPanel(QWidget):
         self._group.addButton(self.original)
         self.viewing = quiet_label("Showing the original photo")
         self.viewing.setWordWrap(True)
+        self.usage = quiet_label()
+        self.usage.setWordWrap(True)
         self.empty = quiet_label("Variants appear here as they arrive.")
         self.empty.setWordWrap(True)
         top = QHBoxLayout()
@@ -215,12 +86,45 @@ class ResultsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addLayout(self._build_actions())
+        layout.addWidget(self.usage)
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
         queue.job_added.connect(self._add)
         queue.job_changed.connect(self._change)
         queue.variant_added.connect(self._variant_added)
         queue.partial_added.connect(self._partial_added)
+        queue.marks_changed.connect(self._marks_changed)
+        self._show_actions()
+
+    def _build_actions(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(4)
+        self.actions: dict[str, QToolButton] = {}
+        tips = {"star": "Mark this variant as a keeper (it is starred in the history too)",
+                "discard": "Hide this variant from the strip (Ctrl+Z brings it back)",
+                "compare": "Before/after: split slider, side by side, difference, A/B",
+                "apply": "Make this variant the working photo (Ctrl+Z undoes it; the original is kept)"}
+        labels = (("star", "Star"), ("discard", "Discard"), ("compare", "Compare…"), ("apply", "Apply"))
+        for name, text in labels:
+            # Tool buttons are as narrow as their words: the dock stays as narrow as it was.
+            button = QToolButton()
+            button.setText(text)
+            button.setToolTip(tips[name])
+            button.clicked.connect(lambda _=False, n=name: self._ask(n))
+            row.addWidget(button)
+            self.actions[name] = button
+        more = QToolButton()
+        more.setText("More")
+        more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(more)
+        for name, text in MORE_COMMANDS:
+            menu.addAction(text).triggered.connect(lambda _=False, n=name: self._ask(n))
+        more.setMenu(menu)
+        row.addWidget(more)
+        row.addStretch(1)
+        self.actions["more"] = more
+        return row
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -234,12 +138,55 @@ class ResultsPanel(QWidget):
     def busy(self) -> bool:
         return any(not task.done() for task in self._tasks)
 
+    def variant_order(self) -> list[tuple[str, int]]:
+        """Every variant shown in the strips, top to bottom: newest job first, variants in order."""
+        jobs = sorted(self._strips, key=lambda job_id: -self._queue.job(job_id).number)
+        return [(job_id, index) for job_id in jobs for index in self._strips[job_id].visible_indices()]
+
+    # --- compositing ---------------------------------------------------------------------------
+
+    def set_composite(self, mode: str, feather_px: float) -> None:
+        """How variants are laid over the photo (Settings → Results); the shown one is redone."""
+        if (mode, feather_px) == (self._mode, self._feather):
+            return
+        self._mode, self._feather = mode, feather_px
+        if self._shown is not None:
+            self._show(*self._shown)
+
+    async def variant_image(self, job_id: str, index: int) -> VariantImage | None:
+        """The variant at the photo's size as it would be applied (the shown one is not redone)."""
+        key = (job_id, index, self._mode, self._feather)
+        if self._made is not None and self._made[0] == key:
+            return self._made[1]
+        context, data = self._context(job_id), self._data(job_id, index)
+        if context is None or data is None:
+            return None
+        made = await asyncio.to_thread(composite_variant, data, context, mode=self._mode,
+                                       feather_px=self._feather)
+        if made is not None:
+            self._made = (key, made)
+        return made
+
     # --- choosing ------------------------------------------------------------------------------
 
     def choose(self, job_id: str, index: int) -> None:
         """Show this variant (or, with PARTIAL, the job's latest streamed preview) on the canvas."""
         self.following = False
         self._show(job_id, index)
+
+    def step(self, delta: int) -> bool:
+        """Show the next (+1) or previous (-1) variant in the strips' order; False at either end."""
+        order = self.variant_order()
+        if not order:
+            return False
+        if self._shown in order:
+            position = order.index(self._shown) + delta
+        else:
+            position = 0 if delta > 0 else len(order) - 1
+        if not 0 <= position < len(order):
+            return False
+        self.choose(*order[position])
+        return True
 
     def show_original(self) -> None:
         self.following = False
@@ -250,11 +197,13 @@ class ResultsPanel(QWidget):
         self.following = True
 
     def forget_previews(self) -> None:
-        """Another photo was opened: the canvas shows it, and nothing is selected."""
+        """Another photo is on the canvas: nothing is selected."""
         self._cancel_preview()
         self._shown = None
+        self._made = None
         self.original.setChecked(True)
         self.viewing.setText("Showing the original photo")
+        self._show_actions()
 
     def _show_original(self) -> None:
         self.forget_previews()
@@ -271,18 +220,21 @@ class ResultsPanel(QWidget):
         self._shown = (job_id, index)
         job = self._queue.job(job_id)
         what = "the preview" if index == PARTIAL else f"variant {index + 1}"
-        self.viewing.setText(f"Showing {what} of #{job.number} — not applied")
+        spill = spill_text(self._queue.marks(job_id, index).spill) if index != PARTIAL else ""
+        suffix = f"; {spill}" if spill else ""
+        self.viewing.setText(f"Showing {what} of #{job.number} — not applied{suffix}")
+        self._show_actions()
         self._cancel_preview()
-        self._preview = self._own(self._build_preview(job_id, index, data, context))
+        self._preview = self._own(self._build_preview(job_id, index))
 
-    async def _build_preview(self, job_id: str, index: int, data: bytes, context: JobContext) -> None:
-        image = await asyncio.to_thread(composite_variant, data, context)
+    async def _build_preview(self, job_id: str, index: int) -> None:
+        made = await self.variant_image(job_id, index)
         if self._shown != (job_id, index):
             return
-        if image.isNull():
+        if made is None:
             self.viewing.setText("This image could not be read.")
             return
-        self.preview_ready.emit(job_id, index, image)
+        self.preview_ready.emit(job_id, index, made.image)
 
     def _data(self, job_id: str, index: int) -> bytes | None:
         if index == PARTIAL:
@@ -293,25 +245,71 @@ class ResultsPanel(QWidget):
                 return variant.data
         return None
 
+    def _show_actions(self) -> None:
+        final = self._shown is not None and self._shown[1] != PARTIAL
+        for button in self.actions.values():
+            button.setEnabled(final)
+        if final:
+            starred = self._queue.marks(*self._shown).starred
+            self.actions["star"].setText("Unstar" if starred else "Star")
+
+    def _ask(self, name: str) -> None:
+        if self._shown is not None and self._shown[1] != PARTIAL:
+            self.command.emit(name, *self._shown)
+
+    def _menu(self, job_id: str, index: int, at: QPoint) -> None:
+        if index == PARTIAL:
+            return
+        menu = QMenu(self)
+        starred = self._queue.marks(job_id, index).starred
+        for name, text in VARIANT_COMMANDS:
+            text = "Unstar" if name == "star" and starred else text
+            action = menu.addAction(text)
+            action.triggered.connect(lambda _=False, n=name: self.command.emit(n, job_id, index))
+        menu.exec(at)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.step(-1 if event.key() == Qt.Key.Key_Left else 1)
+        else:
+            super().keyPressEvent(event)
+
     # --- the queue's news ----------------------------------------------------------------------
 
     def _add(self, job_id: str) -> None:
         strip = JobStrip(self._queue.job(job_id), self._group)
         strip.chosen.connect(self.choose)
+        strip.menu_requested.connect(self._menu)
         self._strips[job_id] = strip
         self._column.insertWidget(0, strip)
         strip.show()  # now, not when the layout gets to it
         self.empty.hide()
+        self._show_usage()
 
     def _change(self, job_id: str) -> None:
         strip = self._strips.get(job_id)
         if strip is None:
             return
-        job = self._queue.job(job_id)
         had_partial = PARTIAL in strip.buttons
-        strip.show_job(job)
+        strip.show_job(self._queue.job(job_id))
         if had_partial and PARTIAL not in strip.buttons and self._shown == (job_id, PARTIAL):
             self._shown = None  # the preview gave way to the final images
+        self._show_usage()
+
+    def _marks_changed(self, job_id: str, index: int) -> None:
+        strip = self._strips.get(job_id)
+        if strip is None:
+            return
+        marks = self._queue.marks(job_id, index)
+        strip.show_marks(index, marks)
+        if self._shown == (job_id, index):
+            if marks.discarded:
+                self._show_original()
+            else:
+                self._show_actions()
+                spill = spill_text(marks.spill)
+                if spill and "outside" not in self.viewing.text():
+                    self.viewing.setText(f"{self.viewing.text()}; {spill}")
 
     def _variant_added(self, job_id: str, index: int) -> None:
         variant = next(v for v in self._queue.variants(job_id) if v.index == index)
@@ -324,7 +322,7 @@ class ResultsPanel(QWidget):
         partial = self._queue.latest_partial(job_id)
         if partial is None:
             return
-        following = self._should_follow(job_id) and not self._has_final(job_id)
+        following = self._should_follow(job_id) and not self._queue.variants(job_id)
         show = self._shown == (job_id, PARTIAL) or following
         self._own(self._add_thumbnail(job_id, PARTIAL, partial.data, "Streamed preview — the final image "
                                       "replaces it", show=show))
@@ -338,19 +336,28 @@ class ResultsPanel(QWidget):
         number, shown = self._queue.job(job_id).number, self._queue.job(self._shown[0]).number
         return number > shown or (number == shown and self._shown[1] == PARTIAL)
 
-    def _has_final(self, job_id: str) -> bool:
-        return bool(self._queue.variants(job_id))
-
     async def _add_thumbnail(self, job_id: str, index: int, data: bytes, tip: str, *, show: bool) -> None:
-        image = await asyncio.to_thread(thumbnail, data)
+        image = await asyncio.to_thread(thumbnail, data, THUMB)
         strip = self._strips.get(job_id)
         if strip is None or image.isNull():
             return
         if index != PARTIAL and self._queue.job(job_id).state.finished and PARTIAL in strip.buttons:
-            strip._remove(PARTIAL)
+            strip.remove(PARTIAL)
         strip.set_image(index, image, tip)
-        if show:
+        marks = self._queue.marks(job_id, index)
+        strip.show_marks(index, marks)
+        if show and not marks.discarded:
             self._show(job_id, index)
+        context = self._context(job_id)
+        if index != PARTIAL and context is not None and marks.spill is None:
+            spill = await asyncio.to_thread(measure_spill, data, context)
+            if spill is not None:
+                self._queue.mark(job_id, index, spill=spill)
+
+    def _show_usage(self) -> None:
+        total = sum(job.total_tokens or 0 for job in self._queue.jobs())
+        self.usage.setText(f"This project: {total:,} tokens" if total else "")
+        self.usage.setVisible(bool(total))
 
     # --- tasks ---------------------------------------------------------------------------------
 

@@ -1,0 +1,69 @@
+"""The Results page of Settings: how variants are laid over the photo, what Apply does with the
+mask, and the optional token budget."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+
+from editor.settings import UserSettings
+from editor.ui.panels import quiet_label
+
+COMPOSITE_MODES = (("strict", "Only inside the mask (every other pixel stays the original)"),
+                   ("whole", "The whole result, as the model returned it"))
+APPLY_MASK = ((False, "Keep it, to refine the same area"), (True, "Clear it, to paint the next area"))
+
+
+def _note(text: str) -> QLabel:
+    label = quiet_label(text)
+    label.setWordWrap(True)
+    return label
+
+
+class ResultsPreferences(QWidget):
+    """Compositing mode and feather, the mask after Apply, and the token budget."""
+
+    def __init__(self, settings: UserSettings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.mode = QComboBox()
+        for key, label in COMPOSITE_MODES:
+            self.mode.addItem(label, key)
+        self.mode.setCurrentIndex(max(self.mode.findData(settings.composite_mode), 0))
+        self.feather = QDoubleSpinBox()
+        self.feather.setRange(0.0, 64.0)
+        self.feather.setSingleStep(0.5)
+        self.feather.setDecimals(1)
+        self.feather.setSuffix(" px")
+        self.feather.setValue(settings.composite_feather_px)
+        self.feather.setToolTip("How softly a variant blends into the photo at the mask's edge")
+        self.after_apply = QComboBox()
+        for clear, label in APPLY_MASK:
+            self.after_apply.addItem(label, clear)
+        self.after_apply.setCurrentIndex(1 if settings.clear_mask_on_apply else 0)
+        self.budget = QSpinBox()
+        self.budget.setRange(0, 100_000_000)
+        self.budget.setSingleStep(1000)
+        self.budget.setGroupSeparatorShown(True)
+        self.budget.setSpecialValueText("No budget")
+        self.budget.setSuffix(" tokens")
+        self.budget.setValue(settings.token_budget)
+        form = QFormLayout()
+        form.addRow("Show &variants", self.mode)
+        form.addRow("&Feather the edge", self.feather)
+        form.addRow("After &Apply, the mask", self.after_apply)
+        form.addRow("Token &budget per project", self.budget)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(_note("Strict mode is what the API's mask promises: the model may repaint more, "
+                               "but only what you painted changes. Each variant says how much the model "
+                               "changed outside the mask."))
+        layout.addWidget(_note("With a budget, Maskedit asks before a job that would take the project past "
+                               "it (estimated from the project's earlier jobs)."))
+        layout.addStretch(1)
+
+    def applied_to(self, settings: UserSettings) -> UserSettings:
+        return replace(settings, composite_mode=self.mode.currentData(),
+                       composite_feather_px=float(self.feather.value()),
+                       clear_mask_on_apply=bool(self.after_apply.currentData()),
+                       token_budget=int(self.budget.value()))

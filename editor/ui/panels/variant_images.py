@@ -1,0 +1,105 @@
+"""Pictures of variants: thumbnails, the variant laid over the photo (editor.imaging.composite) and
+its spill. Every function here runs in a worker thread; none touches a widget.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter
+
+from editor.imaging.composite import composite, spill_fraction
+from editor.ui.generate import JobContext, photo_pixels
+
+_CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
+
+
+@dataclass(frozen=True)
+class VariantImage:
+    """A variant at the photo's size as applying it would make the photo, and its spill (0..1)."""
+
+    image: QImage
+    spill: float
+
+
+def decode_result(data: bytes) -> np.ndarray | None:
+    """An encoded result as (h, w, 3|4) RGB(A) uint8 (alpha kept only when it is used); None if unreadable."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            has_alpha = "A" in image.getbands() or "transparency" in image.info
+            pixels = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    if pixels.shape[2] == 4 and pixels[..., 3].min() == 255:
+        pixels = np.ascontiguousarray(pixels[..., :3])
+    return pixels
+
+
+def thumbnail(data: bytes, size: int) -> QImage:
+    """A small copy of an encoded image, transparency shown over a checkerboard."""
+    image = QImage.fromData(data)
+    if image.isNull():
+        return image
+    small = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+    if not small.hasAlphaChannel():
+        return small
+    board = QImage(small.size(), QImage.Format.Format_RGB32)
+    board.fill(QColor(245, 245, 245))
+    painter = QPainter(board)
+    painter.fillRect(QRect(0, 0, board.width(), board.height()), _CHECKER)
+    painter.drawImage(0, 0, small)
+    painter.end()
+    return board
+
+
+def qimage_from_pixels(pixels: np.ndarray) -> QImage:
+    """(h, w, 3|4) RGB(A) pixels as a QImage in the canvas's formats (RGB32 / premultiplied ARGB32)."""
+    height, width = pixels.shape[:2]
+    if pixels.shape[2] == 3:
+        bgra = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGRA)
+        return QImage(bgra.data, width, height, width * 4, QImage.Format.Format_RGB32).copy()
+    bgra = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGBA2BGRA)
+    image = QImage(bgra.data, width, height, width * 4, QImage.Format.Format_ARGB32)
+    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
+def composite_variant(data: bytes, context: JobContext, *, mode: str = "strict",
+                      feather_px: float = 2.0) -> VariantImage | None:
+    """The variant mapped onto the job's photo: in strict mode pasted through the job's mask (every
+    pixel outside it is the photo's own), in whole mode the model's entire output. A result with
+    transparency keeps it (the canvas shows a checkerboard through it). None if unreadable."""
+    result = decode_result(data)
+    if result is None:
+        return None
+    pixels, _owner = photo_pixels(context.photo)
+    coverage = np.asarray(context.coverage)
+    if result.shape[2] == 4 and pixels.shape[2] == 3:
+        pixels = np.dstack((pixels, np.full(pixels.shape[:2], 255, np.uint8)))
+    made = composite(pixels, result, coverage, mode="whole" if mode == "whole" else "strict",
+                     feather_px=feather_px)
+    return VariantImage(qimage_from_pixels(made.pixels), made.spill)
+
+
+def measure_spill(data: bytes, context: JobContext) -> float | None:
+    """Share of the pixels outside the job's mask that the model changed; None if unreadable."""
+    result = decode_result(data)
+    if result is None:
+        return None
+    pixels, _owner = photo_pixels(context.photo)
+    return spill_fraction(pixels, result, np.asarray(context.coverage))
+
+
+def spill_text(spill: float | None) -> str:
+    """"changed 34 % outside the mask" — what a variant says about its spill."""
+    if spill is None:
+        return ""
+    percent = spill * 100
+    shown = f"{percent:.0f}" if percent >= 1 or percent == 0 else "<1"
+    return f"changed {shown} % outside the mask"

@@ -1,0 +1,375 @@
+"""Keeps the window's work in its project folder (editor.core.session) as it changes.
+
+The document — photo, mask, prompt, options, references — is saved a few seconds after a change
+and at every job start; the runner writes each result and its record there before it is shown.
+Saving snapshots what it needs on the GUI thread (a mask copy, references) and writes in a worker
+thread, one save at a time. A window that dies leaves its project locked; the next start finds
+it (`interrupted()`) and `restore()` brings everything back, every result included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
+
+from editor.core.document import Document
+from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
+from editor.core.options import options_from_record
+from editor.core.session import (
+    JobRecord,
+    Project,
+    ProjectError,
+    ProjectState,
+    VariantFlags,
+    flag_key,
+    interrupted_projects,
+)
+from editor.ui.generate import JobContext, photo_pixels
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 2000
+_STATES = {"completed": JobState.DONE, "cancelled": JobState.CANCELLED, "failed": JobState.FAILED}
+_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+# (image, path shown for it, the file's bytes when the pixels are exactly that file)
+PhotoOpener = Callable[[QImage, Path | None, bytes | None], None]
+
+
+class ProjectKeeper(QObject):
+    """The window's project: autosave, save/open as a .maskedit file, restore after a crash.
+
+    `open_photo(image, path, original)` puts a restored photo into the window;
+    `original_bytes()` gives the open photo's file bytes when its pixels are exactly that file;
+    `add_context(job_id, context)` tells Generate what a restored job was made from.
+    """
+
+    saved = Signal()
+    failed = Signal(str)  # a sentence for the status bar
+
+    def __init__(self, document: Document, queue: JobQueue, *, projects_dir: Path,
+                 loop: asyncio.AbstractEventLoop, open_photo: PhotoOpener,
+                 original_bytes: Callable[[], bytes | None],
+                 add_context: Callable[[str, JobContext], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._document, self._queue, self._loop = document, queue, loop
+        self._projects_dir = projects_dir
+        self._open_photo, self._original_bytes, self._add_context = open_photo, original_bytes, add_context
+        self.project = Project.create(projects_dir)
+        self.project.lock()
+        self.state = ProjectState()
+        self._photo_files: dict[int, str] = {}  # photo cacheKey → its file in the project
+        self._mask_dirty = False
+        self._write_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task] = set()
+        self._restoring = False
+        self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._timer.timeout.connect(self.save_soon)
+        document.photo_changed.connect(self._photo_changed)
+        document.mask_replaced.connect(self._mask_replaced)
+        for signal in (document.prompt_changed, document.options_changed, document.references_changed):
+            signal.connect(self.touch)
+        queue.marks_changed.connect(self._marks_changed)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    @property
+    def results_dir(self) -> Path:
+        return self.project.results_dir
+
+    def saved_to(self) -> Path | None:
+        return Path(self.state.saved_to) if self.state.saved_to else None
+
+    def job_record(self) -> dict:
+        """What a new job's record says about the project: the photo file it was made from."""
+        photo = self._document.photo()
+        return {"source_photo": self._photo_files.get(photo.cacheKey()) if photo is not None else None,
+                "project": self.project.id}
+
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._tasks)
+
+    # --- autosave ------------------------------------------------------------------------------
+
+    def touch(self, *_args) -> None:
+        """Something changed: save within a few seconds (not later, however long the changes go on)."""
+        if not self._restoring and not self._timer.isActive():
+            self._timer.start()
+
+    def save_soon(self) -> asyncio.Task:
+        """Save the document now, off the GUI thread (a job start calls this)."""
+        self._timer.stop()
+        return self._own(self._save())
+
+    async def _save(self) -> None:
+        state, mask = self._snapshot()
+        photo = self._document.photo()
+        try:
+            async with self._write_lock:
+                state = await asyncio.to_thread(self._write, state, mask, photo, self._original_bytes())
+                self.state = replace(state, flags=self.state.flags)
+        except (OSError, ProjectError) as error:
+            message = getattr(error, "message", None) or getattr(error, "strerror", None) or str(error)
+            log.warning("autosave failed: %s", message)
+            self.failed.emit(f"Your work could not be saved into {self.project.root}: {message}")
+            return
+        self.saved.emit()
+
+    def _snapshot(self) -> tuple[ProjectState, np.ndarray | None]:
+        document = self._document
+        mask = None
+        if self._mask_dirty and document.mask() is not None:
+            mask = np.array(document.mask().array(), copy=True)
+            self._mask_dirty = False
+        photo = document.photo()
+        references = tuple(document.references())
+        state = replace(self.state, document=replace(
+            self.state.document, prompt=document.prompt(), options=_plain(document.options()),
+            photo_name=document.display_name() or None,
+            photo_path=str(document.path()) if document.path() else None,
+            photo_file=self._photo_files.get(photo.cacheKey()) if photo is not None else None))
+        return replace(state, document=replace(state.document, references=references)), mask
+
+    def _write(self, state: ProjectState, mask: np.ndarray | None, photo: QImage | None,
+               original: bytes | None) -> ProjectState:
+        """Worker thread: store what changed, then the manifest."""
+        project, document = self.project, state.document
+        if photo is not None and document.photo_file is None:
+            document = replace(document, photo_file=self._store_photo(photo, original, document.photo_name))
+        if document.original_photo_file is None:
+            document = replace(document, original_photo_file=document.photo_file)
+        if mask is not None:
+            document = replace(document, mask_file=project.store_mask(mask))
+        stored = tuple((name, project.store_reference(name, data) if isinstance(data, bytes) else data)
+                       for name, data in document.references)
+        state = replace(state, document=replace(document, references=stored))
+        project.save_state(state)
+        return state
+
+    def _store_photo(self, photo: QImage, original: bytes | None, name: str | None) -> str:
+        if original is not None:
+            relative = self.project.store_photo(original, Path(name or "photo.png").suffix or ".png")
+        else:
+            pixels, _owner = photo_pixels(photo)
+            relative = self.project.store_photo_pixels(pixels)
+        self._photo_files[photo.cacheKey()] = relative
+        return relative
+
+    def _photo_changed(self) -> None:
+        photo = self._document.photo()
+        if photo is not None and photo.cacheKey() not in self._photo_files and not self._restoring:
+            self.touch()
+
+    def _mask_replaced(self, mask) -> None:
+        self._mask_dirty = True
+        if mask is not None:
+            mask.changed.connect(self._mask_changed)
+        self.touch()
+
+    def _mask_changed(self, *_args) -> None:
+        self._mask_dirty = True
+        self.touch()
+
+    def _marks_changed(self, job_id: str, index: int) -> None:
+        marks = self._queue.marks(job_id, index)
+        flags = dict(self.state.flags)
+        flags[flag_key(job_id, index)] = VariantFlags(marks.starred, marks.discarded)
+        self.state = replace(self.state, flags=flags)
+        self.touch()
+
+    def photo_applied(self, photo: QImage, source: tuple[str, int] | None) -> None:
+        """The working photo is now an applied variant (or back to an earlier one)."""
+        self.state = replace(self.state, document=replace(self.state.document, photo_from=source))
+        self.touch()
+
+    # --- project files -------------------------------------------------------------------------
+
+    async def save_as(self, destination: Path) -> None:
+        """Save everything, then zip the project into `destination` (a .maskedit file)."""
+        self.state = replace(self.state, saved_to=str(destination))
+        await self._save()
+        async with self._write_lock:
+            await asyncio.to_thread(self.project.save_as, destination)
+
+    async def open_file(self, source: Path) -> int:
+        """Open a .maskedit file in place of the current project; returns how many jobs came back."""
+        project = await asyncio.to_thread(Project.open_file, source, self._projects_dir)
+        return await self.restore(project, saved_to=source)
+
+    def interrupted(self) -> Project | None:
+        """The newest project whose window died without closing it, if any."""
+        found = [p for p in interrupted_projects(self._projects_dir) if p.root != self.project.root]
+        return found[0] if found else None
+
+    async def restore(self, project: Project, *, saved_to: Path | None = None) -> int:
+        """Make `project` this window's project and bring back its document and jobs."""
+        state = await asyncio.to_thread(project.load_state)
+        if saved_to is not None:
+            state = replace(state, saved_to=str(saved_to))
+        records = await asyncio.to_thread(project.job_records)
+        self._switch_to(project)
+        self._restoring = True
+        try:
+            await self._restore_document(state)
+            for record in records:
+                await self._restore_job(record, state)
+        finally:
+            self._restoring = False
+        self.state = state
+        self._mask_dirty = False
+        return len(records)
+
+    def _switch_to(self, project: Project) -> None:
+        old = self.project
+        self.project = project
+        project.lock()
+        old.unlock()
+        if not old.has_results() and old.root != project.root:
+            old.remove()
+
+    async def _restore_document(self, state: ProjectState) -> None:
+        from editor.ui.photo_opening import decode_photo
+
+        document, project = state.document, self.project
+        self._document.set_prompt(document.prompt)
+        if document.options:
+            self._document.set_options(options_from_record(document.options))
+        references = []
+        for name, file in document.references:
+            with contextlib.suppress(ProjectError):
+                references.append((name, await asyncio.to_thread(project.read_bytes, file)))
+        self._document.set_references(references)
+        if document.photo_file is None:
+            return
+        data = await asyncio.to_thread(project.read_bytes, document.photo_file)
+        decoded = await asyncio.to_thread(decode_photo, data, 10**10, document.photo_name)
+        self._photo_files[decoded.image.cacheKey()] = document.photo_file
+        path = Path(document.photo_path) if document.photo_path else None
+        self._open_photo(decoded.image, path, decoded.original)
+        if document.mask_file and self._document.mask() is not None:
+            size = (decoded.image.width(), decoded.image.height())
+            coverage = await asyncio.to_thread(project.read_mask, document.mask_file, size)
+            self._document.mask().replace(coverage, "Restore the mask")
+
+    async def _restore_job(self, record: JobRecord, state: ProjectState) -> None:
+        variants = await asyncio.to_thread(_read_variants, record)
+        marks = {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)))
+                 for variant in variants}
+        self._queue.restore(_job(record, len(variants)), variants, marks)
+        context = await self._context_for(record)
+        if context is not None:
+            self._add_context(record.job_id, context)
+
+    async def _context_for(self, record: JobRecord) -> JobContext | None:
+        from editor.ui.photo_opening import decode_photo
+
+        photo = self._document.photo()
+        current = self._photo_files.get(photo.cacheKey()) if photo is not None else None
+        if record.source_photo and record.source_photo != current:
+            try:
+                data = await asyncio.to_thread(self.project.read_bytes, record.source_photo)
+                photo = (await asyncio.to_thread(decode_photo, data, 10**10, None)).image
+            except Exception:  # an unreadable old photo only costs that job its preview
+                log.warning("job %s: its photo could not be read", record.job_id, exc_info=True)
+                return None
+        if photo is None:
+            return None
+        size = (photo.width(), photo.height())
+        coverage = np.full((size[1], size[0]), 255, np.uint8)
+        if record.mask_file:
+            with contextlib.suppress(ProjectError):
+                coverage = await asyncio.to_thread(self.project.read_mask, record.mask_file, size)
+        coverage.flags.writeable = False
+        return JobContext(photo, coverage)
+
+    # --- closing -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """The window closes normally: a last save, then the project is no longer locked. A
+        project with no results that was never saved as a file held nothing worth keeping."""
+        self._timer.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        if not self.project.has_results() and self.state.saved_to is None:
+            self.project.unlock()
+            self.project.remove()
+            return
+        try:
+            state, mask = self._snapshot()
+            self._write(state, mask, self._document.photo(), self._original_bytes())
+        except (OSError, ProjectError) as error:
+            log.warning("the last save failed: %s", error)
+        self.project.unlock()
+
+    def _own(self, coroutine) -> asyncio.Task:
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+
+def _plain(options) -> dict:
+    from dataclasses import asdict
+
+    return asdict(options)
+
+
+def _marks(flags: VariantFlags | None) -> VariantMarks:
+    flags = flags or VariantFlags()
+    return VariantMarks(starred=flags.starred, discarded=flags.discarded)
+
+
+def _job(record: JobRecord, variant_count: int) -> Job:
+    state = _STATES.get(record.status, JobState.FAILED)
+    if record.status == "running":
+        message = "Interrupted when Maskedit closed."
+        if variant_count:
+            message += f" The {variant_count} image(s) that had arrived are kept."
+
+    elif state is JobState.FAILED:
+        message = str((record.error or {}).get("message") or "Failed.")
+    else:
+        message = f"{variant_count} variant{'s' if variant_count != 1 else ''} in {record.elapsed_s:.1f} s"
+    usage = tuple((record.usage or {}).items())
+    return Job(id=record.job_id, number=record.number, prompt=record.prompt,
+               options=options_from_record(record.options), provider_label=record.provider_label,
+               state=state, message=message, created_at=record.started_at, started_at=record.started_at,
+               finished_at=record.started_at + record.elapsed_s, variant_count=variant_count,
+               usage=tuple((k, v) for k, v in usage if isinstance(v, int | None)),
+               request_id=record.request_id)
+
+
+def _read_variants(record: JobRecord) -> list[Variant]:
+    """Worker thread: the job's images from disk, with their sizes read from the file headers."""
+    from PIL import Image
+
+    variants = []
+    for index, path in enumerate(record.files):
+        try:
+            data = path.read_bytes()
+            with Image.open(path) as image:
+                width, height = image.size
+        except OSError as error:
+            log.warning("job %s: %s cannot be read: %s", record.job_id, path.name, error)
+            continue
+        number = _index_from_name(path, index)
+        kind = _TYPES.get(path.suffix.lower(), "image/png")
+        variants.append(Variant(index=number, data=data, content_type=kind, width=width, height=height,
+                                path=path))
+    return variants
+
+
+def _index_from_name(path: Path, fallback: int) -> int:
+    """JobWriter names images `<stem>-<job>-<k>.<ext>` with k counted from 1."""
+    try:
+        return int(path.stem.rsplit("-", 1)[1]) - 1
+    except (IndexError, ValueError):
+        return fallback
