@@ -55,8 +55,10 @@ class ResultsPanel(QWidget):
     command = Signal(str, str, int)
 
     def __init__(self, queue: JobQueue, *, loop: asyncio.AbstractEventLoop,
-                 context: Callable[[str], JobContext | None], parent: QWidget | None = None):
+                 context: Callable[[str], JobContext | None], commands: bool = False,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self._commands = commands  # the variant buttons and menu, for a window that handles `command`
         self._queue, self._loop, self._context = queue, loop, context
         self._strips: dict[str, JobStrip] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -86,7 +88,12 @@ class ResultsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(self._build_actions())
+        actions = self._build_actions()
+        if commands:
+            layout.addLayout(actions)
+        else:
+            for button in self.actions.values():
+                button.hide()
         layout.addWidget(self.usage)
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
@@ -258,7 +265,7 @@ class ResultsPanel(QWidget):
             self.command.emit(name, *self._shown)
 
     def _menu(self, job_id: str, index: int, at: QPoint) -> None:
-        if index == PARTIAL:
+        if index == PARTIAL or not self._commands:
             return
         menu = QMenu(self)
         starred = self._queue.marks(job_id, index).starred
