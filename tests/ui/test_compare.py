@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolButton
 
+from editor.ui.canvas.render import PhotoLayer
 from editor.ui.canvas.transform import ViewTransform
 from editor.ui.compare import CompareBar, CompareView, difference_image
 
@@ -283,12 +284,36 @@ def test_space_drag_pans_in_split_mode_without_moving_the_divider(qtbot, view):
     assert (view.transform().dx - before.dx, view.transform().dy - before.dy) == pytest.approx((30, 10))
 
 
+def test_pyramids_are_built_once_after_the_first_paint_for_each_distinct_image(qtbot, view, monkeypatch):
+    built: list[int] = []
+    build = PhotoLayer.build_levels
+
+    def counting_build(layer: PhotoLayer) -> None:
+        if layer.wants_levels():
+            built.append(layer.photo().cacheKey())
+        build(layer)
+
+    monkeypatch.setattr(PhotoLayer, "build_levels", counting_build)
+    original, variant = solid(RED, 3000, 2000), solid(BLUE, 3000, 2000)
+    view.set_images(original, variant, variant)
+    qtbot.wait(20)
+    assert built == []  # nothing before the first frame
+    view.grab()
+    qtbot.waitUntil(lambda: len(built) == 2)
+    assert sorted(built) == sorted([original.cacheKey(), variant.cacheKey()])
+    view.set_mode("ab")
+    view.grab()
+    qtbot.wait(20)
+    assert len(built) == 2
+    assert rgb(view.grab().toImage(), 200, 150) == (0, 0, 255)
+
+
 # --- the bar --------------------------------------------------------------------------------------
 
 def test_bar_mode_buttons_emit_and_show_mode_does_not(qtbot):
     bar = CompareBar()
     qtbot.addWidget(bar)
-    buttons = {button.text(): button for button in bar.findChildren(type(bar._buttons["split"]))}
+    buttons = {button.text(): button for button in bar.findChildren(QToolButton)}
     with qtbot.waitSignal(bar.mode_chosen) as chosen:
         qtbot.mouseClick(buttons["Difference"], Qt.MouseButton.LeftButton)
     assert chosen.args == ["difference"] and bar.mode() == "difference"

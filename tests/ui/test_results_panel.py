@@ -78,7 +78,7 @@ def wait_quiet(qtbot, panel) -> None:
 def test_composite_shows_the_variant_only_where_the_mask_is(qapp):
     made = composite_variant(png(64, 64, GREEN), JobContext(photo(), coverage()))
     image = made.image
-    assert made.spill == 0.0
+    assert made.spill == 1.0  # the "model" painted the whole frame green: all of the outside changed
     assert image.size() == photo().size()
     assert image.pixelColor(50, 40).getRgb()[:3] == GREEN
     assert image.pixelColor(5, 5).getRgb()[:3] == PHOTO_RGB

@@ -40,11 +40,10 @@ def difference_image(original: QImage, variant: QImage, gain: float = 4.0) -> QI
                 result.bytesPerLine(), width, height)
     for top in range(0, height, _BAND_ROWS):
         rows = slice(top, min(height, top + _BAND_ROWS))
-        change = cv2.absdiff(before[rows], after[rows])[:, :, :3].max(axis=2)
+        blue, green, red, _alpha = cv2.split(cv2.absdiff(before[rows], after[rows]))
         # Saturating scale: strong changes clip at white instead of wrapping round.
-        level = cv2.convertScaleAbs(change, alpha=gain)
-        out[rows, :, :3] = level[:, :, np.newaxis]
-        out[rows, :, 3] = 255
+        level = cv2.convertScaleAbs(cv2.max(cv2.max(blue, green), red), alpha=gain)
+        out[rows] = cv2.cvtColor(level, cv2.COLOR_GRAY2BGRA)  # opaque grey: B = G = R, alpha 255
     return result
 
 

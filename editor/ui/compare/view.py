@@ -33,23 +33,10 @@ _LABEL_FILL = QColor(0, 0, 0, 160)
 _Button = Qt.MouseButton
 
 
-class _OwnedTask:
-    """The view's one difference job: cancelled when replaced and when the view is destroyed.
-
-    A plain object rather than a view method, so it can still be called from `destroyed`.
-    """
-
-    def __init__(self) -> None:
-        self.task: asyncio.Task | None = None
-
-    def replace(self, task: asyncio.Task | None) -> None:
-        self.cancel()
-        self.task = task
-
-    def cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            self.task = None
+def _cancel(tasks: set[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    tasks.clear()
 
 
 class CompareView(QWidget):
@@ -78,23 +65,25 @@ class CompareView(QWidget):
         self._labels = ("Original", "A", "B")
         self._layers: dict[int, PhotoLayer] = {}  # one per distinct image, by cacheKey
         self._difference = PhotoLayer()
-        self._difference_job = _OwnedTask()
-        self.destroyed.connect(self._difference_job.cancel)
-        self._mode = "split"
-        self._split = 0.5
-        self._showing = "a"
+        # The owned difference job (at most one), in a set the `destroyed` hook can hold without self.
+        self._difference_jobs: set[asyncio.Task] = set()
+        jobs = self._difference_jobs
+        self.destroyed.connect(lambda *_: _cancel(jobs))
+        self._mode, self._split, self._showing = "split", 0.5, "a"
         self._transform = ViewTransform()
         self._fitted = True  # refits on resize until the user zooms or pans
-        self._space_held = False
+        self._space_held, self._dragging_divider, self._levels_scheduled = False, False, False
         self._pan_from: QPointF | None = None
-        self._dragging_divider = False
-        self._wheel_rest = 0.0
-        self._levels_scheduled = False
+        self._wheel_rest = 0.0  # angle not yet worth a zoom step
 
     # --- content ---------------------------------------------------------------------------
 
     def set_images(self, original: QImage, a: QImage, b: QImage | None = None, *,
                    labels: tuple[str, str, str] = ("Original", "A", "B")) -> None:
+        """Compare `a` (and, in A/B mode, `b`) with `original`; all share one size or ValueError.
+
+        The transform is kept when the size is unchanged (stepping through variants), else fitted.
+        """
         for name, image in (("A", a), ("B", b)):
             if image is not None and image.size() != original.size():
                 raise ValueError(f"variant {name} is {image.width()}×{image.height()}, the original "
@@ -105,11 +94,10 @@ class CompareView(QWidget):
         old, self._layers = self._layers, {}
         for image in (original, a, b):
             if image is not None and image.cacheKey() not in self._layers:
-                layer = old.get(image.cacheKey()) or PhotoLayer()
+                layer = self._layers[image.cacheKey()] = old.get(image.cacheKey(), PhotoLayer())
                 if layer.photo() is None:
                     layer.set_photo(image)
-                self._layers[image.cacheKey()] = layer
-        self._difference_job.cancel()
+        _cancel(self._difference_jobs)
         self._difference.set_photo(None)
         if b is None and self._showing == "b":
             self._set_showing("a")
@@ -169,8 +157,7 @@ class CompareView(QWidget):
             self._set_showing("b" if self._showing == "a" else "a")
 
     def showing(self) -> str:
-        """Which variant A/B mode shows: "a" or "b"."""
-        return self._showing
+        return self._showing  # "a" or "b"
 
     def _set_showing(self, which: str) -> None:
         if which != self._showing:
@@ -184,16 +171,18 @@ class CompareView(QWidget):
     # --- difference job --------------------------------------------------------------------
 
     def _start_difference(self) -> None:
-        """Compute the difference when it is shown and not yet known (or being computed)."""
-        job = self._difference_job.task
-        if self._mode != "difference" or self._images is None or self.difference() is not None or (
-                job is not None and not job.done()):
+        """Compute the difference when it is shown and neither known nor being computed."""
+        busy = any(not job.done() for job in self._difference_jobs)
+        if self._mode != "difference" or self._images is None or self.difference() is not None or busy:
             return
         original, a, _ = self._images
         if self._loop is None:
-            self._show_difference(difference_image(original, a))
-        else:
-            self._difference_job.replace(self._loop.create_task(self._compute_difference(original, a)))
+            self._difference.set_photo(difference_image(original, a))
+            self.update()
+            return
+        job = self._loop.create_task(self._compute_difference(original, a))
+        self._difference_jobs.add(job)
+        job.add_done_callback(self._difference_jobs.discard)
 
     async def _compute_difference(self, original: QImage, variant: QImage) -> None:
         try:
@@ -201,9 +190,6 @@ class CompareView(QWidget):
         except (ValueError, MemoryError, cv2.error) as error:
             log.error("compare: the difference could not be computed: %s", error)
             return
-        self._show_difference(image)
-
-    def _show_difference(self, image: QImage) -> None:
         self._difference.set_photo(image)
         self.update()
 
@@ -268,16 +254,16 @@ class CompareView(QWidget):
         labels, whole = self._labels, self.rect()
         if self._mode == "split":
             x = self._divider_x()
-            self._paint_image(painter, self._layer(a), whole, exposed.intersected(
-                QRect(x, 0, self.width() - x, self.height())))
-            self._paint_image(painter, self._layer(original), whole, exposed.intersected(
-                QRect(0, 0, x, self.height())))
+            before, after = QRect(0, 0, x, self.height()), QRect(x, 0, self.width() - x, self.height())
+            self._paint_image(painter, self._layer(a), whole, exposed.intersected(after))
+            self._paint_image(painter, self._layer(original), whole, exposed.intersected(before))
             painter.setPen(QPen(QColor(255, 255, 255), 2))
             painter.drawLine(x, 0, x, self.height())
-            self._paint_label(painter, labels[0], QRect(0, 0, x, self.height()), right=False)
-            self._paint_label(painter, labels[1], QRect(x, 0, self.width() - x, self.height()), right=True)
+            self._paint_label(painter, labels[0], before, right=False)
+            self._paint_label(painter, labels[1], after, right=True)
         elif self._mode == "side_by_side":
-            painter.fillRect(exposed, BACKGROUND.darker(150))  # the gap
+            gap = QRect(self._panes()[0].right() + 1, 0, PANE_GAP_PX, self.height())
+            painter.fillRect(gap, BACKGROUND.darker(150))
             for pane, image, label in zip(self._panes(), (original, a), labels, strict=False):
                 self._paint_image(painter, self._layer(image), pane, exposed)
                 self._paint_label(painter, label, pane, right=False)
@@ -301,8 +287,7 @@ class CompareView(QWidget):
     def _paint_image(self, painter: QPainter, layer: PhotoLayer, pane: QRect, exposed: QRect,
                      opacity: float = 1.0) -> None:
         """The image pixels behind `exposed`, with the shared transform applied from the pane's origin."""
-        area = exposed.intersected(pane)
-        photo = layer.photo()
+        area, photo = exposed.intersected(pane), layer.photo()
         if area.isEmpty() or photo is None:
             return
         painter.save()
@@ -340,7 +325,7 @@ class CompareView(QWidget):
         painter.restore()
 
     def _schedule_levels(self) -> None:
-        layers = [*self._layers.values(), self._difference]
+        layers = (*self._layers.values(), self._difference)
         if not self._levels_scheduled and any(layer.wants_levels() for layer in layers):
             # After the first frame, as on the canvas: the images show first, the pyramids follow.
             self._levels_scheduled = True
@@ -348,7 +333,7 @@ class CompareView(QWidget):
 
     def _build_levels(self) -> None:
         self._levels_scheduled = False
-        for layer in [*self._layers.values(), self._difference]:
+        for layer in (*self._layers.values(), self._difference):
             layer.build_levels()
         self.update()
 
