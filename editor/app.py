@@ -25,6 +25,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 import editor
+from editor.main_thread_gc import MainThreadCollector
 from editor.settings import UserSettings, config_dir, data_dir, find_api_key, load_settings
 from editor.settings import settings_path as default_settings_path
 from editor.ui.main_window import MainWindow
@@ -72,6 +73,8 @@ def configure_application(app: QApplication) -> None:
     app.setOrganizationName("Maskedit")
     # Fusion draws the same everywhere and takes the system's light or dark palette.
     app.setStyle("Fusion")
+    if app.findChild(MainThreadCollector) is None:
+        MainThreadCollector(app)  # Qt objects in reference cycles are freed on the GUI thread
 
 
 def photo_arguments(arguments: Sequence[str]) -> list[str]:

@@ -57,6 +57,17 @@ class NoKeyring(keyring.backend.KeyringBackend):
         raise keyring.errors.NoKeyringError("No recommended backend was available.")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_collection(qapp):
+    """As in the app: Python's cyclic collector runs on the GUI thread only, so no Qt object is
+    ever destroyed by a collection that happens to start in a worker thread."""
+    from editor.main_thread_gc import MainThreadCollector
+
+    collector = MainThreadCollector(qapp)
+    yield collector
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
     """Every test gets an empty in-memory keychain, no key variables and private XDG folders."""

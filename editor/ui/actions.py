@@ -41,6 +41,7 @@ MENUS: tuple[tuple[str, str], ...] = (
     ("edit", "&Edit"),
     ("mask", "&Mask"),
     ("generate", "&Generate"),
+    ("results", "&Results"),
     ("view", "&View"),
     ("tools", "&Tools"),
     ("help", "&Help"),
@@ -59,6 +60,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("file.open", "&Open Photo…", "File", "file", ("Ctrl+O",), icon="open",
                tip="Open a photo (PNG, JPEG, WebP, TIFF, BMP, GIF)", needs_document=False),
     ActionSpec("file.recent", "Open &Recent", "File", "file", needs_document=False, submenu=True),
+    ActionSpec("file.save", "&Save Project", "File", "file", ("Ctrl+S",), separator_before=True,
+               tip="Save the photo, mask, prompt and every result in one .maskedit file"),
+    ActionSpec("file.save_as", "Save Project &As…", "File", "file", ("Ctrl+Shift+S",),
+               tip="Save the project in a new .maskedit file"),
     ActionSpec("file.paste", "&Paste Photo", "File", "file", ("Ctrl+V",), icon="paste",
                tip="Open the image (or image file) on the clipboard", needs_document=False),
     ActionSpec("file.preferences", "&Settings…", "File", "file", ("Ctrl+,",), icon="preferences",
@@ -94,6 +99,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Stop the most recently started job that is still running", needs_document=False),
     ActionSpec("generate.focus_prompt", "Focus the &Prompt", "Generate", "generate", ("Ctrl+L",),
                separator_before=True, needs_document=False),
+    # Results
+    ActionSpec("results.next", "&Next Variant", "Results", "results", ("Alt+Right",), needs_document=False,
+               tip="Show the next variant in the Results panel"),
+    ActionSpec("results.previous", "&Previous Variant", "Results", "results", ("Alt+Left",),
+               needs_document=False, tip="Show the previous variant in the Results panel"),
+    ActionSpec("results.export", "&Export Variant…", "Results", "results", ("Ctrl+Shift+E",),
+               separator_before=True, tip="Save the shown variant as PNG, JPEG or WebP with its prompt, "
+               "model and usage inside"),
+    ActionSpec("results.history", "Project &History…", "Results", "results", ("Ctrl+H",),
+               needs_document=False, tip="Every variant of this project: filter by prompt, stars and date"),
     # View
     ActionSpec("view.zoom_in", "Zoom &In", "View", "view", ("Ctrl+=", "Ctrl++"), icon="zoom-in"),
     ActionSpec("view.zoom_out", "Zoom &Out", "View", "view", ("Ctrl+-",), icon="zoom-out"),
@@ -127,7 +142,8 @@ CANVAS_GESTURES: tuple[tuple[str, str, str], ...] = (
     ("Tools", "Esc", "Cancel the lasso or polygon in progress"),
     ("View", "Wheel", "Zoom at the cursor"),
     ("View", "Space+Drag / Middle-drag", "Pan"),
-    ("View", "Hold \\", "Peek at the photo without the mask"),
+    ("View", "Hold \\", "Peek at the original photo, without the mask or the variant shown"),
+    ("Results", "← / →", "Previous / next variant (on the canvas or the Results panel)"),
 )
 
 

@@ -133,6 +133,7 @@ class GenerationDocks:
         self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context)
         self.jobs = JobsPanel(self.queue)
         self._fill_docks()
+        self._setup_results()
         self.generate_bar.generate_requested.connect(self.generate)
         self.generator.availability_changed.connect(self._show_availability)
         self.options_panel.settings_requested.connect(self.edit_preferences)
@@ -208,6 +209,7 @@ class GenerationDocks:
             return None
         self.prompt_panel.remember_prompt()
         self.results.follow_newest()
+        self.keeper.save_soon()  # the document as this job saw it survives a crash
         number = self.queue.job(job_id).number
         self.statusBar().showMessage(f"Job #{number} started — keep painting; Esc cancels it.", MESSAGE_MS)
         self.save_settings()  # the prompt history survives a crash
@@ -273,8 +275,8 @@ class GenerationDocks:
         from editor.ui.generate import effective_settings
 
         self._keys_found.clear()
-        self.runner.configure(results_dir=self._settings.data_folder_path() / "results",
-                              mask_threshold=self._settings.mask_threshold)
+        self._configure_runner()
+        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
         self.options_panel.set_settings(effective_settings(self._settings, self._env))
         self.generator.refresh()
         if self.notice is not None and self._has_key("requesty"):
@@ -334,15 +336,15 @@ class GenerationDocks:
         if photo is None:
             return
         if image.isNull():
-            self.canvas.set_photo(photo)
+            self.canvas.set_preview(None)
             return
         if image.size() != photo.size():
             self.results.forget_previews()
-            self.canvas.set_photo(photo)
+            self.canvas.set_preview(None)
             self.statusBar().showMessage("That variant was made from another photo; open it to view the "
                                          "variant on the canvas.", MESSAGE_MS)
             return
-        self.canvas.set_photo(image)
+        self.canvas.set_preview(image)
 
     def _stop_generation(self) -> None:
         for job in self.queue.jobs():
@@ -350,3 +352,4 @@ class GenerationDocks:
                 self.runner.cancel(job.id)
         self.results.shutdown()
         self.references.cancel_pending()
+        self.keeper.close()

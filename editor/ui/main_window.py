@@ -25,6 +25,8 @@ from editor.ui.mask_commands import MaskCommands
 from editor.ui.panels import EmptyState, StatusFields
 from editor.ui.panels.tool_options import ToolOptions, build_options_bar, build_tools_bar
 from editor.ui.photo_opening import PhotoOpening
+from editor.ui.result_commands import ResultCommands
+from editor.ui.variant_export import VariantExport
 
 if TYPE_CHECKING:
     import asyncio
@@ -41,7 +43,7 @@ MB = 1024 * 1024
 MESSAGE_MS = 6000
 
 
-class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
+class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, GenerationDocks, QMainWindow):
     """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
     bar around one Document.
 
@@ -150,8 +152,11 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         handlers: dict[str, Callable[..., object]] = {
             "file.open": self.ask_and_open, "file.paste": self.paste,
             "file.preferences": self.edit_preferences, "file.quit": self.close,
-            "edit.undo": lambda: self._with_mask(lambda mask: mask.undo()),
-            "edit.redo": lambda: self._with_mask(lambda mask: mask.redo()),
+            "edit.undo": lambda: self.edit_history.undo(),
+            "edit.redo": lambda: self.edit_history.redo(),
+            "file.save": self.save_project, "file.save_as": self.save_project_as,
+            "results.export": self.export_shown_variant, "results.history": self.show_history_browser,
+            "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
             "mask.invert": lambda: self._with_mask(lambda mask: mask.invert()),
             "mask.clear": lambda: self._with_mask(lambda mask: mask.clear()),
             "mask.grow": lambda: self.adjust_mask("grow"), "mask.shrink": lambda: self.adjust_mask("shrink"),
@@ -177,6 +182,7 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         self.canvas.cursor_moved.connect(self.status.show_cursor)
         self.canvas.brush_changed.connect(self.tool_options.show_brush)
         self.canvas.tool_changed.connect(self._tool_changed)
+        self.canvas.step_requested.connect(self.results.step)
         self.empty_state.open_requested.connect(self.ask_and_open)
         self.empty_state.recent_chosen.connect(self.open_recent)
         self.tool_options.brush_edited.connect(self.canvas.set_brush)
@@ -199,6 +205,7 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         if self._shown_mask is not None:
             self._shown_mask.history_changed.disconnect(self._update_history_actions)
         self._shown_mask = mask
+        self.edit_history.set_mask(mask)
         self.results.forget_previews()
         if mask is not None:
             self.canvas.set_content(self.document.photo(), mask)
@@ -212,6 +219,7 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         photo = self.document.photo()
         if photo is not None and self._shown_mask is self.document.mask():
             self.results.forget_previews()
+            self.canvas.set_preview(None)
             self.canvas.set_photo(photo)
 
     def _show_document_state(self) -> None:
@@ -232,7 +240,8 @@ class MainWindow(PhotoOpening, MaskCommands, GenerationDocks, QMainWindow):
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_history_actions(self) -> None:
-        self.actions.show_history(self.document.mask())
+        history = getattr(self, "edit_history", None)
+        self.actions.show_history(history if history is not None else self.document.mask())
 
     def _tool_changed(self, name: str) -> None:
         self.actions[tool_key(name)].setChecked(True)

@@ -104,6 +104,9 @@ class PhotoOpening:
     def open_path(self, path: str | Path) -> None:
         """Open a photo file: the one code path of Open, Open Recent, drop, paste and the command line."""
         path = Path(path).expanduser().absolute()
+        if path.suffix.lower() == ".maskedit":
+            self.open_project(path)
+            return
         if self._may_discard():
             self._run("open", self._open(decode_photo, path, path=path, name=path.name))
 

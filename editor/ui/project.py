@@ -111,7 +111,7 @@ class ProjectKeeper(QObject):
 
     async def _save(self) -> None:
         state, mask = self._snapshot()
-        photo = self._document.photo()
+        photo = self._photo_to_store(state)
         try:
             async with self._write_lock:
                 state = await asyncio.to_thread(self._write, state, mask, photo, self._original_bytes())
@@ -138,7 +138,16 @@ class ProjectKeeper(QObject):
             photo_file=self._photo_files.get(photo.cacheKey()) if photo is not None else None))
         return replace(state, document=replace(state.document, references=references)), mask
 
-    def _write(self, state: ProjectState, mask: np.ndarray | None, photo: QImage | None,
+    def _photo_to_store(self, state: ProjectState) -> tuple[int, np.ndarray] | None:
+        """(cacheKey, RGB(A) copy) of a photo not yet in the project. Copied here, on the GUI thread:
+        the worker never touches a QImage the window may replace or free meanwhile."""
+        photo = self._document.photo()
+        if photo is None or state.document.photo_file is not None:
+            return None
+        pixels, _owner = photo_pixels(photo)
+        return photo.cacheKey(), np.array(pixels, copy=True)
+
+    def _write(self, state: ProjectState, mask: np.ndarray | None, photo: tuple[int, np.ndarray] | None,
                original: bytes | None) -> ProjectState:
         """Worker thread: store what changed, then the manifest."""
         project, document = self.project, state.document
@@ -154,13 +163,13 @@ class ProjectKeeper(QObject):
         project.save_state(state)
         return state
 
-    def _store_photo(self, photo: QImage, original: bytes | None, name: str | None) -> str:
+    def _store_photo(self, photo: tuple[int, np.ndarray], original: bytes | None, name: str | None) -> str:
+        key, pixels = photo
         if original is not None:
             relative = self.project.store_photo(original, Path(name or "photo.png").suffix or ".png")
         else:
-            pixels, _owner = photo_pixels(photo)
             relative = self.project.store_photo_pixels(pixels)
-        self._photo_files[photo.cacheKey()] = relative
+        self._photo_files[key] = relative
         return relative
 
     def _photo_changed(self) -> None:
@@ -304,7 +313,7 @@ class ProjectKeeper(QObject):
             return
         try:
             state, mask = self._snapshot()
-            self._write(state, mask, self._document.photo(), self._original_bytes())
+            self._write(state, mask, self._photo_to_store(state), self._original_bytes())
         except (OSError, ProjectError) as error:
             log.warning("the last save failed: %s", error)
         self.project.unlock()

@@ -60,6 +60,7 @@ class CanvasView(QWidget):
 
     zoom_changed = Signal(float)
     cursor_moved = Signal(object)  # QPointF in image coordinates, or None
+    step_requested = Signal(int)  # ←/→: the previous or next variant
     tool_changed = Signal(str)
     brush_changed = Signal(object)  # BrushDab
     mask_preview_changed = Signal()
@@ -498,6 +499,8 @@ class CanvasView(QWidget):
                 self._apply_cursor_shape()
         elif key == Qt.Key.Key_Backslash:
             self.set_peek_original(True)
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and not event.modifiers():
+            self.step_requested.emit(-1 if key == Qt.Key.Key_Left else 1)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._tool.finish():
             self._refresh_outline()
         elif key == Qt.Key.Key_Escape and self._tool.cancel():

@@ -10,7 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-PHOTO_FILTER = "Photos (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
+PHOTO_FILTER = ("Photos and projects (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif *.maskedit);;"
+                "Maskedit projects (*.maskedit);;All files (*)")
 MASK_FILTER = "Mask images (*.png *.webp *.tif *.tiff *.bmp *.jpg *.jpeg);;All files (*)"
 PNG_FILTER = "PNG image (*.png)"
 
