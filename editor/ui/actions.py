@@ -104,6 +104,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Show the next variant in the Results panel"),
     ActionSpec("results.previous", "&Previous Variant", "Results", "results", ("Alt+Left",),
                needs_document=False, tip="Show the previous variant in the Results panel"),
+    ActionSpec("results.compare", "&Compare with Original", "Results", "results", ("C",),
+               separator_before=True, tip="Split slider, side by side, difference or A/B of the shown "
+               "variant against the original; Esc returns to the canvas"),
     ActionSpec("results.export", "&Export Variant…", "Results", "results", ("Ctrl+Shift+E",),
                separator_before=True, tip="Save the shown variant as PNG, JPEG or WebP with its prompt, "
                "model and usage inside"),

@@ -130,10 +130,12 @@ class GenerationDocks:
         self.references = ReferencesTray(self.document, loop=self._loop,
                                          max_pixels=settings.max_megapixels * 1_000_000)
         self.generate_bar = GenerateBar()
-        self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context)
+        self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context,
+                                    commands=True)
         self.jobs = JobsPanel(self.queue)
         self._fill_docks()
         self._setup_results()
+        self._setup_compare()
         self.generate_bar.generate_requested.connect(self.generate)
         self.generator.availability_changed.connect(self._show_availability)
         self.options_panel.settings_requested.connect(self.edit_preferences)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout,
 
 from editor.settings import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
+from editor.ui.compare_commands import CompareCommands
 from editor.ui.docks import GenerationDocks
 from editor.ui.mask_commands import MaskCommands
 from editor.ui.panels import EmptyState, StatusFields
@@ -43,7 +44,8 @@ MB = 1024 * 1024
 MESSAGE_MS = 6000
 
 
-class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, GenerationDocks, QMainWindow):
+class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, CompareCommands, GenerationDocks,
+                 QMainWindow):
     """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
     bar around one Document.
 
@@ -157,6 +159,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Gene
             "file.save": self.save_project, "file.save_as": self.save_project_as,
             "results.export": self.export_shown_variant, "results.history": self.show_history_browser,
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
+            "results.compare": self.compare_shown,
             "mask.invert": lambda: self._with_mask(lambda mask: mask.invert()),
             "mask.clear": lambda: self._with_mask(lambda mask: mask.clear()),
             "mask.grow": lambda: self.adjust_mask("grow"), "mask.shrink": lambda: self.adjust_mask("shrink"),
@@ -205,6 +208,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Gene
         if self._shown_mask is not None:
             self._shown_mask.history_changed.disconnect(self._update_history_actions)
         self._shown_mask = mask
+        self._leave_compare_for("")
         self.edit_history.set_mask(mask)
         self.results.forget_previews()
         if mask is not None:
@@ -218,6 +222,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Gene
         # A new document's photo arrives with its mask (see _mask_replaced); this is a same-size swap.
         photo = self.document.photo()
         if photo is not None and self._shown_mask is self.document.mask():
+            self._leave_compare_for("")
             self.results.forget_previews()
             self.canvas.set_preview(None)
             self.canvas.set_photo(photo)

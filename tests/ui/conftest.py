@@ -32,3 +32,13 @@ def errors(monkeypatch):
     monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, message: shown.append((title, message)))
     monkeypatch.setattr(dialogs, "confirm_discard", lambda _parent, _name: True)
     return shown
+
+
+@pytest.fixture
+def service_env(monkeypatch, edit_server, fake_api_key):
+    """The window pointed at the loopback fake through the scripted-use variables."""
+    monkeypatch.setenv("MASKEDIT_PROVIDER", "custom")
+    monkeypatch.setenv("MASKEDIT_BASE_URL", edit_server.base_url)
+    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
+    monkeypatch.setenv("MASKEDIT_MODEL", "gpt-image-1")
+    return edit_server

@@ -29,16 +29,6 @@ from tests.ui.window_driving import (
 PROMPT = "a red bicycle leaning on the wall"
 
 
-@pytest.fixture
-def service_env(monkeypatch, edit_server, fake_api_key):
-    """The window pointed at the loopback fake through the scripted-use variables."""
-    monkeypatch.setenv("MASKEDIT_PROVIDER", "custom")
-    monkeypatch.setenv("MASKEDIT_BASE_URL", edit_server.base_url)
-    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
-    monkeypatch.setenv("MASKEDIT_MODEL", "gpt-image-1")
-    return edit_server
-
-
 def start(qtbot, loop, tmp_path, paths=(), *, first_run=False, settings: dict | None = None):
     settings_path = tmp_path / "settings.json"
     if settings is not None:

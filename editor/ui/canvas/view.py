@@ -229,6 +229,16 @@ class CanvasView(QWidget):
     def zoom_out(self) -> None:
         self.set_zoom(next_zoom_step(self.zoom(), -1))
 
+    def view_transform(self) -> tuple[ViewTransform, bool]:
+        """The zoom and pan, and whether they still fit the photo to the view."""
+        return self._transform, self._fitted
+
+    def set_view_transform(self, t: ViewTransform, *, fitted: bool = False) -> None:
+        if fitted:
+            self.fit_to_view()
+        else:
+            self._apply_transform(self._constrain(t), fitted=False)
+
     def fit_to_view(self) -> None:
         width, height = self._image_size()
         self._apply_transform(ViewTransform.fit(width, height, self.width(), self.height()), fitted=True)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 import cv2
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -197,6 +197,10 @@ class CompareView(QWidget):
 
     def transform(self) -> ViewTransform:
         return self._transform
+
+    def fitted(self) -> bool:
+        """True until the user zooms or pans: the view refits the images on resize."""
+        return self._fitted
 
     def set_transform(self, t: ViewTransform) -> None:
         self._apply_transform(t, fitted=False)
@@ -398,6 +402,14 @@ class CompareView(QWidget):
         if steps:
             self._zoom_steps(steps, self._pane_point(event.position()))
         event.accept()
+
+    def event(self, event) -> bool:
+        # Esc, ←/→ and T are the view's own while it has focus, before any window shortcut.
+        if (event.type() == QEvent.Type.ShortcutOverride and not event.modifiers()
+                and event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_T)):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:
         key = event.key()

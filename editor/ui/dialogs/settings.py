@@ -117,7 +117,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._defaults_page(settings), "Edits")
         self.canvas_page = CanvasPreferences(settings)
         self.tabs.addTab(self.canvas_page, "Canvas")
-        self.results_page = ResultsPreferences(settings)  # shown once the window applies these
+        self.results_page = ResultsPreferences(settings)
+        self.tabs.addTab(self.results_page, "Results")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
