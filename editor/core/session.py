@@ -164,21 +164,28 @@ class Project:
 
     # --- storing the document --------------------------------------------------------------
 
-    def store_photo(self, data: bytes, extension: str) -> str:
-        """Keep an encoded photo (once per content) and return its name in the project."""
-        relative = f"photos/{hashlib.sha256(data).hexdigest()[:24]}.{extension.lstrip('.').lower()}"
+    def store_photo(self, data: bytes, extension: str, relative: str | None = None) -> str:
+        """Keep an encoded photo and return its name in the project: `relative` when one was
+        reserved for it (see `photo_name`), else a name made from its content (stored once)."""
+        if relative is None:
+            relative = f"photos/{hashlib.sha256(data).hexdigest()[:24]}.{extension.lstrip('.').lower()}"
         target = self.path(relative)
         if not target.exists():
             _write(target, data)
         return relative
 
-    def store_photo_pixels(self, pixels: np.ndarray) -> str:
+    @staticmethod
+    def photo_name(extension: str) -> str:
+        """A new name for a photo that will be stored later (a job's record names it at once)."""
+        return f"photos/{secrets.token_hex(12)}.{extension.lstrip('.').lower()}"
+
+    def store_photo_pixels(self, pixels: np.ndarray, relative: str | None = None) -> str:
         """Keep a photo given as (h, w, 3|4) RGB(A) pixels, as PNG."""
         code = cv2.COLOR_RGBA2BGRA if pixels.shape[2] == 4 else cv2.COLOR_RGB2BGR
         ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(pixels), code), _PNG_FAST)
         if not ok:
             raise ProjectError("The photo could not be encoded for the project.")
-        return self.store_photo(encoded.tobytes(), "png")
+        return self.store_photo(encoded.tobytes(), "png", relative)
 
     def store_mask(self, coverage: np.ndarray, relative: str = "mask.png") -> str:
         ok, encoded = cv2.imencode(".png", np.ascontiguousarray(coverage), _PNG_FAST)
@@ -331,12 +338,14 @@ def _job_record(record: dict, folder: Path) -> JobRecord:
     started = datetime.fromisoformat(record["started_at"]).timestamp()
     files = tuple(folder / item["file"] for item in record.get("results") or ()
                   if (folder / item["file"]).is_file())
+    mask = record.get("mask") or {}
+    mask_file = f"{folder.name}/{mask['file']}" if isinstance(mask.get("file"), str) else None
     return JobRecord(
         job_id=str(extra["job_id"]), number=int(extra["number"]), prompt=str(record.get("prompt") or ""),
         options=dict(extra.get("options") or {}), provider_label=str(extra.get("provider_label") or ""),
         status=str(record.get("status") or "completed"), started_at=started,
         elapsed_s=float(record.get("elapsed_s") or 0.0), usage=record.get("usage"),
-        request_id=record.get("request_id"), files=files, mask_file=extra.get("mask_file"),
+        request_id=record.get("request_id"), files=files, mask_file=mask_file,
         source_photo=extra.get("source_photo"), error=record.get("error"), record=record,
     )
 

@@ -67,6 +67,7 @@ class ProjectKeeper(QObject):
         self.project.lock()
         self.state = ProjectState()
         self._photo_files: dict[int, str] = {}  # photo cacheKey → its file in the project
+        self._reserved: dict[int, str] = {}  # photo cacheKey → the name a job's record gave it
         self._mask_dirty = False
         self._write_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task] = set()
@@ -89,10 +90,20 @@ class ProjectKeeper(QObject):
         return Path(self.state.saved_to) if self.state.saved_to else None
 
     def job_record(self) -> dict:
-        """What a new job's record says about the project: the photo file it was made from."""
+        """What a new job's record says about the project: the photo file it was made from. A photo
+        not stored yet gets its name now; the save at every job start stores it under that name."""
         photo = self._document.photo()
-        return {"source_photo": self._photo_files.get(photo.cacheKey()) if photo is not None else None,
+        return {"source_photo": self._photo_name(photo) if photo is not None else None,
                 "project": self.project.id}
+
+    def _photo_name(self, photo: QImage) -> str:
+        key = photo.cacheKey()
+        name = self._photo_files.get(key) or self._reserved.get(key)
+        if name is None:
+            original = self._original_bytes()
+            suffix = Path(self._document.display_name() or "").suffix if original is not None else ""
+            name = self._reserved[key] = Project.photo_name(suffix or ".png")
+        return name
 
     def busy(self) -> bool:
         return any(not task.done() for task in self._tasks)
@@ -165,10 +176,12 @@ class ProjectKeeper(QObject):
 
     def _store_photo(self, photo: tuple[int, np.ndarray], original: bytes | None, name: str | None) -> str:
         key, pixels = photo
+        reserved = self._reserved.get(key)
         if original is not None:
-            relative = self.project.store_photo(original, Path(name or "photo.png").suffix or ".png")
+            suffix = Path(name or "photo.png").suffix or ".png"
+            relative = self.project.store_photo(original, suffix, reserved)
         else:
-            relative = self.project.store_photo_pixels(pixels)
+            relative = self.project.store_photo_pixels(pixels, reserved)
         self._photo_files[key] = relative
         return relative
 

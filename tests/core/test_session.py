@@ -38,9 +38,9 @@ def write_record(project: Project, job_id: str, number: int, image: bytes = b"\x
     record = {"started_at": "2026-11-24T10:00:00+00:00", "prompt": f"prompt {number}", "status": "completed",
               "elapsed_s": 2.5, "usage": {"total_tokens": 100 * number}, "request_id": f"req-{number}",
               "results": [{"file": f"{name}-1.png"}, {"file": "gone.png"}],
+              "mask": {"path": f"/elsewhere/{name}-mask.png", "file": f"{name}-mask.png", "mode": "coverage"},
               RECORD_KEY: {"job_id": job_id, "number": number, "provider_label": "Requesty",
-                           "options": {"n": 1}, "mask_file": f"{name}-mask.png",
-                           "source_photo": "photos/a.png"}}
+                           "options": {"n": 1}, "source_photo": "photos/a.png"}}
     (project.results_dir / f"{name}.json").write_text(json.dumps(record))
 
 
@@ -86,7 +86,8 @@ def test_job_records_come_back_in_job_order_with_the_files_that_exist(tmp_path):
     first = records[0]
     assert first.prompt == "prompt 1" and first.usage == {"total_tokens": 100}
     assert [path.name for path in first.files] == ["photo-1-1.png"]
-    assert first.mask_file == "photo-1-mask.png" and first.source_photo == "photos/a.png"
+    # As JobWriter writes them: the mask beside the images, named relative to the project.
+    assert first.mask_file == "results/photo-1-mask.png" and first.source_photo == "photos/a.png"
 
 
 def test_a_project_file_holds_everything_and_reopens(tmp_path):
