@@ -135,7 +135,10 @@ def create_main_window(paths: Sequence[str], *, loop: asyncio.AbstractEventLoop,
 
 
 def _open_start_photo(window: MainWindow, paths: Sequence[str], first_run: bool) -> None:
-    """The command-line photo, or on the first run the sample and the hint about keys."""
+    """The command-line photo, or on the first run the sample and the hint about keys; and the
+    offer to restore the work of a window that died."""
+    if window.offer_restore():
+        first_run = False
     if paths:
         window.open_path(paths[0])
     elif first_run and SAMPLE_PHOTO.is_file():

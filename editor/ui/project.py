@@ -228,8 +228,14 @@ class ProjectKeeper(QObject):
 
     def interrupted(self) -> Project | None:
         """The newest project whose window died without closing it, if any."""
-        found = [p for p in interrupted_projects(self._projects_dir) if p.root != self.project.root]
-        return found[0] if found else None
+        for project in interrupted_projects(self._projects_dir):
+            if project.root == self.project.root:
+                continue
+            if _holds_work(project):
+                return project
+            with contextlib.suppress(OSError):
+                project.remove()  # a window that died before holding anything: nothing to offer
+        return None
 
     async def restore(self, project: Project, *, saved_to: Path | None = None) -> int:
         """Make `project` this window's project and bring back its document and jobs."""
@@ -366,7 +372,7 @@ def _job(record: JobRecord, variant_count: int) -> Job:
                state=state, message=message, created_at=record.started_at, started_at=record.started_at,
                finished_at=record.started_at + record.elapsed_s, variant_count=variant_count,
                usage=tuple((k, v) for k, v in usage if isinstance(v, int | None)),
-               request_id=record.request_id)
+               request_id=record.request_id, restored=True)
 
 
 def _read_variants(record: JobRecord) -> list[Variant]:
@@ -395,3 +401,13 @@ def _index_from_name(path: Path, fallback: int) -> int:
         return int(path.stem.rsplit("-", 1)[1]) - 1
     except (IndexError, ValueError):
         return fallback
+
+
+def _holds_work(project: Project) -> bool:
+    """A photo or a result: something a restore would bring back."""
+    if project.has_results():
+        return True
+    try:
+        return project.load_state().document.photo_file is not None
+    except ProjectError:  # a damaged manifest: keep the folder if any photo made it to disk
+        return any(project.path("photos").glob("*"))

@@ -42,6 +42,7 @@ class ResultCommands:
         self._configure_runner()
         self.results.command.connect(self.variant_command)
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
+        self.results.set_budget(self._settings.token_budget)
 
     def _configure_runner(self) -> None:
         self.runner.configure(results_dir=self.keeper.results_dir,
@@ -204,7 +205,8 @@ class ResultCommands:
         return True
 
     def restore_project(self, project) -> None:
-        self._run("open", self._restore(project))
+        if self._may_discard():
+            self._run("open", self._restore(project))
 
     async def _restore(self, project) -> None:
         try:
