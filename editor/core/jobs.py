@@ -83,6 +83,7 @@ class Job:
     variant_count: int = 0
     usage: tuple[tuple[str, int | None], ...] = ()
     request_id: str | None = None
+    restored: bool = False  # ran in an earlier session (a restored or opened project)
 
     @property
     def error_details(self) -> dict[str, object]:
@@ -192,6 +193,21 @@ class JobQueue(QObject):
 
     def latest_partial(self, job_id: str) -> Variant | None:
         return self._partials.get(job_id)
+
+    def token_totals(self) -> tuple[int, int]:
+        """Tokens the service reported: (this session's jobs, the whole project's)."""
+        jobs = self._jobs.values()
+        session = sum(job.total_tokens or 0 for job in jobs if not job.restored)
+        return session, sum(job.total_tokens or 0 for job in jobs)
+
+    def estimate_tokens(self, variants: int) -> int | None:
+        """What a job of `variants` images will likely cost, from the tokens per image of the
+        project's earlier jobs; None before any job reported its usage."""
+        measured = [job for job in self._jobs.values() if job.total_tokens and job.variant_count]
+        images = sum(job.variant_count for job in measured)
+        if not images:
+            return None
+        return round(sum(job.total_tokens for job in measured) / images * variants)
 
     def newest_active(self) -> Job | None:
         active = [job for job in self._jobs.values() if not job.state.finished]

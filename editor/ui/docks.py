@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor.settings import UserSettings, find_api_key
+from editor.ui import dialogs
 
 if TYPE_CHECKING:
     from editor.core.options import EditOptions
@@ -204,6 +205,9 @@ class GenerationDocks:
 
     def generate(self) -> str | None:
         """Ctrl+Enter / the Generate button: the document as it is now becomes a new job."""
+        if not self._within_budget():
+            self.statusBar().showMessage("Not sent: it would go past the project's token budget.", MESSAGE_MS)
+            return None
         job_id = self.generator.generate()
         if job_id is None:
             reason = self.generator.blocker() or "Generate is not available now"
@@ -216,6 +220,23 @@ class GenerationDocks:
         self.statusBar().showMessage(f"Job #{number} started — keep painting; Esc cancels it.", MESSAGE_MS)
         self.save_settings()  # the prompt history survives a crash
         return job_id
+
+    def _within_budget(self) -> bool:
+        """True when there is no budget, the job fits it, or the user says to run it anyway."""
+        budget = self._settings.token_budget
+        options = self.document.options()
+        if not budget or options.provider == "local":  # the offline backend costs nothing
+            return True
+        _, spent = self.queue.token_totals()
+        estimate = self.queue.estimate_tokens(options.n)
+        if spent + (estimate or 0) <= budget and spent < budget:
+            return True
+        guess = (f"about {estimate:,} tokens for {options.n} variant{'s' * (options.n != 1)}"
+                 if estimate is not None else "an unknown number of tokens")
+        return dialogs.confirm_over_budget(
+            self, f"This project has used {spent:,} of its {budget:,} token budget, and this job would take "
+                  f"{guess} (estimated from its earlier jobs).\n\nRun it anyway? The budget can be changed "
+                  "in Settings → Results.")
 
     def cancel_newest(self) -> None:
         """Esc: a polygon or lasso in progress on the canvas comes first, then the newest job."""
@@ -279,6 +300,7 @@ class GenerationDocks:
         self._keys_found.clear()
         self._configure_runner()
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
+        self.results.set_budget(self._settings.token_budget)
         self.options_panel.set_settings(effective_settings(self._settings, self._env))
         self.generator.refresh()
         if self.notice is not None and self._has_key("requesty"):

@@ -104,3 +104,18 @@ def test_details_and_usage_read_as_dicts():
 def test_finished_states():
     assert {s for s in JobState if s.finished} == {JobState.DONE, JobState.FAILED, JobState.CANCELLED}
     assert all(s.label for s in JobState)
+
+
+def test_token_totals_tell_this_session_from_the_whole_project(queue):
+    queue.add(job(1, usage=(("total_tokens", 1000),), variant_count=2, restored=True))
+    queue.add(job(2, usage=(("total_tokens", 600),), variant_count=1))
+    queue.add(job(3))  # still running: no usage yet
+    assert queue.token_totals() == (600, 1600)
+
+
+def test_a_job_is_estimated_from_the_tokens_per_image_of_earlier_jobs(queue):
+    assert queue.estimate_tokens(2) is None  # nothing to go by
+    queue.add(job(1, usage=(("total_tokens", 1000),), variant_count=2))
+    queue.add(job(2, usage=(("total_tokens", 800),), variant_count=1))
+    queue.add(job(3, state=JobState.FAILED, variant_count=0))
+    assert queue.estimate_tokens(3) == 1800  # 1800 tokens for 3 images so far: 600 per image

@@ -245,3 +245,29 @@ def test_a_project_that_is_not_a_project_is_refused_with_a_message(qtbot, loop, 
     wait_idle(qtbot, window)
     assert errors and errors[0][0] == "Cannot open this project"
     assert not window.document.is_open()
+
+
+# --- usage and budget ----------------------------------------------------------------------------
+
+
+def test_a_job_past_the_budget_is_asked_about_and_not_sent_unless_the_user_says_so(
+        qtbot, loop, errors, tmp_path, service_env, monkeypatch):
+    from editor.ui import dialogs
+
+    asked: list[str] = []
+    answer = [False]
+    monkeypatch.setattr(dialogs, "confirm_over_budget", lambda _parent, text: asked.append(text) or answer[0])
+    window = painted_window(qtbot, loop, tmp_path, settings={"token_budget": 500})
+    first = finished_job(qtbot, window, variants=1)
+    spent = first.total_tokens
+    assert spent and spent > 500 and asked == []  # nothing to go by before the first job
+    assert window.results.usage.text() == f"Tokens this project: {spent:,} · budget: 500"
+
+    window.generate()
+    assert len(window.queue.jobs()) == 1 and len(service_env.edit_requests) == 1
+    assert f"{spent:,} of its 500" in asked[0] and f"about {spent:,} tokens for 1 variant" in asked[0]
+    assert "budget" in window.statusBar().currentMessage()
+
+    answer[0] = True
+    second = wait_finished(qtbot, window, window.generate())
+    assert second.state is JobState.DONE and len(asked) == 2

@@ -59,6 +59,16 @@ def ask_export_path(parent: QWidget | None, suggested: str) -> Path | None:
     return path if path.suffix.lower() == ".png" else path.with_name(path.name + ".png")
 
 
+def confirm_over_budget(parent: QWidget | None, message: str) -> bool:
+    """Ask before a job that would take the project past its token budget."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Over the token budget", message,
+                      QMessageBox.StandardButton.Cancel, parent)
+    run = box.addButton("Run Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is run
+
+
 def confirm_discard(parent: QWidget | None, name: str) -> bool:
     """Ask before throwing away a painted mask (there is no project file to keep it in yet)."""
     answer = QMessageBox.question(

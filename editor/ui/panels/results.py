@@ -59,6 +59,7 @@ class ResultsPanel(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self._commands = commands  # the variant buttons and menu, for a window that handles `command`
+        self._budget = 0  # the project's token budget, 0 for none
         self._queue, self._loop, self._context = queue, loop, context
         self._strips: dict[str, JobStrip] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -361,10 +362,20 @@ class ResultsPanel(QWidget):
             if spill is not None:
                 self._queue.mark(job_id, index, spill=spill)
 
+    def set_budget(self, tokens: int) -> None:
+        """The project's token budget (0: none), shown beside the totals."""
+        self._budget = tokens
+        self._show_usage()
+
     def _show_usage(self) -> None:
-        total = sum(job.total_tokens or 0 for job in self._queue.jobs())
-        self.usage.setText(f"This project: {total:,} tokens" if total else "")
-        self.usage.setVisible(bool(total))
+        session, project = self._queue.token_totals()
+        budget = self._budget
+        parts = [f"Tokens this session: {session:,}"] if session != project else []
+        parts.append(f"project: {project:,}" if parts else f"Tokens this project: {project:,}")
+        if budget:
+            parts.append(f"budget: {budget:,}")
+        self.usage.setText(" · ".join(parts) if project or budget else "")
+        self.usage.setVisible(bool(project or budget))
 
     # --- tasks ---------------------------------------------------------------------------------
 
