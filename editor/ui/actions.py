@@ -57,8 +57,9 @@ def _tool(name: str, text: str, shortcut: str, tip: str) -> ActionSpec:
 
 ACTIONS: tuple[ActionSpec, ...] = (
     # File
-    ActionSpec("file.open", "&Open Photo…", "File", "file", ("Ctrl+O",), icon="open",
-               tip="Open a photo (PNG, JPEG, WebP, TIFF, BMP, GIF)", needs_document=False),
+    ActionSpec("file.open", "&Open…", "File", "file", ("Ctrl+O",), icon="open",
+               tip="Open a photo (PNG, JPEG, WebP, TIFF, BMP, GIF) or a .maskedit project",
+               needs_document=False),
     ActionSpec("file.recent", "Open &Recent", "File", "file", needs_document=False, submenu=True),
     ActionSpec("file.save", "&Save Project", "File", "file", ("Ctrl+S",), separator_before=True,
                tip="Save the photo, mask, prompt and every result in one .maskedit file"),

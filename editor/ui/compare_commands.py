@@ -117,4 +117,5 @@ class CompareCommands:
         """The document changed under the comparison: back to the canvas, saying why."""
         if getattr(self, "compare", None) is not None and self.comparing():
             self._stack.setCurrentWidget(self.canvas)
-            self.statusBar().showMessage(reason, MESSAGE_MS)
+            if reason:
+                self.statusBar().showMessage(reason, MESSAGE_MS)

@@ -209,6 +209,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
             self._shown_mask.history_changed.disconnect(self._update_history_actions)
         self._shown_mask = mask
         self._leave_compare_for("")
+        self.results.set_photo_origin(None)  # a new document starts from its own photo
         self.edit_history.set_mask(mask)
         self.results.forget_previews()
         if mask is not None:

@@ -84,24 +84,30 @@ class ResultCommands:
             mask.clear()
         image, source = made.image, (job_id, index)
 
+        earlier = self.keeper.state.document.photo_from  # an earlier Apply, or None for the original
+
         def undo() -> None:
             self.document.set_photo(before)
             if cleared:
                 mask.undo()
-            self.keeper.photo_applied(before, None)
+            self._photo_applied(before, earlier)
 
         def redo() -> None:
             self.document.set_photo(image)
             if cleared:
                 mask.redo()
-            self.keeper.photo_applied(image, source)
+            self._photo_applied(image, source)
 
         self.document.set_photo(image)
-        self.keeper.photo_applied(image, source)
+        self._photo_applied(image, source)
         self.edit_history.push(f"Apply Variant {index + 1} of #{number}", undo, redo,
                                mask_before=serial if cleared else None)
         self.statusBar().showMessage(f"Applied variant {index + 1} of #{number}. Ctrl+Z undoes it; write "
                                      "the next prompt to keep going.", MESSAGE_MS)
+
+    def _photo_applied(self, image: QImage, source: tuple[str, int] | None) -> None:
+        self.keeper.photo_applied(image, source)
+        self.results.set_photo_origin(source)
 
     def toggle_star(self, job_id: str, index: int) -> None:
         starred = not self.queue.marks(job_id, index).starred
@@ -220,6 +226,7 @@ class ResultCommands:
 
     def _after_restore(self) -> None:
         self._configure_runner()
+        self.results.set_photo_origin(self.keeper.state.document.photo_from)
         newest = self.results.variant_order()
         if newest:
             self.results.choose(*newest[0])

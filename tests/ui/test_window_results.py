@@ -56,9 +56,11 @@ def test_apply_makes_the_variant_the_photo_outside_the_mask_untouched_and_undo_b
     assert not np.array_equal(applied, original)
     assert window.queue.marks(job.id, 0).spill > 0.2  # and the meter saw the spill
     assert window.document.mask().array().any()  # kept by default
+    assert window.results.viewing.text() == f"Showing the working photo: variant 1 of #{job.number} applied"
 
     press_keys(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.document.photo() is before
+    assert window.results.viewing.text() == "Showing the original photo"
     press_keys(qtbot, window, Qt.Key.Key_Z,
                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert np.array_equal(pixels_of(window.document.photo()), applied)

@@ -20,6 +20,7 @@ from editor.ui.canvas.transform import ViewTransform
 
 log = logging.getLogger(__name__)
 
+PREVIEW_MASK_OPACITY = 0.3  # of the overlay's own opacity, while a variant is shown
 BACKGROUND = QColor(44, 44, 46)
 # Below this long side a photo is drawn straight from full resolution at every zoom.
 PYRAMID_MIN_SIDE = 2048
@@ -299,7 +300,14 @@ class CanvasRenderer:
             src, target = self._paint_photo_scaled(painter, exposed, layer, t)
         if not layers.peek:
             if layers.mask_visible and not src.isEmpty():
+                # Over a variant the overlay only hints at the mask: the variant is what is looked at.
+                previewing = layer is self.preview
+                if previewing:
+                    painter.save()
+                    painter.setOpacity(PREVIEW_MASK_OPACITY)
                 self._paint_coverage(painter, exposed, t, src, target)
+                if previewing:
+                    painter.restore()
             if layers.fill_preview is not None:
                 self._overlay.paint(painter, exposed, t, layers.fill_preview, layers.fill_origin,
                                     layers.style.fill_preview_tint, max(0.6, layers.style.opacity))

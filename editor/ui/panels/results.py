@@ -76,7 +76,8 @@ class ResultsPanel(QWidget):
         self.original.setToolTip("Show the photo as it is (hold \\ on the canvas to peek at it)")
         self.original.clicked.connect(self.show_original)
         self._group.addButton(self.original)
-        self.viewing = quiet_label("Showing the original photo")
+        self._photo_text = "Showing the original photo"
+        self.viewing = quiet_label(self._photo_text)
         self.viewing.setWordWrap(True)
         self.usage = quiet_label()
         self.usage.setWordWrap(True)
@@ -210,7 +211,7 @@ class ResultsPanel(QWidget):
         self._shown = None
         self._made = None
         self.original.setChecked(True)
-        self.viewing.setText("Showing the original photo")
+        self.viewing.setText(self._photo_text)
         self._show_actions()
 
     def _show_original(self) -> None:
@@ -361,6 +362,17 @@ class ResultsPanel(QWidget):
             spill = await asyncio.to_thread(measure_spill, data, context)
             if spill is not None:
                 self._queue.mark(job_id, index, spill=spill)
+
+    def set_photo_origin(self, applied: tuple[str, int] | None) -> None:
+        """Say what the working photo is: the original, or the variant applied to it."""
+        if applied is None or applied[0] not in self._strips:
+            self._photo_text = "Showing the original photo"
+        else:
+            job_id, index = applied
+            self._photo_text = (f"Showing the working photo: variant {index + 1} of "
+                                f"#{self._queue.job(job_id).number} applied")
+        if self._shown is None:
+            self.viewing.setText(self._photo_text)
 
     def set_budget(self, tokens: int) -> None:
         """The project's token budget (0: none), shown beside the totals."""
