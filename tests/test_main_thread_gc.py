@@ -54,7 +54,7 @@ def test_without_it_python_collects_in_whichever_thread_allocates(automatic_gc) 
     assert "worker" in collections_in(make_cycles)
 
 
-def test_with_it_no_collection_runs_in_a_worker_and_the_gui_thread_frees_the_cycles(qapp, automatic_gc) -> None:
+def test_with_it_no_collection_runs_in_a_worker_and_the_gui_thread_frees_cycles(qapp, automatic_gc) -> None:
     collector = MainThreadCollector()
     try:
         assert not gc.isenabled()
