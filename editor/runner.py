@@ -39,6 +39,7 @@ from editor.core.session import RECORD_KEY
 from editor.imaging.load import ImageLoadError
 from editor.imaging.mask import MaskError, coverage_png
 from editor.imaging.passthrough import EncodedImage
+from editor.imaging.prepare import EditContext
 from editor.imaging.upload import PixelOrder, Uploads, prepare_uploads
 from editor.job_output import JobWriter
 
@@ -48,6 +49,9 @@ BackendFactory = Callable[[EditOptions], EditBackend]
 
 # The offline backend ignores the prompt, but a request without one is invalid.
 OFFLINE_PROMPT = "Remove what the mask covers."
+# After a 413 (payload too large), the one retry sends the photo and references this small at most.
+SMALLER_SIDE = 1536
+SMALLER_REFERENCE_SIDE = 1024
 UNEXPECTED_FAILURE = ("Something unexpected went wrong while generating; nothing was changed. "
                       "Try again, and if it happens again send the log to the developers.")
 
@@ -75,6 +79,7 @@ class JobSnapshot:
     references: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
     photo_order: PixelOrder = "RGB"
     record: dict = field(default_factory=dict, repr=False)
+    context: EditContext | None = None  # crop-to-mask: the part sent; None sends the whole photo
 
     @classmethod
     def take(cls, photo: np.ndarray, coverage: np.ndarray | None, *, prompt: str, options: EditOptions,
@@ -137,6 +142,7 @@ class JobRunner(QObject):
         self._queue.add(Job(id=job_id, number=number, prompt=snapshot.prompt, options=options,
                             provider_label=label, message="Queued"))
         record = {"job_id": job_id, "number": number, "provider_label": label, "options": asdict(options),
+                  "context": snapshot.context.as_record() if snapshot.context is not None else None,
                   **snapshot.record}
         run = _Run(self._queue, job_id, replace(snapshot, options=options), factory=self._factory,
                    out_dir=self._results_dir, threshold=self._threshold, record={RECORD_KEY: record})
@@ -289,9 +295,13 @@ class _Run:
     async def _generate(self) -> None:
         snapshot, options = self.snapshot, self.snapshot.options
         self.backend = await asyncio.to_thread(_build_backend, self.factory, options)
+        context = snapshot.context
+        if context is not None and context.cropped:  # the model answers at the crop's size
+            options = replace(options, size=f"{context.size[0]}x{context.size[1]}")
         uploads = await asyncio.to_thread(
             prepare_uploads, snapshot.photo, original=snapshot.photo_bytes, order=snapshot.photo_order,
-            coverage=snapshot.coverage, threshold=self.threshold, references=snapshot.references)
+            coverage=snapshot.coverage, threshold=self.threshold, references=snapshot.references,
+            context=context)
         request = edit_request(uploads, snapshot.prompt, options)
         inputs = [Path(snapshot.photo_name)] if snapshot.photo_name else []
         mask_png = None
@@ -301,14 +311,47 @@ class _Run:
                                 base_url=getattr(self.backend, "base_url", None), inputs=inputs,
                                 mask_png=mask_png, extra=self.record)
         self._set(JobState.SENDING, f"Sending to {self.backend.description or self.backend.name}")
-        result = await self.backend.edit(request, self._on_progress)
+        smaller = ""
+        try:
+            result = await self.backend.edit(request, self._on_progress)
+        except EditError as error:
+            if error.status != 413:
+                raise
+            request = await self._smaller(request, options)
+            self.writer.request = request  # the record tells what was sent in the end
+            smaller = " (sent again smaller after the provider refused the first upload as too large)"
+            try:
+                result = await self.backend.edit(request, self._on_progress)
+            except EditError as again:
+                if again.status == 413:
+                    again.message = f"{again.message} A smaller upload was refused too."
+                raise
         for index, image in enumerate(result.images):
             self._save_variant(index, image)
         await self._drain()
         await asyncio.to_thread(self.writer.finish, result=result)
         count = len(self.queue.variants(self.job_id))
-        self._finish(JobState.DONE, f"{_count(count)} in {result.elapsed_s:.1f} s", attempts=result.attempts,
-                     request_id=result.request_id, usage=_usage(result))
+        self._finish(JobState.DONE, f"{_count(count)} in {result.elapsed_s:.1f} s{smaller}",
+                     attempts=result.attempts, request_id=result.request_id, usage=_usage(result))
+
+    async def _smaller(self, request: EditRequest, options: EditOptions) -> EditRequest:
+        """After a 413, the one retry's request: the photo (or its crop) at most SMALLER_SIDE px on its
+        long side, as JPEG when it is opaque, and the references at most SMALLER_REFERENCE_SIDE. The
+        mask follows the photo."""
+        snapshot = self.snapshot
+        rows, columns = snapshot.photo.shape[:2]
+        context = snapshot.context or EditContext((0, 0, columns, rows))
+        sent = context.size or context.crop[2:]
+        scale = min(1.0, SMALLER_SIDE / max(sent))
+        smaller = EditContext(context.crop, (max(1, round(sent[0] * scale)), max(1, round(sent[1] * scale))))
+        width, height = smaller.size
+        self._set(JobState.SENDING, "The provider refused the upload as too large (413); sending it again "
+                  f"smaller ({width}×{height}, references at most {SMALLER_REFERENCE_SIDE} px).")
+        uploads = await asyncio.to_thread(
+            prepare_uploads, snapshot.photo, order=snapshot.photo_order, coverage=snapshot.coverage,
+            threshold=self.threshold, references=snapshot.references, context=smaller,
+            reference_side=SMALLER_REFERENCE_SIDE, prefer_jpeg=True)
+        return edit_request(uploads, snapshot.prompt, options)
 
     def _on_progress(self, step: Progress) -> None:
         if step.kind == "sending":

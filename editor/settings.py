@@ -166,6 +166,9 @@ class UserSettings:
     composite_feather_px: float = 2.0
     clear_mask_on_apply: bool = False
     token_budget: int = 0
+    # Crop-to-mask: the padding around the mask's box, a share of the box on each side (at least
+    # 64 px), when only the part around the mask is sent.
+    context_padding: float = 0.32
 
     def base_url_for(self, provider: str) -> str | None:
         return dict(self.base_urls).get(provider)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 STANDARD_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
+CONTEXTS = ("auto", "mask", "whole")  # see editor.imaging.prepare.plan_context
 QUALITIES = ("auto", "low", "medium", "high")
 BACKGROUNDS = ("auto", "opaque", "transparent")
 OUTPUT_FORMATS = ("png", "jpeg", "webp")
@@ -26,6 +27,7 @@ class EditOptions:
     model: str = ""
     n: int = 1
     size: str = "auto"
+    context: str = "auto"  # what part of the photo is sent: auto, mask (its area) or whole
     quality: str = "auto"
     background: str = "auto"
     output_format: str = "png"
@@ -73,6 +75,8 @@ def normalized(options: EditOptions) -> EditOptions:
     """The same options without contradictions, clamped to what the model takes."""
     caps = capabilities(options.provider, options.model)
     changes: dict[str, object] = {"n": min(max(options.n, 1), caps.max_variants)}
+    if options.context not in CONTEXTS:
+        changes["context"] = "auto"
     if options.background == "transparent" and options.output_format == "jpeg":
         changes["output_format"] = "png"
     output_format = changes.get("output_format", options.output_format)

@@ -224,11 +224,27 @@ def composite(
     *,
     mode: CompositeMode = "strict",
     feather_px: float = 2.0,
+    crop: tuple[int, int, int, int] | None = None,
 ) -> Composite:
-    """Fit a decoded result to the photo, composite it in `mode`, and measure its spill."""
+    """Fit a decoded result to the photo, composite it in `mode`, and measure its spill.
+
+    `crop` = (x, y, width, height) is the part of the photo the request sent (crop-to-mask): the
+    result maps onto it, and everything outside it stays the photo (the model never saw it).
+    """
     if mode not in ("strict", "whole"):
         raise ValueError(f"mode must be 'strict' or 'whole', not {mode!r}")
     _check_image(photo, "photo")
+    height, width = photo.shape[:2]
+    if crop is not None and tuple(crop) != (0, 0, width, height):
+        x, y, w, h = crop
+        if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > width or y + h > height:
+            raise ValueError(f"the crop {crop} is not inside the {width}×{height} photo")
+        _check_coverage(coverage)
+        part = composite(photo[y:y + h, x:x + w], result, coverage[y:y + h, x:x + w], mode=mode,
+                         feather_px=feather_px)
+        pixels = photo.copy()
+        pixels[y:y + h, x:x + w] = part.pixels
+        return Composite(pixels, part.spill)
     if mode == "strict":
         fitted = fit_result(result, (photo.shape[1], photo.shape[0]))
         pixels = strict_composite(photo, fitted, coverage, feather_px=feather_px)

@@ -22,7 +22,9 @@ from editor.imaging.passthrough import EncodedImage, pass_through
 from editor.imaging.prepare import (
     JPEG_FALLBACK_QUALITY,
     MAX_UPLOAD_BYTES,
+    EditContext,
     ImageTooLarge,
+    crop_for_api,
     encode_array_png,
     encode_for_api,
     encode_image,
@@ -60,19 +62,30 @@ def prepare_uploads(
     coverage: np.ndarray | None = None,
     threshold: int = 128,
     references: Sequence[tuple[str, bytes]] = (),
+    context: EditContext | None = None,
+    reference_side: int = REFERENCE_LONG_SIDE,
+    prefer_jpeg: bool = False,
 ) -> Uploads:
     """A job's uploads from its snapshot's pixels. Slow (encodes tens of MB): call it off the GUI thread.
 
     `original` is the photo file's bytes, given only when `photo` holds exactly its pixels.
+    `context` sends its crop of the photo and the mask, scaled to its size (crop-to-mask); the file's
+    bytes are not sent then. References are downscaled to `reference_side` on their long side.
+    `prefer_jpeg` sends an opaque photo as JPEG when that is smaller than PNG (for a retry after a 413).
     Raises `ImageLoadError` (or a subclass) with a message for a person.
     """
     height, width = photo.shape[:2]
     if coverage is not None and coverage.shape != (height, width):
         raise UploadError(f"The mask is {coverage.shape[1]}×{coverage.shape[0]} but the photo is "
                           f"{width}×{height}; they must be the same size.")
-    encoded = photo_upload(photo, original, order=order)
+    sent = (0, 0, width, height)
+    if context is not None and (context.crop != sent or context.size not in (None, (width, height))):
+        photo, coverage = crop_for_api(photo, coverage, context)
+        original = None
+    encoded = photo_upload(photo, original, order=order, prefer_jpeg=prefer_jpeg)
     mask = None if coverage is None else mask_upload(coverage, threshold=threshold)
-    refs = tuple((name, reference_upload(data, name=name)) for name, data in references)
+    refs = tuple((name, reference_upload(data, name=name, long_side=reference_side))
+                 for name, data in references)
     return Uploads(encoded, mask, refs)
 
 
@@ -95,7 +108,8 @@ def rgb_pixels(pixels: np.ndarray, order: PixelOrder = "RGB") -> np.ndarray:
 
 
 def photo_upload(pixels: np.ndarray, original: bytes | None, *, order: PixelOrder = "RGB",
-                 name: str = "The photo", max_bytes: int = MAX_UPLOAD_BYTES) -> EncodedImage:
+                 name: str = "The photo", max_bytes: int = MAX_UPLOAD_BYTES,
+                 prefer_jpeg: bool = False) -> EncodedImage:
     """The photo being edited. `original` is its file's bytes when `pixels` are exactly them."""
     height, width = pixels.shape[:2]
     if original is not None and len(original) <= max_bytes:
@@ -104,6 +118,10 @@ def photo_upload(pixels: np.ndarray, original: bytes | None, *, order: PixelOrde
             return passed
     pixels = rgb_pixels(pixels, order)
     png = encode_array_png(pixels)
+    if prefer_jpeg and pixels.shape[2] == 3:  # the smaller of the two (flat graphics stay PNG)
+        jpeg = encode_image(Image.fromarray(pixels), "JPEG", quality=JPEG_FALLBACK_QUALITY)
+        if len(jpeg) < len(png) and len(jpeg) <= max_bytes:
+            return EncodedImage(jpeg, "image/jpeg", width, height)
     if len(png) <= max_bytes:
         return EncodedImage(png, "image/png", width, height)
     if pixels.shape[2] == 4:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 MESSAGE_MS = 6000
 CONCURRENCY = 2
+CONTEXT_FRAME_MS = 120  # how often the crop frame follows a stroke
 FIRST_RUN_HINT = (
     "<b>You are working offline.</b> The Offline backend fills what you paint from its "
     "surroundings. To edit with a prompt, add a Requesty API key in Settings "
@@ -146,6 +147,33 @@ class GenerationDocks:
         self.queue.job_added.connect(self._show_job_status)
         self.document.options_changed.connect(lambda _options: self._options_changed())
         self._options_changed()
+        self._setup_context_frame()
+
+    def _setup_context_frame(self) -> None:
+        """The canvas frames the crop Generate would send, following the mask (at most every
+        CONTEXT_FRAME_MS while painting), the options and the settings."""
+        self.generator.context_padding = lambda: self._settings.context_padding
+        self._context_timer = QTimer(self, singleShot=True, interval=CONTEXT_FRAME_MS)
+        self._context_timer.timeout.connect(self._show_context_frame)
+        self.document.options_changed.connect(self._schedule_context_frame)
+        self.document.mask_replaced.connect(self._watch_context_mask)
+        self._watch_context_mask(self.document.mask())
+
+    def _watch_context_mask(self, mask) -> None:
+        if mask is not None:
+            mask.changed.connect(self._schedule_context_frame)
+        self._schedule_context_frame()
+
+    def _schedule_context_frame(self, *_args) -> None:
+        if not self._context_timer.isActive():
+            self._context_timer.start()
+
+    def _show_context_frame(self) -> None:
+        context = self.generator.edit_context()
+        if context is None or not context.cropped:
+            self.canvas.set_context_frame(None)
+        else:
+            self.canvas.set_context_frame(QRect(*context.crop))
 
     def _fill_docks(self) -> None:
         self.option_tabs = QTabWidget()
@@ -301,6 +329,7 @@ class GenerationDocks:
         self._configure_runner()
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
         self.results.set_budget(self._settings.token_budget)
+        self._schedule_context_frame()  # the padding may have changed
         self.options_panel.set_settings(effective_settings(self._settings, self._env))
         self.generator.refresh()
         if self.notice is not None and self._has_key("requesty"):

@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
 from editor.core.options import EditOptions, capabilities, normalized
+from editor.imaging.prepare import DEFAULT_PADDING, EditContext, plan_context
 from editor.runner import JobRunner, JobSnapshot
 from editor.settings import UserSettings
 
@@ -101,6 +102,7 @@ class JobContext:
 
     photo: QImage
     coverage: np.ndarray
+    crop: tuple[int, int, int, int] | None = None  # the part of the photo sent (crop-to-mask)
 
 
 def key_blocker(provider: str, has_key: Callable[[str], bool], base_url: Callable[[str], str | None]
@@ -138,6 +140,8 @@ class GenerateController(QObject):
         self._contexts: dict[str, JobContext] = {}
         # What each job's saved record says beyond the job itself (the project's photo file).
         self.job_record: Callable[[], dict] = dict
+        # The padding around the mask's box in crop-to-mask, a share of the box (Settings).
+        self.context_padding: Callable[[], float] = lambda: DEFAULT_PADDING
         self._blocker: str | None = None
         self._watched_mask = None
         self._recheck = QTimer(self, singleShot=True, interval=RECHECK_MS)
@@ -216,15 +220,33 @@ class GenerateController(QObject):
         coverage = document.mask().array().copy()
         coverage.flags.writeable = False
         original = self._original_bytes() if owner is document.photo() else None
+        context = self.edit_context()
         snapshot = JobSnapshot(
             photo=pixels, photo_name=document.display_name() or "photo", coverage=coverage,
             prompt=self.prompt(), options=self.options(), photo_bytes=original,
-            references=self.references(), record=self.job_record(),
+            references=self.references(), record=self.job_record(), context=context,
         )
         job_id = self._runner.submit(snapshot)
-        self._contexts[job_id] = JobContext(owner, coverage)
+        crop = context.crop if context is not None and context.cropped else None
+        self._contexts[job_id] = JobContext(owner, coverage, crop)
         log.info("job %s submitted (%s)", job_id, snapshot.options.provider)
         return job_id
+
+    def edit_context(self) -> EditContext | None:
+        """The part of the photo a Generate now would send (crop-to-mask), None with no photo."""
+        document = self._document
+        photo, mask = document.photo(), document.mask()
+        if photo is None or mask is None:
+            return None
+        size = (photo.width(), photo.height())
+        options = self.options()
+        caps = capabilities(options.provider, options.model)
+        if caps.offline:  # inpainting works at full resolution, on the whole photo
+            return EditContext((0, 0, *size))
+        rect = mask.bounding_rect()
+        box = None if rect.isEmpty() else (rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1)
+        return plan_context(size, box, mode=options.context, padding=self.context_padding(),
+                            custom_sizes=caps.custom_sizes, requested=_requested_size(options.size))
 
     def context(self, job_id: str) -> JobContext | None:
         return self._contexts.get(job_id)
@@ -232,3 +254,11 @@ class GenerateController(QObject):
     def add_context(self, job_id: str, context: JobContext) -> None:
         """What a job that ran before (a restored project) was made from."""
         self._contexts[job_id] = context
+
+
+def _requested_size(size: str) -> tuple[int, int] | None:
+    """A size the user chose ("1536x1024"), None for auto or nonsense."""
+    width, _, height = size.partition("x")
+    if width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0:
+        return int(width), int(height)
+    return None

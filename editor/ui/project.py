@@ -24,6 +24,7 @@ from editor.core.document import Document
 from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
 from editor.core.options import options_from_record
 from editor.core.session import (
+    RECORD_KEY,
     JobRecord,
     Project,
     ProjectError,
@@ -32,6 +33,7 @@ from editor.core.session import (
     flag_key,
     interrupted_projects,
 )
+from editor.imaging.prepare import EditContext
 from editor.ui.generate import JobContext, photo_pixels
 
 log = logging.getLogger(__name__)
@@ -316,7 +318,8 @@ class ProjectKeeper(QObject):
             with contextlib.suppress(ProjectError):
                 coverage = await asyncio.to_thread(self.project.read_mask, record.mask_file, size)
         coverage.flags.writeable = False
-        return JobContext(photo, coverage)
+        context = EditContext.from_record(record.record.get(RECORD_KEY, {}).get("context"), size)
+        return JobContext(photo, coverage, context.crop if context.cropped else None)
 
     # --- closing -------------------------------------------------------------------------------
 

@@ -211,6 +211,28 @@ def paint_outline(painter: QPainter, path: QPainterPath, t: ViewTransform) -> No
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
 
+CONTEXT_COLOR = QColor(255, 196, 0)
+
+
+def paint_context_frame(painter: QPainter, rect: QRect, t: ViewTransform) -> None:
+    """The crop Generate would send: a dashed amber frame over a dark halo, in the corners only
+    solid, so it reads as "this part goes to the model" and not as another mask shape."""
+    frame = t.qtransform().mapRect(QRectF(rect)).adjusted(-0.5, -0.5, 0.5, 0.5)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(QColor(0, 0, 0, 140), 3.0))
+    painter.drawRect(frame)
+    dash = QPen(CONTEXT_COLOR, 1.0, Qt.PenStyle.CustomDashLine)
+    dash.setDashPattern([6.0, 4.0])
+    painter.setPen(dash)
+    painter.drawRect(frame)
+    corner = min(16.0, frame.width() / 3, frame.height() / 3)
+    painter.setPen(QPen(CONTEXT_COLOR, 2.0))
+    for x, y, dx, dy in ((frame.left(), frame.top(), 1, 1), (frame.right(), frame.top(), -1, 1),
+                         (frame.left(), frame.bottom(), 1, -1), (frame.right(), frame.bottom(), -1, -1)):
+        painter.drawLine(QPointF(x, y), QPointF(x + dx * corner, y))
+        painter.drawLine(QPointF(x, y), QPointF(x, y + dy * corner))
+
+
 def paint_brush_cursor(painter: QPainter, centre: QPointF, diameter_px: float) -> None:
     """The brush's real footprint: a black circle with a white halo, or a crosshair when tiny."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -247,6 +269,7 @@ class CanvasLayers:
     fill_preview: QImage | None = None  # Alpha8 region of the bucket-fill hover
     fill_origin: QPoint = field(default_factory=QPoint)
     outline: QPainterPath | None = None
+    context: QRect | None = None  # the part of the photo Generate would send (crop-to-mask)
     cursor_centre: QPointF | None = None
     cursor_diameter_px: float = 0.0
     mask_visible: bool = True
@@ -313,6 +336,8 @@ class CanvasRenderer:
                                     layers.style.fill_preview_tint, max(0.6, layers.style.opacity))
             if layers.outline is not None:
                 paint_outline(painter, layers.outline, t)
+            if layers.context is not None:
+                paint_context_frame(painter, layers.context, t)
         if layers.cursor_centre is not None:
             paint_brush_cursor(painter, layers.cursor_centre, layers.cursor_diameter_px)
 

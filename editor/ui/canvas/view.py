@@ -296,6 +296,17 @@ class CanvasView(QWidget):
         self._renderer.refresh_tint()
         self.update()
 
+    def set_context_frame(self, rect: QRect | None) -> None:
+        """Frame the part of the photo Generate would send (None: the whole photo, no frame)."""
+        layers = self._renderer.layers
+        if rect == layers.context:
+            return
+        layers.context = QRect(rect) if rect is not None else None
+        self.update()
+
+    def context_frame(self) -> QRect | None:
+        return self._renderer.layers.context
+
     def set_mask_visible(self, visible: bool) -> None:
         self._renderer.layers.mask_visible = bool(visible)
         self.update()

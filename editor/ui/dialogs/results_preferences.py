@@ -1,5 +1,5 @@
 """The Results page of Settings: how variants are laid over the photo, what Apply does with the
-mask, and the optional token budget."""
+mask, the optional token budget, and how much surrounds the mask when only its area is sent."""
 
 from __future__ import annotations
 
@@ -48,11 +48,18 @@ class ResultsPreferences(QWidget):
         self.budget.setSpecialValueText("No budget")
         self.budget.setSuffix(" tokens")
         self.budget.setValue(settings.token_budget)
+        self.padding = QSpinBox()
+        self.padding.setRange(0, 200)
+        self.padding.setSuffix(" % of the mask's size")
+        self.padding.setValue(round(settings.context_padding * 100))
+        self.padding.setToolTip("When only the area around the mask is sent (Context in the Edit options), "
+                                "how much of its surroundings goes with it, on each side (at least 64 px)")
         form = QFormLayout()
         form.addRow("Show &variants", self.mode)
         form.addRow("&Feather the edge", self.feather)
         form.addRow("After &Apply, the mask", self.after_apply)
         form.addRow("Token &budget per project", self.budget)
+        form.addRow("Context &around the mask", self.padding)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(_note("Strict mode is what the API's mask promises: the model may repaint more, "
@@ -66,4 +73,5 @@ class ResultsPreferences(QWidget):
         return replace(settings, composite_mode=self.mode.currentData(),
                        composite_feather_px=float(self.feather.value()),
                        clear_mask_on_apply=bool(self.after_apply.currentData()),
-                       token_budget=int(self.budget.value()))
+                       token_budget=int(self.budget.value()),
+                       context_padding=self.padding.value() / 100)

@@ -36,6 +36,10 @@ PROVIDERS: tuple[tuple[str, str], ...] = (
 SIZE_TEXTS = {"auto": "Auto", "1024x1024": "1024 × 1024  square", "1536x1024": "1536 × 1024  landscape",
               "1024x1536": "1024 × 1536  portrait"}
 QUALITY_TEXTS = {"auto": "Auto", "low": "Low", "medium": "Medium", "high": "High"}
+CONTEXT_TEXTS = {"auto": "Auto", "mask": "Mask area", "whole": "Whole photo"}
+CONTEXT_TIP = ("What the model sees. Auto sends a padded crop around the mask when it is a small part of a "
+               "large photo (more detail for less); Mask area always does; Whole photo never. The amber "
+               "frame on the canvas shows the crop.")
 BACKGROUND_TEXTS = {"auto": "Auto", "opaque": "Opaque", "transparent": "Transparent"}
 FORMAT_TEXTS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}
 FIDELITY_TEXTS = {None: "Default", "low": "Low", "high": "High"}
@@ -99,6 +103,7 @@ class OptionsPanel(QWidget):
         self.size = QComboBox()
         self.size.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.quality = self._combo("Higher quality takes longer and costs more", QUALITY_TEXTS.items())
+        self.context = self._combo(CONTEXT_TIP, CONTEXT_TEXTS.items())
         self.variants = QSpinBox()
         self.variants.setToolTip("How many variants one Generate asks for (each is billed)")
         self.variants.setKeyboardTracking(False)
@@ -150,7 +155,8 @@ class OptionsPanel(QWidget):
         self._stream_row = QWidget()
         self._stream_row.setLayout(stream_row)
         for caption, widget in (("&Provider", self.provider), ("&Model", self.model), ("Si&ze", self.size),
-                                ("&Quality", self.quality), ("&Variants", self.variants),
+                                ("Con&text", self.context), ("&Quality", self.quality),
+                                ("&Variants", self.variants),
                                 ("&Background", self.background), ("&Format", self.output_format),
                                 ("Co&mpression", self.compression), ("Input &fidelity", self.fidelity),
                                 ("Previews", self._stream_row)):
@@ -176,6 +182,7 @@ class OptionsPanel(QWidget):
         self.model.currentTextChanged.connect(self._model_edited)
         self.size.activated.connect(lambda _i: self._size_edited(self.size.currentText()))
         for combo, name in ((self.quality, "quality"), (self.background, "background"),
+                            (self.context, "context"),
                             (self.output_format, "output_format"), (self.fidelity, "input_fidelity")):
             combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(**{n: c.currentData()}))
         self.variants.valueChanged.connect(lambda n: self._edit(n=n))
@@ -250,8 +257,9 @@ class OptionsPanel(QWidget):
 
     def show_options(self, options: EditOptions) -> None:
         caps = capabilities(options.provider, options.model)
-        widgets = (self.provider, self.model, self.size, self.quality, self.variants, self.background,
-                   self.output_format, self.compression, self.fidelity, self.stream, self.partial_images)
+        widgets = (self.provider, self.model, self.size, self.context, self.quality, self.variants,
+                   self.background, self.output_format, self.compression, self.fidelity, self.stream,
+                   self.partial_images)
         for widget in widgets:
             widget.blockSignals(True)
         try:
@@ -269,6 +277,7 @@ class OptionsPanel(QWidget):
         self._fill_models(options)
         self._fill_sizes(options, caps)
         _select(self.quality, options.quality)
+        _select(self.context, options.context)
         self.variants.setRange(1, caps.max_variants)
         self.variants.setValue(options.n)
         _select(self.background, options.background)
@@ -323,7 +332,8 @@ class OptionsPanel(QWidget):
 
     def _show_applicable(self, options: EditOptions, caps: Capabilities) -> None:
         online = not caps.offline
-        for widget in (self.size, self.quality, self.background, self.output_format, self.compression):
+        for widget in (self.size, self.context, self.quality, self.background, self.output_format,
+                       self.compression):
             self.form.setRowVisible(widget, online)
         self.form.setRowVisible(self.variants, caps.max_variants > 1)
         self.form.setRowVisible(self.fidelity, online and caps.fidelity)
@@ -356,9 +366,9 @@ def _select(combo: QComboBox, value: object) -> None:
 
 _REMEMBERED = tuple(f.name for f in fields(EditOptions) if f.name not in ("provider", "model"))
 # The type each remembered field takes besides None.
-_KINDS = {"provider": str, "model": str, "n": int, "size": str, "quality": str, "background": str,
-          "output_format": str, "output_compression": int, "input_fidelity": str, "stream": bool,
-          "partial_images": int}
+_KINDS = {"provider": str, "model": str, "n": int, "size": str, "context": str, "quality": str,
+          "background": str, "output_format": str, "output_compression": int, "input_fidelity": str,
+          "stream": bool, "partial_images": int}
 _OPTIONAL = ("output_compression", "input_fidelity", "partial_images")  # None leaves them out
 
 

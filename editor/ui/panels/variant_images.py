@@ -83,7 +83,7 @@ def composite_variant(data: bytes, context: JobContext, *, mode: str = "strict",
     if result.shape[2] == 4 and pixels.shape[2] == 3:
         pixels = np.dstack((pixels, np.full(pixels.shape[:2], 255, np.uint8)))
     made = composite(pixels, result, coverage, mode="whole" if mode == "whole" else "strict",
-                     feather_px=feather_px)
+                     feather_px=feather_px, crop=context.crop)
     return VariantImage(qimage_from_pixels(made.pixels), made.spill)
 
 
@@ -93,7 +93,11 @@ def measure_spill(data: bytes, context: JobContext) -> float | None:
     if result is None:
         return None
     pixels, _owner = photo_pixels(context.photo)
-    return spill_fraction(pixels, result, np.asarray(context.coverage))
+    coverage = np.asarray(context.coverage)
+    if context.crop is not None:  # the model saw only the crop: its spill is measured there
+        x, y, w, h = context.crop
+        pixels, coverage = pixels[y:y + h, x:x + w], coverage[y:y + h, x:x + w]
+    return spill_fraction(pixels, result, coverage)
 
 
 def spill_text(spill: float | None) -> str:
