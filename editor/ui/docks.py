@@ -95,7 +95,7 @@ class GenerationDocks:
         """The docks' frames and status fields, empty until _setup_generation fills them."""
         self.prompt_dock = self._dock("promptDock", "Edit", QWidget())
         self.results_dock = self._dock("resultsDock", "Results", QWidget())
-        self.resizeDocks([self.prompt_dock, self.results_dock], [470, 430], Qt.Orientation.Vertical)
+        self.resizeDocks([self.prompt_dock, self.results_dock], [540, 360], Qt.Orientation.Vertical)
         self.resizeDocks([self.prompt_dock], [400], Qt.Orientation.Horizontal)
         self.provider_status = self._status_label("Where Generate sends edits (change it in the prompt dock)")
         self.job_status = self._status_label("The newest job")
@@ -199,7 +199,7 @@ class GenerationDocks:
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._padded(self.results))
         splitter.addWidget(self._padded(self.jobs))
-        splitter.setSizes([330, 110])
+        splitter.setSizes([300, 100])
         self.results_dock.setWidget(splitter)
         self.document.references_changed.connect(self._show_reference_count)
         self._show_reference_count(self.document.references())
