@@ -1,4 +1,5 @@
-"""maskedit-cli: the edit engine without a window. Imports no Qt, so it starts lean.
+"""maskedit-cli: the edit engine without a window (`edit` one photo, `batch` a folder of them).
+Imports no Qt, so it starts lean.
 
 Exit codes: 0 success; 2 bad usage or bad input (nothing was sent); 1 the service failed;
 130 interrupted (Ctrl+C), keeping every image that had already arrived.
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import os
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TextIO
 
 from editor import __version__
 from editor.backends import create_backend
@@ -26,13 +30,20 @@ from editor.backends.base import (
     EditBackend,
     EditError,
     EditRequest,
-    ImagePart,
     InvalidRequest,
     Progress,
 )
 from editor.backends.providers import DEFAULT_PROVIDER, PROFILES, ApiKey, ProviderProfile
-from editor.imaging.load import DEFAULT_MAX_PIXELS
-from editor.imaging.passthrough import EncodedImage, pass_through
+from editor.batch import (
+    Batch,
+    BatchEvent,
+    BatchSetupError,
+    BatchSummary,
+    InputError,
+    check_template,
+    plan_batch,
+    prepare_request,
+)
 from editor.job_output import JobWriter
 from editor.settings import find_api_key, read_key_file
 
@@ -60,27 +71,41 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("images", nargs="+", metavar="IMAGE", help="photo to edit, then up to 15 references")
     edit.add_argument("--prompt", required=True, help="what to change")
     edit.add_argument("--mask", type=Path, help="mask image, the size of the first IMAGE")
-    edit.add_argument("--mask-mode", choices=("alpha", "white-edits", "black-edits"), default="alpha",
-                      help="how the mask marks the area to edit (default: transparent = edit)")
-    edit.add_argument("--provider", choices=tuple(PROFILES), help="default: requesty if a key is found, "
-                      "else the offline backend")
-    edit.add_argument("--base-url", help="API base URL (required for --provider custom)")
-    edit.add_argument("--model", help="model id (default: the provider's first model)")
-    edit.add_argument("--body", choices=("multipart", "json"), help="request encoding (default multipart)")
-    edit.add_argument("-n", type=_int_in(1, 10), dest="n", help="number of variants, 1-10")
-    edit.add_argument("--size", default=None, help="auto, 1024x1024, 1536x1024 or 1024x1536 (default auto)")
-    edit.add_argument("--quality", choices=QUALITIES)
-    edit.add_argument("--background", choices=BACKGROUNDS)
-    edit.add_argument("--format", choices=OUTPUT_FORMATS, dest="output_format")
-    edit.add_argument("--compression", type=_int_in(0, 100), help="0-100, for jpeg/webp")
-    edit.add_argument("--fidelity", choices=FIDELITIES)
-    edit.add_argument("--stream", action="store_true", help="stream, with partial previews")
-    edit.add_argument("--partial-images", type=_int_in(0, 3), help="partial previews with --stream, 0-3")
-    edit.add_argument("--timeout", type=float, default=300.0, help="read timeout in seconds (default 300)")
     edit.add_argument("--out", type=Path, default=Path("."), help="output folder (default: here)")
-    edit.add_argument("--json", action="store_true", help="print one JSON summary instead of lines")
-    edit.add_argument("--api-key-file", type=Path, help="read the API key from this file")
+    _add_request_flags(edit)
+    batch = commands.add_parser("batch", help="edit every photo of DIR with one prompt; re-run to resume")
+    batch.add_argument("folder", type=Path, metavar="DIR", help="folder of photos (not searched recursively)")
+    batch.add_argument("--prompt", required=True, help="what to change in every photo")
+    masks = batch.add_mutually_exclusive_group(required=True)
+    masks.add_argument("--mask", type=Path, help="one mask for every photo (each must be its size)")
+    masks.add_argument("--mask-dir", type=Path, help="folder with a mask per photo, named like the photo")
+    batch.add_argument("--out", type=Path, required=True, help="output folder; finished photos are skipped")
+    batch.add_argument("--concurrency", type=_int_in(1, 16), default=2, help="edits at once (default 2)")
+    _add_request_flags(batch)
     return parser
+
+
+def _add_request_flags(sub: argparse.ArgumentParser) -> None:
+    """The provider and option flags `edit` and `batch` share."""
+    sub.add_argument("--mask-mode", choices=("alpha", "white-edits", "black-edits"), default="alpha",
+                     help="how the mask marks the area to edit (default: transparent = edit)")
+    sub.add_argument("--provider", choices=tuple(PROFILES), help="default: requesty if a key is found, "
+                     "else the offline backend")
+    sub.add_argument("--base-url", help="API base URL (required for --provider custom)")
+    sub.add_argument("--model", help="model id (default: the provider's first model)")
+    sub.add_argument("--body", choices=("multipart", "json"), help="request encoding (default multipart)")
+    sub.add_argument("-n", type=_int_in(1, 10), dest="n", help="number of variants, 1-10")
+    sub.add_argument("--size", default=None, help="auto, 1024x1024, 1536x1024 or 1024x1536 (default auto)")
+    sub.add_argument("--quality", choices=QUALITIES)
+    sub.add_argument("--background", choices=BACKGROUNDS)
+    sub.add_argument("--format", choices=OUTPUT_FORMATS, dest="output_format")
+    sub.add_argument("--compression", type=_int_in(0, 100), help="0-100, for jpeg/webp")
+    sub.add_argument("--fidelity", choices=FIDELITIES)
+    sub.add_argument("--stream", action="store_true", help="stream, with partial previews")
+    sub.add_argument("--partial-images", type=_int_in(0, 3), help="partial previews with --stream, 0-3")
+    sub.add_argument("--timeout", type=float, default=300.0, help="read timeout in seconds (default 300)")
+    sub.add_argument("--json", action="store_true", help="print one JSON summary instead of lines")
+    sub.add_argument("--api-key-file", type=Path, help="read the API key from this file")
 
 
 def _int_in(low: int, high: int):
@@ -141,26 +166,25 @@ def resolve_provider(args: argparse.Namespace) -> Plan:
 
 
 def build_request(args: argparse.Namespace, plan: Plan) -> EditRequest:
-    """Read, convert and check every input; raise UsageError before anything is sent.
-
-    Files the API takes as they are go out byte for byte, like the official SDK sends them;
-    only the others are decoded and converted (which also explains what is wrong with them).
-    """
+    """Read, convert and check every input; raise UsageError before anything is sent."""
     if len(args.images) > MAX_IMAGES:
         raise UsageError(f"{len(args.images)} images given; the API takes at most {MAX_IMAGES} "
                          "(the photo plus 15 references).")
-    parts = []
-    for index, name in enumerate(args.images):
-        path = Path(name)
-        encoded = _upload_form(path, _read_input(path))
-        ext = encoded.content_type.split("/")[1].replace("jpeg", "jpg")
-        parts.append(ImagePart(encoded.data, f"image-{index + 1}.{ext}", encoded.content_type,
-                               encoded.width, encoded.height))
-        plan.inputs.append(path)
-    mask = None if args.mask is None else _mask_part(args.mask, args.mask_mode, parts[0])
+    photo, *references = (Path(name) for name in args.images)
+    try:
+        request, inputs = prepare_request(photo, args.mask, request_template(args, plan),
+                                          mask_mode=args.mask_mode, references=references)
+    except InputError as exc:
+        raise UsageError(exc.message) from None
+    plan.inputs.extend(inputs)
+    return request
+
+
+def request_template(args: argparse.Namespace, plan: Plan) -> EditRequest:
+    """The prompt and options every request of this command carries (the images come per photo)."""
     is_http = plan.profile.kind == "http"
     return EditRequest(
-        images=tuple(parts), prompt=args.prompt, mask=mask,
+        images=(), prompt=args.prompt,
         model=plan.model if is_http else None, n=args.n,
         size=(args.size or "auto") if is_http else args.size, quality=args.quality,
         background=args.background, output_format=args.output_format,
@@ -169,44 +193,24 @@ def build_request(args: argparse.Namespace, plan: Plan) -> EditRequest:
     )
 
 
-def _upload_form(path: Path, source: bytes) -> EncodedImage:
-    encoded = pass_through(source, max_pixels=DEFAULT_MAX_PIXELS)
-    if encoded is not None:
-        return encoded
-    from editor.imaging.load import ImageLoadError, load_image
-    from editor.imaging.prepare import encode_for_api
+def _backend_factory(args: argparse.Namespace, plan: Plan) -> Callable[[], EditBackend]:
+    return functools.partial(create_backend, plan.profile, api_key=plan.api_key, base_url=plan.base_url,
+                             model=plan.model, read_timeout=args.timeout, body=args.body)
 
+
+def _checked_backend(factory: Callable[[], EditBackend]) -> EditBackend:
+    """A backend from `factory`; a provider that cannot work as configured is bad usage."""
     try:
-        return encode_for_api(load_image(source, name=path.name), source)
-    except ImageLoadError as exc:
+        return factory()
+    except InvalidRequest as exc:
         raise UsageError(exc.message) from None
 
 
-def _mask_part(path: Path, mode: str, first: ImagePart) -> ImagePart:
-    """The mask in the API's form: a PNG with alpha 0 where the edit goes, sized like `first`."""
-    if mode == "alpha":
-        encoded = pass_through(_read_input(path), max_pixels=DEFAULT_MAX_PIXELS, modes=("RGBA", "LA"))
-        if encoded and encoded.content_type == "image/png" and \
-                (encoded.width, encoded.height) == (first.width, first.height):
-            return ImagePart(encoded.data, "mask.png", "image/png", first.width, first.height)
-    from editor.imaging.mask import MaskError, coverage_to_api_png, load_mask
-
+def _make_out(out: Path) -> None:
     try:
-        coverage = load_mask(path, mode, expected_size=(first.width, first.height))
-    except MaskError as exc:
-        raise UsageError(exc.message) from None
-    return ImagePart(coverage_to_api_png(coverage), "mask.png", "image/png", first.width, first.height)
-
-
-def _read_input(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not an image.") from None
+        out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+        raise UsageError(f"Cannot create the output folder {out}: {exc.strerror or exc}.") from None
 
 
 # --- Running ------------------------------------------------------------------------------------
@@ -244,15 +248,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if plan.note and not args.json:
         _say(plan.note)
     request = build_request(args, plan)
-    try:
-        backend = create_backend(plan.profile, api_key=plan.api_key, base_url=plan.base_url,
-                                 model=plan.model, read_timeout=args.timeout, body=args.body)
-    except InvalidRequest as exc:
-        raise UsageError(exc.message) from None
-    try:
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"Cannot create the output folder {args.out}: {exc.strerror or exc}.") from None
+    backend = _checked_backend(_backend_factory(args, plan))
+    _make_out(args.out)
     writer = JobWriter(args.out, stem=Path(args.images[0]).stem, request=request,
                        provider=plan.profile.name, base_url=plan.base_url or plan.profile.base_url,
                        inputs=plan.inputs, mask_path=args.mask, mask_mode=args.mask_mode)
@@ -287,6 +284,101 @@ def _report(args: argparse.Namespace, writer: JobWriter, status: str, error: Edi
         _say(f"Interrupted; {len(writer.images)} image(s) kept.")
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Edit every photo of args.folder; photos finished by an earlier run into args.out are skipped."""
+    try:
+        items = plan_batch(args.folder, mask=args.mask, mask_dir=args.mask_dir, out_dir=args.out)
+    except BatchSetupError as exc:
+        raise UsageError(exc.message) from None
+    plan = resolve_provider(args)
+    if plan.note and not args.json:
+        _say(plan.note)
+    template = request_template(args, plan)
+    try:
+        check_template(template)
+    except InvalidRequest as exc:
+        raise UsageError(exc.message) from None
+    factory = _backend_factory(args, plan)
+    _checked_backend(factory)  # found before anything is sent; each worker then makes its own
+    _make_out(args.out)
+    progress = BatchProgress(sys.stderr)
+    batch = Batch(items, template, args.out, factory, mask_mode=args.mask_mode, concurrency=args.concurrency,
+                  on_event=progress)
+    try:
+        summary = asyncio.run(batch.run())
+    except KeyboardInterrupt:
+        summary = replace(batch.summary(), cancelled=True)
+    progress.close()
+    if args.json:
+        print(json.dumps({**summary.as_dict(), "out": str(args.out)}, indent=2))
+    else:
+        print(describe_batch(summary, args.out))
+    if summary.cancelled:
+        return EXIT_INTERRUPTED
+    return EXIT_SERVICE if summary.stopped or summary.with_status("failed") else EXIT_OK
+
+
+class BatchProgress:
+    """The batch's progress on a stream: a bar redrawn in place on a terminal, else a line per photo.
+
+    Failures, retries and the service's pauses get lines of their own, so they stay readable.
+    """
+
+    WIDTH = 20
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self._bar = ""
+
+    def __call__(self, event: BatchEvent) -> None:
+        name = event.photo.name
+        if event.kind == "retrying":
+            self._line(f"{name}: {event.message} Waiting {event.wait_s or 0:.1f} s; no new request "
+                       "starts before then.")
+            return
+        if event.kind == "started" and not self.live:
+            return
+        filled = round(self.WIDTH * event.finished / max(event.total, 1))
+        head = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {event.finished}/{event.total} {name}"
+        what = {"started": "…", "done": "edited", "skipped": "skipped (done before)",
+                "failed": f"failed: {event.message}"}[event.kind]
+        if not self.live or event.kind == "failed":
+            self._line(f"{head} {what}")
+        if self.live:
+            self._bar = f"{head} {'failed' if event.kind == 'failed' else what}"
+            self.stream.write(f"\r\033[K{self._bar}")
+            self.stream.flush()
+
+    def _line(self, text: str) -> None:
+        """A line that stays; on a terminal the bar is drawn again below it."""
+        self.stream.write(f"\r\033[K{text}\n{self._bar}" if self.live else f"{text}\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.live and self._bar:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def describe_batch(summary: BatchSummary, out: Path) -> str:
+    """The summary for a person: counts, tokens, time, each failure with its reason, why it stopped."""
+    failed = summary.with_status("failed")
+    lines = [f"Edited {len(summary.with_status('edited'))}, skipped {len(summary.with_status('skipped'))} "
+             f"(done before), failed {len(failed)}"
+             + (f", not started {summary.not_started}" if summary.not_started else "")
+             + f" of {summary.total} photos; {summary.tokens:,} tokens; {summary.elapsed_s:.1f} s."]
+    lines += [f"  {outcome.photo.name}: {outcome.message}" for outcome in failed]
+    if summary.stopped:
+        lines.append(f"Stopped early: {summary.stopped}")
+    if summary.cancelled:
+        lines.append(f"Interrupted; every image received is kept in {out}. Run the same command again "
+                     "to continue.")
+    elif failed or summary.not_started:
+        lines.append("Run the same command again to retry what did not finish.")
+    return "\n".join(lines)
+
+
 def cmd_providers() -> int:
     for profile in PROFILES.values():
         if not profile.needs_key:
@@ -309,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
                             format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
         if args.command == "providers":
             return cmd_providers()
+        if args.command == "batch":
+            return cmd_batch(args)
         return cmd_edit(args)
     except UsageError as exc:
         _say(f"maskedit-cli: error: {exc}")
