@@ -201,7 +201,8 @@ class FileOutcome:
 
 def find_completed(out_dir: Path, photos: Sequence[Path], prompt: str) -> dict[Path, FileOutcome]:
     """The photos with complete results for `prompt` in `out_dir`: JobWriter's sidecar says
-    "completed", names the photo, and every image it lists is there with the same sha256."""
+    "completed", names the photo, and every image it lists is there with the same sha256 (and, for
+    a crop, put back into the full photo)."""
     by_name = {photo.name: photo for photo in photos}
     found: dict[Path, FileOutcome] = {}
     for sidecar in sorted(out_dir.glob("*.json")) if out_dir.is_dir() else ():
@@ -216,6 +217,8 @@ def find_completed(out_dir: Path, photos: Sequence[Path], prompt: str) -> dict[P
             files = tuple(out_dir / entry["file"] for entry in record["results"])
             intact = [hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
                       for path, entry in zip(files, record["results"], strict=True)]
+            if (record.get("context") or {}).get("size"):  # a crop: its answers placed back too
+                intact += [path.with_name(f"{path.stem}-full{path.suffix}").is_file() for path in files]
         except (OSError, ValueError, AttributeError, LookupError, TypeError):
             continue  # not a finished record of ours, or its images are gone: done again
         if photo is not None and photo.stem == match["stem"] and files and all(intact):
@@ -310,12 +313,15 @@ class Batch:
 
     def __init__(self, items: Sequence[BatchItem], template: EditRequest, out_dir: Path,
                  backend_factory: BackendFactory, *, mask_mode: str = "alpha", concurrency: int = 2,
-                 on_event: Callable[[BatchEvent], None] | None = None) -> None:
+                 on_event: Callable[[BatchEvent], None] | None = None, context: str = "whole",
+                 padding: float = 0.32, custom_sizes: bool = False) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.items, self.template, self.out_dir = list(items), template, out_dir
         self.backend_factory, self.mask_mode = backend_factory, mask_mode
         self.concurrency, self.on_event = concurrency, on_event
+        # Crop-to-mask, as the window does it ("whole" for the offline backend): see editor.edit_plan.
+        self.context, self.padding, self.custom_sizes = context, padding, custom_sizes
         self.gate = RateGate()
         self._outcomes: dict[int, FileOutcome] = {}
         self._pending: list[int] = []
@@ -371,6 +377,8 @@ class Batch:
                 log.warning("batch: closing a backend failed", exc_info=True)
 
     async def _edit(self, backend: EditBackend, position: int) -> None:
+        from editor.edit_plan import edit_with_retry, write_placed  # numpy and Pillow: not at start-up
+
         photo, mask, problem = (item := self.items[position]).photo, item.mask, item.problem
         self._emit("started", position)
         job = _PhotoJob()
@@ -379,16 +387,22 @@ class Batch:
                 raise InputError(problem)
             request, inputs = await asyncio.to_thread(prepare_request, photo, mask, self.template,
                                                       mask_mode=self.mask_mode)
+            request, placement = await asyncio.to_thread(self._crop, request)
+            extra = {"context": placement.context.as_record()} if placement is not None else None
             job.writer = JobWriter(self.out_dir, stem=photo.stem, request=request, provider=backend.name,
                                    base_url=getattr(backend, "base_url", None), inputs=inputs,
-                                   mask_path=mask, mask_mode=self.mask_mode)
-            result = await backend.edit(request, lambda step: self._on_progress(position, step, job))
+                                   mask_path=mask, mask_mode=self.mask_mode, extra=extra)
+            result, job.writer.request = await edit_with_retry(
+                backend, request, lambda step: self._on_progress(position, step, job),
+                lambda message: self._emit("retrying", position, message=message, wait_s=0.0))
             for index, image in enumerate(result.images):
                 job.save(image, index)
             await job.drain()
             await asyncio.to_thread(job.writer.finish, result=result)
+            placed = [] if placement is None else await asyncio.to_thread(write_placed, placement, job.writer)
             tokens = result.usage.total_tokens if result.usage else None
-            self._finish(position, "done", FileOutcome(photo, "edited", files=tuple(job.writer.written),
+            files = (*job.writer.written, *placed)
+            self._finish(position, "done", FileOutcome(photo, "edited", files=files,
                                                        sidecar=job.writer.sidecar_path, tokens=tokens))
         except asyncio.CancelledError:
             files = await job.keep("interrupted")
@@ -407,6 +421,17 @@ class Batch:
         except Exception:
             log.exception("batch: %s failed unexpectedly", photo)
             self._fail(position, UNEXPECTED_FAILURE, files=await job.keep("failed"))
+
+    def _crop(self, request: EditRequest):
+        """The request for the crop around the mask, and where its answers go (None: whole photo)."""
+        from editor.edit_plan import crop_to_mask
+        from editor.imaging.load import ImageLoadError
+
+        try:
+            return crop_to_mask(request, mode=self.context, padding=self.padding,
+                                custom_sizes=self.custom_sizes)
+        except ImageLoadError as error:
+            raise InputError(error.message) from None
 
     def _on_progress(self, position: int, step: Progress, job: _PhotoJob) -> None:
         if step.kind == "image" and step.image is not None and step.index is not None:

@@ -33,7 +33,13 @@ from editor.backends.base import (
     InvalidRequest,
     Progress,
 )
-from editor.backends.providers import DEFAULT_PROVIDER, PROFILES, ApiKey, ProviderProfile
+from editor.backends.providers import (
+    DEFAULT_PROVIDER,
+    PROFILES,
+    ApiKey,
+    ProviderProfile,
+    model_allows_custom_size,
+)
 from editor.batch import (
     Batch,
     BatchEvent,
@@ -103,6 +109,12 @@ def _add_request_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--fidelity", choices=FIDELITIES)
     sub.add_argument("--stream", action="store_true", help="stream, with partial previews")
     sub.add_argument("--partial-images", type=_int_in(0, 3), help="partial previews with --stream, 0-3")
+    sub.add_argument("--context", choices=("auto", "mask", "whole"), default="auto",
+                     help="what the model sees: auto (a padded crop around the mask when it is small on a "
+                     "large photo), mask (always that crop) or whole (the photo); default auto")
+    sub.add_argument("--padding", type=_int_in(0, 200), default=32,
+                     help="with a crop, the surroundings sent per side, in %% of the mask's size "
+                     "(default 32)")
     sub.add_argument("--timeout", type=float, default=300.0, help="read timeout in seconds (default 300)")
     sub.add_argument("--json", action="store_true", help="print one JSON summary instead of lines")
     sub.add_argument("--api-key-file", type=Path, help="read the API key from this file")
@@ -217,6 +229,7 @@ def _make_out(out: Path) -> None:
 
 
 async def run_edit(backend: EditBackend, request: EditRequest, args: argparse.Namespace, writer: JobWriter):
+    """Send the request (once more, smaller, after a 413); each image is on disk as it arrives."""
     quiet = args.json
 
     def on_progress(step: Progress) -> None:
@@ -228,10 +241,17 @@ async def run_edit(backend: EditBackend, request: EditRequest, args: argparse.Na
         elif step.kind == "partial" and not quiet:
             _say(f"Preview {(step.index or 0) + 1} received.")
 
+    def on_smaller(message: str) -> None:
+        if not quiet:
+            _say(message)
+
     if not quiet:
         _say(f"Sending to {backend.description} …")
+    from editor.edit_plan import edit_with_retry  # Pillow and numpy only when a 413 needs them
+
     try:
-        result = await backend.edit(request, on_progress)
+        result, sent = await edit_with_retry(backend, request, on_progress, on_smaller)
+        writer.request = sent  # the record says what was sent in the end
     finally:
         await backend.aclose()
     for index, image in enumerate(result.images):
@@ -248,15 +268,22 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if plan.note and not args.json:
         _say(plan.note)
     request = build_request(args, plan)
+    request, placement = _cropped(request, args, plan)
     backend = _checked_backend(_backend_factory(args, plan))
     _make_out(args.out)
+    extra = {"context": placement.context.as_record()} if placement is not None else None
     writer = JobWriter(args.out, stem=Path(args.images[0]).stem, request=request,
                        provider=plan.profile.name, base_url=plan.base_url or plan.profile.base_url,
-                       inputs=plan.inputs, mask_path=args.mask, mask_mode=args.mask_mode)
+                       inputs=plan.inputs, mask_path=args.mask, mask_mode=args.mask_mode, extra=extra)
     status, error = "completed", None
+    placed: list[Path] = []
     try:
         result = asyncio.run(run_edit(backend, request, args, writer))
         writer.finish(result=result)
+        if placement is not None:
+            from editor.edit_plan import write_placed
+
+            placed = write_placed(placement, writer)
     except InvalidRequest as exc:
         raise UsageError(exc.message) from None
     except KeyboardInterrupt:
@@ -268,15 +295,33 @@ def cmd_edit(args: argparse.Namespace) -> int:
     except OSError as exc:
         status, error = "failed", EditError(f"Could not write the results into {args.out}: "
                                             f"{exc.strerror or exc}. Free some space or choose --out.")
-    _report(args, writer, status, error)
+    _report(args, writer, status, error, placed)
     return {"completed": EXIT_OK, "failed": EXIT_SERVICE, "interrupted": EXIT_INTERRUPTED}[status]
 
 
-def _report(args: argparse.Namespace, writer: JobWriter, status: str, error: EditError | None) -> None:
+def _cropped(request: EditRequest, args: argparse.Namespace, plan: Plan):
+    """Crop-to-mask for a service (the offline backend works on the whole photo)."""
+    if plan.profile.kind != "http" or args.context == "whole" or request.mask is None:
+        return request, None
+    from editor.edit_plan import crop_to_mask
+    from editor.imaging.load import ImageLoadError
+
+    try:
+        return crop_to_mask(request, mode=args.context, padding=args.padding / 100,
+                            custom_sizes=model_allows_custom_size(plan.model))
+    except ImageLoadError as exc:
+        raise UsageError(exc.message) from None
+
+
+def _report(args: argparse.Namespace, writer: JobWriter, status: str, error: EditError | None,
+            placed: list[Path] = ()) -> None:
     if args.json:
-        print(json.dumps(writer.summary(status, error), indent=2))
+        summary = writer.summary(status, error)
+        if placed:
+            summary["placed"] = [str(path) for path in placed]
+        print(json.dumps(summary, indent=2))
         return
-    for path in writer.written:
+    for path in placed or writer.written:
         print(path)
     if error is not None:
         _say(f"maskedit-cli: error: {error}")
@@ -303,7 +348,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     _make_out(args.out)
     progress = BatchProgress(sys.stderr)
     batch = Batch(items, template, args.out, factory, mask_mode=args.mask_mode, concurrency=args.concurrency,
-                  on_event=progress)
+                  on_event=progress, context=args.context if plan.profile.kind == "http" else "whole",
+                  padding=args.padding / 100, custom_sizes=model_allows_custom_size(plan.model))
     try:
         summary = asyncio.run(batch.run())
     except KeyboardInterrupt:

@@ -111,8 +111,9 @@ class BatchDialog(QDialog):
 
     def __init__(self, options: EditOptions, backend_factory: Callable[[EditOptions], EditBackend],
                  parent: QWidget | None = None, *, loop: asyncio.AbstractEventLoop, prompt: str = "",
-                 folder: Path | None = None, out_dir: Path | None = None) -> None:
+                 folder: Path | None = None, out_dir: Path | None = None, padding: float = 0.32) -> None:
         super().__init__(parent)
+        self._padding = padding  # crop-to-mask: the surroundings sent, a share of the mask's box
         self.setWindowTitle("Batch Edit")
         self.setModal(False)
         self.resize(640, 620)
@@ -289,9 +290,11 @@ class BatchDialog(QDialog):
             self.status_label.setText(f"Cannot create the results folder {out}: {error.strerror or error}.")
             return
         self.progress.setRange(0, len(items))
+        caps = capabilities(self._options.provider, self._options.model)
         self._batch = Batch(items, template, out, functools.partial(self._factory, self._options),
                             mask_mode=self.mask_mode.currentData(), concurrency=self.concurrency.value(),
-                            on_event=self._on_event)
+                            on_event=self._on_event, padding=self._padding, custom_sizes=caps.custom_sizes,
+                            context="whole" if caps.offline else self._options.context)
         self._show_end(await self._batch.run(), out)
 
     def _on_event(self, event: BatchEvent) -> None:
