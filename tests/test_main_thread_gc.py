@@ -18,10 +18,16 @@ class Cycle:
 
 @pytest.fixture
 def automatic_gc():
-    """Start from Python's own behaviour (the session collector has switched it off)."""
+    """Start from Python's own behaviour (the session collector has switched it off).
+
+    Earlier tests' garbage is collected here first, on this thread: left in place, the workers
+    below would collect it, and Qt objects among it would die in a worker, the very crash the
+    collector exists to prevent (it surfaced later, in another test)."""
     was_enabled = gc.isenabled()
+    gc.collect()
     gc.enable()
     yield
+    gc.collect()
     if not was_enabled:
         gc.disable()
 
