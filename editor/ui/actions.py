@@ -67,6 +67,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Save the project in a new .maskedit file"),
     ActionSpec("file.paste", "&Paste Photo", "File", "file", ("Ctrl+V",), icon="paste",
                tip="Open the image (or image file) on the clipboard", needs_document=False),
+    ActionSpec("file.batch", "&Batch Edit…", "File", "file", needs_document=False, separator_before=True,
+               tip="Edit every photo of a folder with this prompt and these options"),
     ActionSpec("file.preferences", "&Settings…", "File", "file", ("Ctrl+,",), icon="preferences",
                tip="Provider, API key, default options and canvas preferences", needs_document=False,
                separator_before=True),

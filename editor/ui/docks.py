@@ -114,6 +114,7 @@ class GenerationDocks:
 
         self._env = dict(os.environ if env is None else env)
         self._build_backend = build_backend
+        self._batch_dialog = None  # File → Batch Edit…, made when first asked for
         self._keys_found: dict[str, bool] = {}
         self.notice: NoticeBar | None = None
         restore_edit_state(self.document, settings, self._env)
@@ -248,6 +249,28 @@ class GenerationDocks:
         self.statusBar().showMessage(f"Job #{number} started — keep painting; Esc cancels it.", MESSAGE_MS)
         self.save_settings()  # the prompt history survives a crash
         return job_id
+
+    def show_batch(self) -> None:
+        """File → Batch Edit…: every photo of a folder with this prompt and these options, on the
+        same engine as `maskedit-cli batch`. One dialog, kept beside the window; while no batch
+        runs it takes the window's current prompt and options each time it is shown."""
+        from editor.ui.dialogs.batch import BatchDialog  # built when first asked for
+        from editor.ui.generate import forced_options
+
+        options = forced_options(self.document.options(), self._env)
+        dialog = self._batch_dialog
+        if dialog is None:
+            path = self.document.path()
+            folder = path.parent if path is not None else None
+            dialog = BatchDialog(options, self._backend_for, self, loop=self._loop, prompt=self.document.prompt(),
+                                 folder=folder, out_dir=folder / "maskedit-batch" if folder is not None else None,
+                                 padding=self._settings.context_padding)
+            self._batch_dialog = dialog
+        elif not dialog.running:
+            dialog.use(options, self.document.prompt(), padding=self._settings.context_padding)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
 
     def _within_budget(self) -> bool:
         """True when there is no budget, the job fits it, or the user says to run it anyway."""
@@ -399,7 +422,15 @@ class GenerationDocks:
             return
         self.canvas.set_preview(image)
 
+    def _may_stop_batch(self) -> bool:
+        """True when no batch runs, or the user agrees to stop it."""
+        dialog = self._batch_dialog
+        return dialog is None or not dialog.running or dialogs.confirm_stop_batch(self)
+
     def _stop_generation(self) -> None:
+        dialog = self._batch_dialog
+        if dialog is not None:
+            dialog.cancel()
         for job in self.queue.jobs():
             if not job.state.finished:
                 self.runner.cancel(job.id)

@@ -153,7 +153,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         canvas = self.canvas
         handlers: dict[str, Callable[..., object]] = {
             "file.open": self.ask_and_open, "file.paste": self.paste,
-            "file.preferences": self.edit_preferences, "file.quit": self.close,
+            "file.preferences": self.edit_preferences, "file.quit": self.close, "file.batch": self.show_batch,
             "edit.undo": lambda: self.edit_history.undo(),
             "edit.redo": lambda: self.edit_history.redo(),
             "file.save": self.save_project, "file.save_as": self.save_project_as,
@@ -348,7 +348,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         return bool(self._tasks)
 
     def closeEvent(self, event) -> None:
-        if self._complete and not self._may_discard():
+        if self._complete and not (self._may_stop_batch() and self._may_discard()):
             event.ignore()
             return
         for task in self._tasks.values():

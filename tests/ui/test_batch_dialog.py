@@ -177,3 +177,71 @@ def test_the_offline_provider_sends_only_what_it_uses():
     assert offline.prompt.strip() and offline.model is None and offline.n is None and offline.quality is None
     http = request_template(EditOptions(provider="requesty"), "sky")
     assert http.model == PROFILES["requesty"].default_model and http.prompt == "sky" and http.images == ()
+
+
+# --- File → Batch Edit… in the window ------------------------------------------------------------
+
+
+def test_file_batch_runs_the_windows_prompt_and_options_through_its_own_backend(
+        qtbot, loop, errors, tmp_path, service_env, folders):
+    from tests.ui.test_end_to_end import painted_window
+
+    window = painted_window(qtbot, loop, tmp_path)
+    window.options_panel.variants.setValue(1)
+    file_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    assert window.actions["file.batch"] in file_menu.actions()
+
+    window.actions["file.batch"].trigger()
+    dialog = window.findChild(BatchDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.prompt_edit.toPlainText() == window.document.prompt()
+    # It starts where the open photo is, and writes beside it.
+    photo_folder = window.document.path().parent
+    assert Path(dialog.folder_edit.text()) == photo_folder
+    assert Path(dialog.out_edit.text()) == photo_folder / "maskedit-batch"
+    dialog.folder_edit.setText(str(folders["photos"]))
+    dialog.out_edit.setText(str(folders["out"]))
+    dialog.mask_edit.setText(str(folders["mask"]))
+
+    summary = run_to_end(qtbot, dialog)
+    assert len(summary.with_status("edited")) == len(NAMES)
+    sent = service_env.edit_requests
+    assert len(sent) == len(NAMES)
+    assert {r.fields["prompt"] for r in sent} == {window.document.prompt()}
+    assert {r.fields["model"] for r in sent} == {"gpt-image-1"} and {r.fields["n"] for r in sent} == {"1"}
+    assert len(list(folders["out"].glob("*.png"))) >= len(NAMES)
+
+    # Shown again while idle: the same dialog, with the window's prompt as it is now.
+    dialog.close()
+    window.document.set_prompt("a blue kite")
+    window.actions["file.batch"].trigger()
+    assert window.findChildren(BatchDialog) == [dialog] and dialog.isVisible()
+    assert dialog.prompt_edit.toPlainText() == "a blue kite"
+    assert errors == []
+
+
+def test_quitting_while_a_batch_runs_asks_first_and_stops_it(qtbot, loop, errors, tmp_path, service_env,
+                                                             folders, monkeypatch):
+    from editor.ui import dialogs
+    from tests.ui.test_end_to_end import painted_window
+
+    window = painted_window(qtbot, loop, tmp_path)
+    service_env.script(*[Fault.slow(10)] * len(NAMES))
+    window.actions["file.batch"].trigger()
+    dialog = window.findChild(BatchDialog)
+    dialog.folder_edit.setText(str(folders["photos"]))
+    dialog.out_edit.setText(str(folders["out"]))
+    dialog.mask_edit.setText(str(folders["mask"]))
+    dialog.start_button.click()
+    qtbot.waitUntil(lambda: len(service_env.edit_requests) >= 1, timeout=10000)
+
+    asked: list[bool] = []
+    monkeypatch.setattr(dialogs, "confirm_stop_batch", lambda _parent: asked.append(True) or False)
+    monkeypatch.setattr(window, "_may_discard", lambda: True)
+    assert not window.close()  # "Cancel": the window and the batch go on
+    assert asked == [True] and dialog.running and window.isVisible()
+
+    monkeypatch.setattr(dialogs, "confirm_stop_batch", lambda _parent: asked.append(True) or True)
+    assert window.close()
+    qtbot.waitUntil(lambda: not dialog.running, timeout=5000)
+    assert len(asked) == 2

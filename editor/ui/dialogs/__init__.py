@@ -69,6 +69,18 @@ def confirm_over_budget(parent: QWidget | None, message: str) -> bool:
     return box.clickedButton() is run
 
 
+def confirm_stop_batch(parent: QWidget | None) -> bool:
+    """Ask before quitting stops a running batch (what it received is kept; a new run resumes)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Stop the batch?",
+                      "A batch edit is still running. Quitting stops it; the images already received stay "
+                      "in its results folder, and starting the batch again skips the photos already done.",
+                      QMessageBox.StandardButton.Cancel, parent)
+    stop = box.addButton("Stop and Quit", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is stop
+
+
 def confirm_discard(parent: QWidget | None, name: str) -> bool:
     """Ask before throwing away a painted mask (there is no project file to keep it in yet)."""
     answer = QMessageBox.question(

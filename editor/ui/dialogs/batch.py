@@ -128,6 +128,12 @@ class BatchDialog(QDialog):
         self.out_edit.setText(str(out_dir) if out_dir else "")
         self._set_running(False)
 
+    def use(self, options: EditOptions, prompt: str, *, padding: float) -> None:
+        """Take the window's options and prompt for the next run (the folders stay as they were)."""
+        self._options, self._padding = options, padding
+        if prompt.strip():
+            self.prompt_edit.setPlainText(prompt)
+
     # --- construction ---------------------------------------------------------------------------
 
     def _build(self, prompt: str) -> None:
