@@ -14,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer
+import PySide6
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, qVersion
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -68,6 +69,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         self._window_state_path = window_state_path
         self._loop = loop
         self._tasks: dict[str, asyncio.Task] = {}
+        self._crash_dialog = None  # the open report of an unexpected error, if any
         self._shown_mask: MaskLayer | None = None
         self._shortcuts: ShortcutsDialog | None = None
         self._complete = False
@@ -336,12 +338,28 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
             self.report_unexpected(error)
 
     def report_unexpected(self, error: BaseException) -> None:
-        """An error nobody planned for: logged with its traceback, shown as one calm sentence."""
-        log.error("unexpected error", exc_info=(type(error), error, error.__traceback__))
+        """An error nobody planned for: the work is saved, the report (without keys) goes to the log
+        and into a dialog to copy, and the window says one calm sentence."""
+        from editor.crash_report import build_report, known_secrets
+        from editor.ui.dialogs.crash import CrashDialog
+
         message = ("There was not enough memory for that. Close other programs or use a smaller photo."
                    if isinstance(error, MemoryError) else
-                   "Something went wrong and the last action may not have finished. Details are in the log.")
+                   "Something went wrong and the last action may not have finished.")
+        keeper = getattr(self, "keeper", None)
+        if keeper is not None:
+            keeper.save_soon()  # whatever broke, the document as it is now is on disk
+        versions = {"Qt": qVersion(), "PySide6": PySide6.__version__}
+        env = getattr(self, "_env", None)
+        report = build_report(error, message, versions=versions, secrets=known_secrets(env))
+        log.error("unexpected error\n%s", report)
         self.statusBar().showMessage(message, 2 * MESSAGE_MS)
+        dialog = self._crash_dialog
+        if dialog is not None and dialog.isVisible():
+            dialog.add(message, report)
+        else:
+            self._crash_dialog = dialog = CrashDialog(message, report, self)
+            dialog.show()
 
     def busy(self) -> bool:
         """True while a photo opens or a mask is read or written (Generate jobs run on their own)."""
