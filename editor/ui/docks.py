@@ -262,8 +262,9 @@ class GenerationDocks:
         if dialog is None:
             path = self.document.path()
             folder = path.parent if path is not None else None
-            dialog = BatchDialog(options, self._backend_for, self, loop=self._loop, prompt=self.document.prompt(),
-                                 folder=folder, out_dir=folder / "maskedit-batch" if folder is not None else None,
+            out_dir = folder / "maskedit-batch" if folder is not None else None
+            dialog = BatchDialog(options, self._backend_for, self, loop=self._loop,
+                                 prompt=self.document.prompt(), folder=folder, out_dir=out_dir,
                                  padding=self._settings.context_padding)
             self._batch_dialog = dialog
         elif not dialog.running:
