@@ -21,11 +21,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import editor
 from editor.main_thread_gc import MainThreadCollector
+from editor.resources import APP_ICON_SIZES, SAMPLE_PHOTO, app_icon_png
 from editor.settings import UserSettings, config_dir, data_dir, find_api_key, load_settings
 from editor.settings import settings_path as default_settings_path
 from editor.ui.main_window import MainWindow
@@ -40,7 +42,8 @@ log = logging.getLogger(__name__)
 
 LOG_FILE = "maskedit.log"
 WINDOW_STATE_FILE = "window.ini"
-SAMPLE_PHOTO = Path(__file__).resolve().parents[1] / "resources" / "samples" / "coffee.png"
+# The desktop file, the AppStream id and the icon name (packaging/linux/).
+DESKTOP_ID = "io.github.maskedit.Maskedit"
 # Only for tests/benchmarks/bench_startup.py: quit right after the window's first paint, so a
 # whole process measures "start to window shown". Not a user option.
 EXIT_AFTER_SHOW_ENV = "MASKEDIT_EXIT_AFTER_SHOW"
@@ -71,10 +74,20 @@ def configure_logging() -> Path | None:
 def configure_application(app: QApplication) -> None:
     app.setApplicationName("Maskedit")
     app.setOrganizationName("Maskedit")
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland matches the window to the .desktop file by it
+    app.setWindowIcon(app_icon())
     # Fusion draws the same everywhere and takes the system's light or dark palette.
     app.setStyle("Fusion")
     if app.findChild(MainThreadCollector) is None:
         MainThreadCollector(app)  # Qt objects in reference cycles are freed on the GUI thread
+
+
+def app_icon() -> QIcon:
+    """The app icon from its PNG sizes (no SVG plugin needed; crisp at 16 px as drawn)."""
+    icon = QIcon()
+    for size in APP_ICON_SIZES:
+        icon.addFile(str(app_icon_png(size)), QSize(size, size))
+    return icon
 
 
 def photo_arguments(arguments: Sequence[str]) -> list[str]:
@@ -211,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     frames) is shown with Qt alone; right after its first paint the event loop starts, the
     canvas, document and Generate side are built and the command-line photo opens."""
     argv = list(sys.argv if argv is None else argv)
+    if "--version" in argv[1:]:  # answered before Qt starts: no window, no display needed
+        print(f"maskedit {editor.__version__}")  # print: a no-op, not a crash, without a console
+        return 0
     log_file = configure_logging()
     existing = QApplication.instance()
     app = existing or QApplication(argv)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from editor.resources import ICON_DIR
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
 log = logging.getLogger(__name__)
 
-ICON_DIR = Path(__file__).resolve().parents[2] / "resources" / "icons"
 INK = "#000000"
 
 
