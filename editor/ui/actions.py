@@ -133,6 +133,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Help
     ActionSpec("help.shortcuts", "&Keyboard Shortcuts", "Help", "help", ("?", "F1"), icon="keyboard",
                needs_document=False),
+    ActionSpec("help.about", "&About Maskedit", "Help", "help", needs_document=False, separator_before=True,
+               tip="The versions of Maskedit, Qt, PySide6 and Python, and the licences"),
 )
 
 # Keys and gestures the canvas handles itself (press-and-hold or tool-local): listed in the cheat

@@ -173,7 +173,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
             "view.zoom_in": canvas.zoom_in, "view.zoom_out": canvas.zoom_out,
             "view.fit": canvas.fit_to_view, "view.actual": canvas.actual_pixels,
             "brush.smaller": canvas.shrink_brush, "brush.larger": canvas.grow_brush,
-            "help.shortcuts": self.show_shortcuts,
+            "help.shortcuts": self.show_shortcuts, "help.about": self.show_about,
         }
         for name in TOOL_NAMES:
             handlers[tool_key(name)] = lambda _checked=False, n=name: self.canvas.set_tool(n)
@@ -203,6 +203,11 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         self._shortcuts.show()
         self._shortcuts.raise_()
         self._shortcuts.activateWindow()
+
+    def show_about(self) -> None:
+        from editor.ui.dialogs.about import AboutDialog  # built when first asked for
+
+        AboutDialog(self).open()
 
     # --- model → view ----------------------------------------------------------------------------------
 
