@@ -1,7 +1,7 @@
 """Compare mode of the main window: the canvas gives way to the compare page (split slider, side
 by side, difference, A/B) with the zoom and pan carried over both ways. A part of MainWindow kept
 in its own module; it relies on the window's `document`, `queue`, `results`, `canvas`, `_stack`,
-`_loop`, `_run()` and `statusBar()`.
+`actions`, `tool_options`, `_loop`, `_run()` and `statusBar()`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,14 @@ class CompareCommands:
         self.compare.bar.done.connect(self.close_compare)
         self.compare.view.close_requested.connect(self.close_compare)
         self.compare.view.step_requested.connect(self.step_compare)
+        self._stack.currentChanged.connect(self._painting_possible)
+
+    def _painting_possible(self, _index: int = 0) -> None:
+        """The painting tools and their options rest while the comparison covers the canvas."""
+        painting = not self.comparing() and self.document.photo() is not None
+        for action in self.actions.tools():
+            action.setEnabled(painting)
+        self.tool_options.setEnabled(not self.comparing())
 
     def comparing(self) -> bool:
         return self._stack.currentWidget() is self.compare

@@ -126,6 +126,8 @@ def test_compare_opens_on_the_shown_variant_steps_with_arrows_and_esc_returns_at
     assert view.transform().scale == pytest.approx(2.0)  # the canvas's zoom carried over
     assert window.compared() == ((job.id, 0), (job.id, 1))
     assert window.compare.bar.a_combo.currentData() == (job.id, 0)
+    tools = window.actions.tools()
+    assert not any(a.isEnabled() for a in tools) and not window.tool_options.isEnabled()  # nothing to paint
 
     press_keys(qtbot, window, Qt.Key.Key_Right, target=view)
     qtbot.waitUntil(lambda: window.compared()[0] == (job.id, 1))
@@ -141,6 +143,7 @@ def test_compare_opens_on_the_shown_variant_steps_with_arrows_and_esc_returns_at
     press_keys(qtbot, window, Qt.Key.Key_Escape, target=view)
     assert not window.comparing()
     assert window.canvas.view_transform()[0].scale == pytest.approx(3.0)  # and back again
+    assert all(a.isEnabled() for a in tools) and window.tool_options.isEnabled()
     assert window.queue.job(job.id).state is JobState.DONE
     assert errors == []
 
