@@ -392,10 +392,14 @@ class GenerationDocks:
         count = len(references)
         self.option_tabs.setTabText(1, f"References ({count})" if count else "References")
 
-    def _show_job_status(self, _job_id: str = "") -> None:
+    def _show_job_status(self, job_id: str = "") -> None:
         from editor.core.jobs import JobState
 
         jobs = self.queue.jobs()
+        changed = next((job for job in jobs if job.id == job_id), None)
+        if changed is not None and changed.state.finished and \
+                self.statusBar().currentMessage().startswith(f"Job #{changed.number} started"):
+            self.statusBar().clearMessage()  # "started" is no longer true; the job's state is shown
         if not jobs:
             self.job_status.setText("")
             return

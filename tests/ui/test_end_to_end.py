@@ -256,3 +256,6 @@ def test_offline_end_to_end_changes_only_the_masked_area(qtbot, loop, errors, tm
     assert changed[coverage >= 128].any()
     assert not changed[coverage == 0].any()
     assert window.results.strip(job.id).buttons
+    # "Job #1 started" is not left in the status bar once the job is done; its state is shown.
+    assert window.statusBar().currentMessage() == ""
+    assert window.job_status.text() == f"#{job.number} Done"
