@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-KEPT = ("Your photo, mask, prompt and every result are kept: they are saved in the project, and "
-        "nothing was sent or deleted because of this.")
+KEPT = ("Your photo, mask, prompt and every result are kept: the project is saved right away. "
+        "If this happens again, Copy Report gives the details for a bug report (without your key).")
 
 
 class CrashDialog(QDialog):
@@ -28,6 +28,7 @@ class CrashDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Something went wrong")
         self.setModal(False)
+        self.setMinimumWidth(440)
         self.reports = [report]
         icon = QLabel()
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(32, 32))
