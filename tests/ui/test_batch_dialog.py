@@ -195,6 +195,8 @@ def test_file_batch_runs_the_windows_prompt_and_options_through_its_own_backend(
     dialog = window.findChild(BatchDialog)
     assert dialog is not None and dialog.isVisible()
     assert dialog.prompt_edit.toPlainText() == window.document.prompt()
+    assert dialog.sends.text().startswith("Edits with Custom (OpenAI-compatible) · gpt-image-1 · 1 variant ")
+    assert dialog.progress.text() == "Not started"
     # It starts where the open photo is, and writes beside it.
     photo_folder = window.document.path().parent
     assert Path(dialog.folder_edit.text()) == photo_folder
@@ -211,12 +213,16 @@ def test_file_batch_runs_the_windows_prompt_and_options_through_its_own_backend(
     assert {r.fields["model"] for r in sent} == {"gpt-image-1"} and {r.fields["n"] for r in sent} == {"1"}
     assert len(list(folders["out"].glob("*.png"))) >= len(NAMES)
 
-    # Shown again while idle: the same dialog, with the window's prompt as it is now.
+    assert dialog.progress.text() == f"{len(NAMES)} / {len(NAMES)} photos"
+
+    # Shown again while idle: the same dialog, with the window's prompt and options as they are now.
     dialog.close()
     window.document.set_prompt("a blue kite")
+    window.options_panel.variants.setValue(3)
     window.actions["file.batch"].trigger()
     assert window.findChildren(BatchDialog) == [dialog] and dialog.isVisible()
     assert dialog.prompt_edit.toPlainText() == "a blue kite"
+    assert "3 variants per photo" in dialog.sends.text()
     assert errors == []
 
 

@@ -46,7 +46,7 @@ from editor.batch import (
     plan_batch,
 )
 from editor.core.options import EditOptions, capabilities, normalized
-from editor.runner import OFFLINE_PROMPT
+from editor.runner import OFFLINE_PROMPT, provider_label
 from editor.ui.dialogs import MASK_CONVENTIONS, MASK_FILTER
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,12 @@ class BatchDialog(QDialog):
         self._options, self._padding = options, padding
         if prompt.strip():
             self.prompt_edit.setPlainText(prompt)
+        self._show_sends()
+
+    def _show_sends(self) -> None:
+        options = normalized(self._options)
+        variants = f"{options.n} variant{'s' * (options.n != 1)} per photo"
+        self.sends.setText(f"Edits with {provider_label(options)} · {variants} (the window's Edit options)")
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -155,9 +161,8 @@ class BatchDialog(QDialog):
         self.concurrency = QSpinBox(minimum=1, maximum=MAX_CONCURRENCY, value=2)
         self.concurrency.setToolTip("How many edits run at once. When the service asks for a pause, "
                                     "no new edit starts until it has passed.")
-        options = normalized(self._options)
-        sends = QLabel(f"Sends with {options.provider}" + (f" · {options.model}" if options.model else "")
-                       + f" · {options.n} variant(s) per photo", wordWrap=True)
+        self.sends = QLabel(wordWrap=True)
+        self._show_sends()
 
         form = QFormLayout()
         form.addRow("Photos", self._with_browse(self.folder_edit, self._browse_folder))
@@ -169,10 +174,10 @@ class BatchDialog(QDialog):
         form.addRow("Prompt", self.prompt_edit)
         form.addRow("Results", self._with_browse(self.out_edit, self._browse_out))
         form.addRow("At once", self.concurrency)
-        form.addRow(sends)
+        form.addRow(self.sends)
 
         self.progress = QProgressBar(minimum=0, maximum=1, value=0, textVisible=True)
-        self.progress.setFormat("%v / %m")
+        self.progress.setFormat("Not started")
         self.status_label = QLabel(wordWrap=True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.outcome_list = QListWidget()
@@ -270,6 +275,7 @@ class BatchDialog(QDialog):
         self.outcome_list.clear()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
+        self.progress.setFormat("%v / %m photos")
         self.status_label.setText("Looking at the photos…")
         self._task = self._loop.create_task(self._run(
             Path(folder), Path(mask) if mask else None, Path(mask_dir) if mask_dir else None, Path(out),
