@@ -199,8 +199,11 @@ class GenerationDocks:
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._padded(self.results))
-        splitter.addWidget(self._padded(self.jobs))
+        jobs_box = self._padded(self.jobs)
+        splitter.addWidget(jobs_box)
         splitter.setSizes([300, 100])
+        jobs_box.setVisible(self.jobs.needs_attention())  # only while a job runs or has failed
+        self.jobs.attention_changed.connect(jobs_box.setVisible)
         self.results_dock.setWidget(splitter)
         self.document.references_changed.connect(self._show_reference_count)
         self._show_reference_count(self.document.references())

@@ -93,6 +93,8 @@ def test_paint_prompt_ctrl_enter_sends_exactly_the_mask_and_options_and_shows_va
     for variant in window.queue.variants(job.id):
         assert variant.path is not None and variant.path.is_file()
     assert window.job_status.text() == f"#{job.number} Done"
+    # The job list gives its room back to the variants once nothing runs or has failed.
+    assert not window.jobs.isVisibleTo(window)
 
 
 def test_the_newest_variant_is_shown_on_the_canvas_but_the_photo_stays(qtbot, loop, errors, tmp_path,
@@ -259,3 +261,5 @@ def test_offline_end_to_end_changes_only_the_masked_area(qtbot, loop, errors, tm
     # "Job #1 started" is not left in the status bar once the job is done; its state is shown.
     assert window.statusBar().currentMessage() == ""
     assert window.job_status.text() == f"#{job.number} Done"
+    # The job list gives its room back to the variants once nothing runs or has failed.
+    assert not window.jobs.isVisibleTo(window)

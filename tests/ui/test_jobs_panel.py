@@ -102,3 +102,24 @@ def test_long_prompts_are_elided_on_one_line(panel, queue):
     title = panel.row("job-9").title
     assert title.text().endswith("…") and len(title.text()) < 200
     assert title.full_text().startswith("word word")
+
+
+def test_a_finished_job_steps_aside_and_a_failed_one_stays(qtbot, panel, queue):
+    told: list[bool] = []
+    panel.attention_changed.connect(told.append)
+    assert not panel.needs_attention()
+    queue.add(job(1))
+    queue.add(job(2))
+    assert panel.needs_attention() and told == [True]
+    assert panel.row("job-1").isVisibleTo(panel) and panel.row("job-2").isVisibleTo(panel)
+
+    queue.update("job-1", state=JobState.DONE, finished_at=time.time())
+    assert not panel.row("job-1").isVisibleTo(panel)  # its strip in the Results panel says it all
+    queue.update("job-2", state=JobState.CANCELLED, finished_at=time.time())
+    assert not panel.needs_attention() and told == [True, False]
+
+    queue.add(job(3))
+    queue.update("job-3", state=JobState.FAILED, message="The service had trouble answering (500).")
+    assert panel.row("job-3").isVisibleTo(panel) and panel.row("job-3").copy.isVisibleTo(panel)
+    assert panel.needs_attention() and told == [True, False, True]
+    assert [row.job_id for row in panel.rows()] == ["job-3", "job-2", "job-1"]  # all kept, newest first

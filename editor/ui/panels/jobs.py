@@ -151,9 +151,13 @@ class JobRow(QFrame):
 
 
 class JobsPanel(QWidget):
-    """Every job of the session, newest on top; running ones tick their elapsed time."""
+    """The jobs that need the user: running or waiting ones (ticking, with Cancel) and failed ones
+    (the reason and Copy details), newest on top. A finished job's row steps aside, since its
+    strip in the Results panel already shows all of it; `attention_changed` says whether any row
+    is left to show, so the window can give the room back."""
 
     cancel_requested = Signal(str)
+    attention_changed = Signal(bool)
 
     def __init__(self, queue: JobQueue, parent: QWidget | None = None):
         super().__init__(parent)
@@ -169,10 +173,15 @@ class JobsPanel(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self._clock = QTimer(self, interval=TICK_MS)
         self._clock.timeout.connect(self._tick)
+        self._attention = False
         queue.job_added.connect(self._add)
         queue.job_changed.connect(self._change)
         for job in queue.jobs():
             self._add(job.id)
+
+    def needs_attention(self) -> bool:
+        """True while some row is shown: a job running or waiting, or one that failed."""
+        return self._attention
 
     def row(self, job_id: str) -> JobRow:
         return self._rows[job_id]
@@ -186,15 +195,21 @@ class JobsPanel(QWidget):
         row.cancel_requested.connect(self.cancel_requested)
         self._rows[job_id] = row
         self._column.insertWidget(0, row)
-        row.show()  # now, not when the layout gets to it: views and tests read it at once
         self.empty.hide()
-        self._update_clock()
+        self._change(job_id)
 
     def _change(self, job_id: str) -> None:
         row = self._rows.get(job_id)
         if row is not None:
-            row.show_job(self._queue.job(job_id))
+            job = self._queue.job(job_id)
+            row.show_job(job)
+            # Now, not when the layout gets to it: views and tests read it at once.
+            row.setVisible(not job.state.finished or job.state is JobState.FAILED)
         self._update_clock()
+        attention = any(not row.isHidden() for row in self._rows.values())
+        if attention != self._attention:
+            self._attention = attention
+            self.attention_changed.emit(attention)
 
     def _update_clock(self) -> None:
         running = any(not row.job().state.finished for row in self._rows.values())
