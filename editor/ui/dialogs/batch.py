@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENCY = 8
 UNEXPECTED = "Something unexpected stopped the batch; the results received so far are kept."
+PLACEHOLDERS = {True: "Offline edits ignore the prompt: they fill the masked area from its surroundings.",
+                False: "What should change in every photo"}
 
 
 def request_template(options: EditOptions, prompt: str) -> EditRequest:
@@ -139,6 +141,8 @@ class BatchDialog(QDialog):
         options = normalized(self._options)
         variants = f"{options.n} variant{'s' * (options.n != 1)} per photo"
         self.sends.setText(f"Edits with {provider_label(options)} · {variants} (the window's Edit options)")
+        offline = capabilities(options.provider, options.model).offline
+        self.prompt_edit.setPlaceholderText(PLACEHOLDERS[offline])
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -162,7 +166,6 @@ class BatchDialog(QDialog):
         self.concurrency.setToolTip("How many edits run at once. When the service asks for a pause, "
                                     "no new edit starts until it has passed.")
         self.sends = QLabel(wordWrap=True)
-        self._show_sends()
 
         form = QFormLayout()
         form.addRow("Photos", self._with_browse(self.folder_edit, self._browse_folder))
@@ -175,6 +178,7 @@ class BatchDialog(QDialog):
         form.addRow("Results", self._with_browse(self.out_edit, self._browse_out))
         form.addRow("At once", self.concurrency)
         form.addRow(self.sends)
+        self._show_sends()
 
         self.progress = QProgressBar(minimum=0, maximum=1, value=0, textVisible=True)
         self.progress.setFormat("Not started")
