@@ -3,226 +3,40 @@ Imports no Qt, so it starts lean.
 
 Exit codes: 0 success; 2 bad usage or bad input (nothing was sent); 1 the service failed;
 130 interrupted (Ctrl+C), keeping every image that had already arrived.
+
+The flags are in cli_args, resolving provider, key and request in cli_plan; running the commands here.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from editor import __version__
-from editor.backends import create_backend
-from editor.backends.base import (
-    BACKGROUNDS,
-    FIDELITIES,
-    MAX_IMAGES,
-    OUTPUT_FORMATS,
-    QUALITIES,
-    EditBackend,
-    EditError,
-    EditRequest,
-    InvalidRequest,
-    Progress,
-)
-from editor.backends.providers import (
-    DEFAULT_PROVIDER,
-    PROFILES,
-    ApiKey,
-    ProviderProfile,
-    model_allows_custom_size,
-)
-from editor.batch import (
-    Batch,
-    BatchEvent,
-    BatchSetupError,
-    BatchSummary,
-    InputError,
-    check_template,
-    plan_batch,
-    prepare_request,
+from editor.backends.base import EditBackend, EditError, EditRequest, InvalidRequest, Progress
+from editor.backends.providers import PROFILES, model_allows_custom_size
+from editor.batch import Batch, BatchEvent, BatchSetupError, BatchSummary, check_template, plan_batch
+from editor.cli_args import UsageError, build_parser
+from editor.cli_plan import (
+    Plan,
+    _backend_factory,
+    _checked_backend,
+    _make_out,
+    build_request,
+    request_template,
+    resolve_provider,
 )
 from editor.job_output import JobWriter
-from editor.settings import find_api_key, read_key_file
+from editor.settings import find_api_key
 
 log = logging.getLogger("maskedit.cli")
 
 EXIT_OK, EXIT_SERVICE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-class UsageError(Exception):
-    """Bad usage or bad input, reported in one line with exit code 2; nothing was sent."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, no usage dump
-        raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="maskedit-cli", description="Headless image edits with Maskedit's engine.")
-    parser.add_argument("--version", action="version", version=f"maskedit-cli {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log requests to stderr")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("providers", help="list providers and whether a key is found")
-    edit = commands.add_parser("edit", help="edit IMAGE (the first) guided by a prompt and a mask")
-    edit.add_argument("images", nargs="+", metavar="IMAGE", help="photo to edit, then up to 15 references")
-    edit.add_argument("--prompt", required=True, help="what to change")
-    edit.add_argument("--mask", type=Path, help="mask image, the size of the first IMAGE")
-    edit.add_argument("--out", type=Path, default=Path("."), help="output folder (default: here)")
-    _add_request_flags(edit)
-    batch = commands.add_parser("batch", help="edit every photo of DIR with one prompt; re-run to resume")
-    batch.add_argument("folder", type=Path, metavar="DIR", help="folder of photos (not searched recursively)")
-    batch.add_argument("--prompt", required=True, help="what to change in every photo")
-    masks = batch.add_mutually_exclusive_group(required=True)
-    masks.add_argument("--mask", type=Path, help="one mask for every photo (each must be its size)")
-    masks.add_argument("--mask-dir", type=Path, help="folder with a mask per photo, named like the photo")
-    batch.add_argument("--out", type=Path, required=True, help="output folder; finished photos are skipped")
-    batch.add_argument("--concurrency", type=_int_in(1, 16), default=2, help="edits at once (default 2)")
-    _add_request_flags(batch)
-    return parser
-
-
-def _add_request_flags(sub: argparse.ArgumentParser) -> None:
-    """The provider and option flags `edit` and `batch` share."""
-    sub.add_argument("--mask-mode", choices=("alpha", "white-edits", "black-edits"), default="alpha",
-                     help="how the mask marks the area to edit (default: transparent = edit)")
-    sub.add_argument("--provider", choices=tuple(PROFILES), help="default: requesty if a key is found, "
-                     "else the offline backend")
-    sub.add_argument("--base-url", help="API base URL (required for --provider custom)")
-    sub.add_argument("--model", help="model id (default: the provider's first model)")
-    sub.add_argument("--body", choices=("multipart", "json"), help="request encoding (default multipart)")
-    sub.add_argument("-n", type=_int_in(1, 10), dest="n", help="number of variants, 1-10")
-    sub.add_argument("--size", default=None, help="auto, 1024x1024, 1536x1024 or 1024x1536 (default auto)")
-    sub.add_argument("--quality", choices=QUALITIES)
-    sub.add_argument("--background", choices=BACKGROUNDS)
-    sub.add_argument("--format", choices=OUTPUT_FORMATS, dest="output_format")
-    sub.add_argument("--compression", type=_int_in(0, 100), help="0-100, for jpeg/webp")
-    sub.add_argument("--fidelity", choices=FIDELITIES)
-    sub.add_argument("--stream", action="store_true", help="stream, with partial previews")
-    sub.add_argument("--partial-images", type=_int_in(0, 3), help="partial previews with --stream, 0-3")
-    sub.add_argument("--context", choices=("auto", "mask", "whole"), default="auto",
-                     help="what the model sees: auto (a padded crop around the mask when it is small on a "
-                     "large photo), mask (always that crop) or whole (the photo); default auto")
-    sub.add_argument("--padding", type=_int_in(0, 200), default=32,
-                     help="with a crop, the surroundings sent per side, in %% of the mask's size "
-                     "(default 32)")
-    sub.add_argument("--timeout", type=float, default=300.0, help="read timeout in seconds (default 300)")
-    sub.add_argument("--json", action="store_true", help="print one JSON summary instead of lines")
-    sub.add_argument("--api-key-file", type=Path, help="read the API key from this file")
-
-
-def _int_in(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
-        return value
-
-    return parse
-
-
-# --- Resolving what to do -----------------------------------------------------------------------
-
-
-@dataclass
-class Plan:
-    profile: ProviderProfile
-    api_key: ApiKey | None
-    base_url: str | None
-    model: str | None
-    note: str | None = None
-    inputs: list[Path] = field(default_factory=list)
-
-
-def resolve_provider(args: argparse.Namespace) -> Plan:
-    """Pick the provider and key; the offline backend is the default when no key is found."""
-    explicit = args.provider or os.environ.get("MASKEDIT_PROVIDER") or None
-    if explicit and explicit not in PROFILES:
-        raise UsageError(f"Unknown provider '{explicit}' (choose from {', '.join(PROFILES)}).")
-    profile = PROFILES[explicit or DEFAULT_PROVIDER]
-    base_url = args.base_url or os.environ.get("MASKEDIT_BASE_URL") or None
-    model = args.model or os.environ.get("MASKEDIT_MODEL") or profile.default_model
-    if not profile.needs_key:
-        return Plan(profile, None, None, model)
-    if args.api_key_file:
-        try:
-            return Plan(profile, read_key_file(args.api_key_file), base_url, model)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    lookup = find_api_key(profile)
-    if lookup.found:
-        return Plan(profile, lookup.key, base_url, model)
-    if explicit:
-        variable = profile.key_env or "MASKEDIT_API_KEY"
-        hint = f" {lookup.problem}" if lookup.problem else ""
-        raise UsageError(
-            f"No API key found for {profile.label}. Set {variable}, use --api-key-file, "
-            f"or store it from Maskedit's Settings.{hint}"
-        )
-    local = PROFILES["local"]
-    note = (f"No API key found for {profile.label}: using the offline backend, which removes what the "
-            "mask covers and ignores the prompt. Set REQUESTY_API_KEY to edit with gpt-image models.")
-    return Plan(local, None, None, local.default_model, note=note)
-
-
-def build_request(args: argparse.Namespace, plan: Plan) -> EditRequest:
-    """Read, convert and check every input; raise UsageError before anything is sent."""
-    if len(args.images) > MAX_IMAGES:
-        raise UsageError(f"{len(args.images)} images given; the API takes at most {MAX_IMAGES} "
-                         "(the photo plus 15 references).")
-    photo, *references = (Path(name) for name in args.images)
-    try:
-        request, inputs = prepare_request(photo, args.mask, request_template(args, plan),
-                                          mask_mode=args.mask_mode, references=references)
-    except InputError as exc:
-        raise UsageError(exc.message) from None
-    plan.inputs.extend(inputs)
-    return request
-
-
-def request_template(args: argparse.Namespace, plan: Plan) -> EditRequest:
-    """The prompt and options every request of this command carries (the images come per photo)."""
-    is_http = plan.profile.kind == "http"
-    return EditRequest(
-        images=(), prompt=args.prompt,
-        model=plan.model if is_http else None, n=args.n,
-        size=(args.size or "auto") if is_http else args.size, quality=args.quality,
-        background=args.background, output_format=args.output_format,
-        output_compression=args.compression, input_fidelity=args.fidelity, stream=args.stream,
-        partial_images=args.partial_images,
-    )
-
-
-def _backend_factory(args: argparse.Namespace, plan: Plan) -> Callable[[], EditBackend]:
-    return functools.partial(create_backend, plan.profile, api_key=plan.api_key, base_url=plan.base_url,
-                             model=plan.model, read_timeout=args.timeout, body=args.body)
-
-
-def _checked_backend(factory: Callable[[], EditBackend]) -> EditBackend:
-    """A backend from `factory`; a provider that cannot work as configured is bad usage."""
-    try:
-        return factory()
-    except InvalidRequest as exc:
-        raise UsageError(exc.message) from None
-
-
-def _make_out(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"Cannot create the output folder {out}: {exc.strerror or exc}.") from None
 
 
 # --- Running ------------------------------------------------------------------------------------
