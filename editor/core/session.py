@@ -29,12 +29,28 @@ import shutil
 import sys
 import time
 import zipfile
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 import cv2
 import numpy as np
+
+from editor.core.job_record import RECORD_KEY, JobRecord, job_record_from
+from editor.core.project_state import (
+    DocumentState,
+    ProjectState,
+    VariantFlags,
+    flag_key,
+    state_from_manifest,
+    with_flags,
+)
+
+# The manifest's values moved to project_state, the jobs' records to job_record; still importable
+# from here.
+__all__ = ["FORMAT", "FORMAT_VERSION", "LOCK", "MANIFEST", "PROJECT_SUFFIX", "RECORD_KEY", "RESULTS",
+           "DocumentState", "JobRecord", "Project", "ProjectError", "ProjectState", "VariantFlags",
+           "flag_key", "interrupted_projects", "with_flags"]
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +60,6 @@ MANIFEST = "project.json"
 LOCK = "session.lock"
 PROJECT_SUFFIX = ".maskedit"
 RESULTS = "results"
-# A job's record in results/ is its JobWriter sidecar; the runner adds this block to it.
-RECORD_KEY = "maskedit_job"
 _PNG_FAST = [cv2.IMWRITE_PNG_COMPRESSION, 1]
 
 
@@ -55,63 +69,6 @@ class ProjectError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class VariantFlags:
-    starred: bool = False
-    discarded: bool = False
-
-
-@dataclass(frozen=True)
-class DocumentState:
-    """What the window shows, as files of the project (paths relative to its folder)."""
-
-    photo_file: str | None = None
-    original_photo_file: str | None = None
-    photo_name: str | None = None
-    photo_path: str | None = None
-    mask_file: str | None = None
-    prompt: str = ""
-    options: dict = field(default_factory=dict)
-    references: tuple[tuple[str, str], ...] = ()  # (name, file)
-    photo_from: tuple[str, int] | None = None  # (job id, variant index) the photo was applied from
-
-
-@dataclass(frozen=True)
-class ProjectState:
-    """The manifest: the document, the variants' flags (by "job-id/index"), and where it was saved."""
-
-    document: DocumentState = field(default_factory=DocumentState)
-    flags: dict[str, VariantFlags] = field(default_factory=dict)
-    saved_to: str | None = None
-    created: float = field(default_factory=time.time)
-    modified: float = field(default_factory=time.time)
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """A job as its record in results/ tells it (what the runner wrote as the images arrived)."""
-
-    job_id: str
-    number: int
-    prompt: str
-    options: dict
-    provider_label: str
-    status: str
-    started_at: float
-    elapsed_s: float
-    usage: dict | None
-    request_id: str | None
-    files: tuple[Path, ...]
-    mask_file: str | None
-    source_photo: str | None
-    error: dict | None
-    record: dict = field(repr=False, compare=False, default_factory=dict)
-
-
-def flag_key(job_id: str, index: int) -> str:
-    return f"{job_id}/{index}"
 
 
 class Project:
@@ -241,7 +198,7 @@ class Project:
             raise ProjectError("This is not a Maskedit project.")
         if int(manifest.get("version", 0)) > FORMAT_VERSION:
             raise ProjectError("This project was saved by a newer Maskedit; update Maskedit to open it.")
-        return _state_from(manifest)
+        return state_from_manifest(manifest)
 
     # --- the jobs' records -----------------------------------------------------------------
 
@@ -251,7 +208,7 @@ class Project:
         for path in sorted(self.results_dir.glob("*.json")):
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
-                records.append(_job_record(record, self.results_dir))
+                records.append(job_record_from(record, self.results_dir))
             except (OSError, ValueError, KeyError, TypeError) as error:
                 log.warning("skipping the job record %s: %s", path.name, error)
         return sorted(records, key=lambda job: (job.number, job.started_at))
@@ -316,38 +273,6 @@ def interrupted_projects(projects_dir: Path) -> list[Project]:
     found = [Project(path) for path in Path(projects_dir).iterdir() if (path / LOCK).exists()]
     found = [project for project in found if project.was_interrupted()]
     return sorted(found, key=lambda project: _mtime(project.root / MANIFEST), reverse=True)
-
-
-def _state_from(manifest: dict) -> ProjectState:
-    document = dict(manifest.get("document") or {})
-    known = {name for name in DocumentState.__dataclass_fields__}
-    document = {key: value for key, value in document.items() if key in known}
-    document["references"] = tuple((str(name), str(file)) for name, file in document.get("references") or ())
-    if document.get("photo_from"):
-        job, index = document["photo_from"]
-        document["photo_from"] = (str(job), int(index))
-    flags = {str(key): VariantFlags(bool(value.get("starred")), bool(value.get("discarded")))
-             for key, value in (manifest.get("variants") or {}).items() if isinstance(value, dict)}
-    return ProjectState(document=DocumentState(**document), flags=flags, saved_to=manifest.get("saved_to"),
-                        created=float(manifest.get("created") or time.time()),
-                        modified=float(manifest.get("modified") or time.time()))
-
-
-def _job_record(record: dict, folder: Path) -> JobRecord:
-    extra = record[RECORD_KEY]
-    started = datetime.fromisoformat(record["started_at"]).timestamp()
-    files = tuple(folder / item["file"] for item in record.get("results") or ()
-                  if (folder / item["file"]).is_file())
-    mask = record.get("mask") or {}
-    mask_file = f"{folder.name}/{mask['file']}" if isinstance(mask.get("file"), str) else None
-    return JobRecord(
-        job_id=str(extra["job_id"]), number=int(extra["number"]), prompt=str(record.get("prompt") or ""),
-        options=dict(extra.get("options") or {}), provider_label=str(extra.get("provider_label") or ""),
-        status=str(record.get("status") or "completed"), started_at=started,
-        elapsed_s=float(record.get("elapsed_s") or 0.0), usage=record.get("usage"),
-        request_id=record.get("request_id"), files=files, mask_file=mask_file,
-        source_photo=extra.get("source_photo"), error=record.get("error"), record=record,
-    )
 
 
 def _extract(archive: zipfile.ZipFile, project: Project) -> None:
@@ -420,11 +345,3 @@ def _write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-
-
-def with_flags(state: ProjectState, job_id: str, index: int, **changes: bool) -> ProjectState:
-    """`state` with one variant's flags changed."""
-    key = flag_key(job_id, index)
-    flags = dict(state.flags)
-    flags[key] = replace(flags.get(key, VariantFlags()), **changes)
-    return replace(state, flags=flags)

@@ -1,0 +1,53 @@
+"""A job's record in results/, read back: what the runner wrote there as the images arrived.
+
+The record is the job's JobWriter sidecar (its prompt, status, usage and result files) with the
+runner's own block under RECORD_KEY. Plain Python, no Qt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+# A job's record in results/ is its JobWriter sidecar; the runner adds this block to it.
+RECORD_KEY = "maskedit_job"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """A job as its record in results/ tells it (what the runner wrote as the images arrived)."""
+
+    job_id: str
+    number: int
+    prompt: str
+    options: dict
+    provider_label: str
+    status: str
+    started_at: float
+    elapsed_s: float
+    usage: dict | None
+    request_id: str | None
+    files: tuple[Path, ...]
+    mask_file: str | None
+    source_photo: str | None
+    error: dict | None
+    record: dict = field(repr=False, compare=False, default_factory=dict)
+
+
+def job_record_from(record: dict, folder: Path) -> JobRecord:
+    """The JobRecord a parsed record in `folder` tells; result files no longer there are left out."""
+    extra = record[RECORD_KEY]
+    started = datetime.fromisoformat(record["started_at"]).timestamp()
+    files = tuple(folder / item["file"] for item in record.get("results") or ()
+                  if (folder / item["file"]).is_file())
+    mask = record.get("mask") or {}
+    mask_file = f"{folder.name}/{mask['file']}" if isinstance(mask.get("file"), str) else None
+    return JobRecord(
+        job_id=str(extra["job_id"]), number=int(extra["number"]), prompt=str(record.get("prompt") or ""),
+        options=dict(extra.get("options") or {}), provider_label=str(extra.get("provider_label") or ""),
+        status=str(record.get("status") or "completed"), started_at=started,
+        elapsed_s=float(record.get("elapsed_s") or 0.0), usage=record.get("usage"),
+        request_id=record.get("request_id"), files=files, mask_file=mask_file,
+        source_photo=extra.get("source_photo"), error=record.get("error"), record=record,
+    )
