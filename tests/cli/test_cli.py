@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from editor.cli import main
+from tests.cli.driving import run
 from tests.fakes.faults import Fault
 
 W, H = 320, 200
@@ -33,16 +33,6 @@ def inputs(tmp_path, make_photo, make_mask):
     return {"photo": photo, "reference": reference, "mask": mask, "out": tmp_path / "out"}
 
 
-@pytest.fixture
-def http_args(edit_server, fake_api_key, monkeypatch):
-    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
-    return ["--provider", "custom", "--base-url", edit_server.base_url, "--model", "gpt-image-1"]
-
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_edit_writes_each_variant_and_a_sidecar(capsys, inputs, http_args, edit_server, fake_api_key):

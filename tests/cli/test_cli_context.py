@@ -10,17 +10,12 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from editor.cli import main
+from tests.cli.driving import run
 from tests.fakes.painting import MAGENTA
 
 W, H = 3072, 2048
 HOLE = (1400, 900, 1700, 1100)
 
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def inputs(tmp_path, make_photo, make_mask, folder=None):

@@ -7,17 +7,13 @@ import json
 
 import pytest
 
-from editor.cli import EXIT_OK, EXIT_SERVICE, main
+from editor.cli import EXIT_OK, EXIT_SERVICE
+from tests.cli.driving import run
 from tests.reliability.cases import CASES, Case
 from tests.reliability.test_faults_gui import base_url_for
 
 W, H = 320, 200
 
-
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
