@@ -42,3 +42,16 @@ def service_env(monkeypatch, edit_server, fake_api_key):
     monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
     monkeypatch.setenv("MASKEDIT_MODEL", "gpt-image-1")
     return edit_server
+
+
+@pytest.fixture
+def idle_window(qtbot, tmp_path):
+    """A main window with default settings whose loop is never run: for tests that start no job."""
+    from editor.settings import UserSettings
+    from editor.ui.main_window import MainWindow
+
+    loop = qasync.QEventLoop()
+    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    yield window
+    loop.close()

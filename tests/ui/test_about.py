@@ -8,23 +8,16 @@ from email.message import Message
 
 import PySide6
 import pytest
-import qasync
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication
 
 import editor
-from editor.settings import UserSettings
 from editor.ui.dialogs.about import AboutDialog, licence_from_metadata, versions_text
-from editor.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    loop = qasync.QEventLoop()  # never run: the dialog starts no job
-    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    yield window
-    loop.close()
+def window(idle_window):
+    return idle_window
 
 
 def _fields(**values: str | list[str]) -> Message:

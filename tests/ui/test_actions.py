@@ -6,16 +6,13 @@ import html
 from collections import Counter
 
 import pytest
-import qasync
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMenu
 
-from editor.settings import UserSettings
 from editor.ui import icons
 from editor.ui.actions import ACTIONS, CANVAS_GESTURES, ActionSet, cheat_sheet_rows, portable_text
 from editor.ui.dialogs.shortcuts import ShortcutsDialog
-from editor.ui.main_window import MainWindow
 
 # UX_CONVENTIONS.md shortcuts that apply to this window (generate/cancel, prompt focus, projects and
 # result export come with later features; canvas-held keys are in CANVAS_GESTURES).
@@ -35,12 +32,8 @@ def canonical(sequence: str) -> str:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    loop = qasync.QEventLoop()  # never run: these tests start no job
-    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json")
-    qtbot.addWidget(window)
-    yield window
-    loop.close()
+def window(idle_window):
+    return idle_window
 
 
 def test_the_table_has_no_duplicate_keys_or_shortcuts():
