@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
+from editor.disk import write_atomically
+
 if TYPE_CHECKING:
     from editor.backends.providers import ApiKey, ProviderProfile
 
@@ -228,9 +230,7 @@ def save_settings(settings: UserSettings, path: Path | None = None) -> None:
     data = asdict(settings)
     for name in _MAPPING_FIELDS:
         data[name] = dict(getattr(settings, name))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _coerce(value: object, default: object) -> object | None:

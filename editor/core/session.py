@@ -45,6 +45,7 @@ from editor.core.project_state import (
     state_from_manifest,
     with_flags,
 )
+from editor.disk import write_atomically
 
 # The manifest's values moved to project_state, the jobs' records to job_record; still importable
 # from here.
@@ -221,21 +222,19 @@ class Project:
     def save_as(self, destination: Path) -> None:
         """Zip the whole project into `destination` (a .maskedit file), atomically."""
         destination = Path(destination)
-        tmp = destination.with_name(f".{destination.name}.part")
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+
+        def zip_into(stream) -> None:
+            with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
                 for path in sorted(self.root.rglob("*")):
                     if path.is_file() and path.name != LOCK and not path.name.startswith("."):
                         relative = path.relative_to(self.root).as_posix()
                         # Images are compressed already: storing them is as small and much faster.
                         kind = zipfile.ZIP_DEFLATED if path.suffix in (".json",) else zipfile.ZIP_STORED
                         archive.write(path, relative, compress_type=kind)
-            with open(tmp, "rb+") as handle:
-                os.fsync(handle.fileno())
-            os.replace(tmp, destination)
+
+        try:
+            write_atomically(destination, zip_into)
         except OSError as error:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
             raise ProjectError(f"The project could not be saved to {destination.parent}: "
                                f"{error.strerror or error}.") from error
 
@@ -333,15 +332,4 @@ def _mkdir(path: Path) -> None:
 
 
 def _write(path: Path, data: bytes) -> None:
-    _mkdir(path.parent)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(3)}.part")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_atomically(path, data)

@@ -10,11 +10,8 @@ Writing XMP into JPEG through Pillow's `xmp=` save argument needs Pillow 11.0 or
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +19,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 from PIL import Image, PngImagePlugin, UnidentifiedImageError
+
+from editor.disk import write_atomically
 
 EXPORT_FORMATS = ("png", "jpeg", "webp")
 XMP_NAMESPACE = "https://maskedit.app/ns/1.0/"
@@ -94,7 +93,7 @@ def export_image(
     export_format = format_for_path(path)
     image = _image_for(pixels, export_format)
     options = _save_options(export_format, metadata, quality, icc_profile)
-    _write_atomically(image, path, _PILLOW_FORMATS[export_format], options)
+    _write_image(image, path, _PILLOW_FORMATS[export_format], options)
     return path
 
 
@@ -220,39 +219,12 @@ def _record_from_xmp(xmp: bytes | str | None) -> str | None:
 # --- disk ---------------------------------------------------------------------------------------
 
 
-def _write_atomically(image: Image.Image, path: Path, pillow_format: str, options: dict[str, object]) -> None:
-    folder = path.parent
-    temp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+def _write_image(image: Image.Image, path: Path, pillow_format: str, options: dict[str, object]) -> None:
     try:
-        # os.open with 0o666 lets the umask decide permissions, as for any file the user saves.
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        write_atomically(path, lambda stream: image.save(stream, format=pillow_format, **options),
+                         make_folder=False)
     except OSError as error:
-        raise _disk_error(folder, error) from error
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            image.save(stream, format=pillow_format, **options)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        if isinstance(error, OSError):
-            raise _disk_error(folder, error) from error
-        raise
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable; folders cannot be opened for syncing on Windows."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        raise _disk_error(path.parent, error) from error
 
 
 def _disk_error(folder: Path, error: OSError) -> ExportError:

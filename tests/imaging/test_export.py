@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
+from editor import disk
 from editor.imaging import export
 from editor.imaging.export import EXPORT_FORMATS, ExportError, export_image, format_for_path, read_metadata
 
@@ -147,7 +148,7 @@ def test_failure_while_writing_removes_the_temp_file(tmp_path: Path, monkeypatch
     def disk_full(_fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "fsync", disk_full)
+    monkeypatch.setattr(disk.os, "fsync", disk_full)
     with pytest.raises(ExportError, match="No space left on device"):
         export_image(_pixels(), tmp_path / "out.jpg", metadata=METADATA)
     assert list(tmp_path.iterdir()) == []
