@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from editor.backends.base import EditBackend
-    from editor.core.options import EditOptions
+    from editor.pipeline.options import EditOptions
 
 log = logging.getLogger(__name__)
 

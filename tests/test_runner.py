@@ -18,8 +18,9 @@ from editor.backends.base import AuthenticationFailed
 from editor.backends.openai_http import OpenAIHttpBackend
 from editor.backends.providers import PROFILES, ApiKey
 from editor.core.jobs import JobQueue, JobState
-from editor.core.options import EditOptions
-from editor.runner import JobRunner, JobSnapshot
+from editor.pipeline.options import EditOptions
+from editor.pipeline.snapshot import EditSnapshot
+from editor.runner import JobRunner
 from tests.fakes.faults import Fault
 
 W, H = 96, 64
@@ -64,13 +65,13 @@ def runner(queue, edit_server, fake_api_key, tmp_path, waits):
     return JobRunner(queue, backend_factory=factory, results_dir=tmp_path / "results")
 
 
-def snapshot(make_photo, options=HTTP, prompt="a red bicycle", coverage_value=255) -> JobSnapshot:
+def snapshot(make_photo, options=HTTP, prompt="a red bicycle", coverage_value=255) -> EditSnapshot:
     data = make_photo(W, H)
     pixels = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     coverage = np.zeros((H, W), np.uint8)
     x0, y0, x1, y1 = HOLE
     coverage[y0:y1, x0:x1] = coverage_value
-    return JobSnapshot(photo=pixels, photo_name="photo.png", coverage=coverage, prompt=prompt,
+    return EditSnapshot(photo=pixels, photo_name="photo.png", coverage=coverage, prompt=prompt,
                        options=options, photo_bytes=data)
 
 
@@ -248,11 +249,11 @@ def test_the_offline_backend_end_to_end(loop, runner, queue, make_photo):
 def test_a_snapshot_keeps_its_own_mask_and_a_read_only_photo():
     photo = np.zeros((4, 4, 3), np.uint8)
     coverage = np.zeros((4, 4), np.uint8)
-    shot = JobSnapshot.take(photo, coverage, prompt="p", options=HTTP, photo_name="/photos/beach.jpg")
+    shot = EditSnapshot.take(photo, coverage, prompt="p", options=HTTP, photo_name="/photos/beach.jpg")
     coverage[0, 0] = 255  # painting goes on after Generate
     assert shot.coverage[0, 0] == 0 and shot.stem == "beach"
     assert np.shares_memory(shot.photo, photo) and not shot.photo.flags.writeable
-    assert JobSnapshot.take(photo, None, prompt="p", options=HTTP).stem == "photo"
+    assert EditSnapshot.take(photo, None, prompt="p", options=HTTP).stem == "photo"
 
 
 def test_a_job_waiting_for_a_slot_can_be_cancelled(loop, queue, edit_server, fake_api_key, tmp_path,
@@ -328,7 +329,7 @@ def test_shutdown_cancels_every_job_and_closes_its_backend(loop, queue, tmp_path
 
 def test_an_unreadable_reference_fails_before_anything_is_sent(loop, runner, queue, edit_server, make_photo):
     shot = snapshot(make_photo)
-    shot = JobSnapshot(photo=shot.photo, coverage=shot.coverage, prompt="p", options=HTTP,
+    shot = EditSnapshot(photo=shot.photo, coverage=shot.coverage, prompt="p", options=HTTP,
                        references=(("notes.txt", b"not an image"),))
 
     async def go():
@@ -345,7 +346,7 @@ def test_the_gui_thread_keeps_ticking_while_a_24_mp_photo_is_prepared(loop, runn
     photo = np.dstack([(xs // 24) % 256, (ys // 16) % 256, ((xs + ys) // 40) % 256]).astype(np.uint8)
     coverage = np.zeros((height, width), np.uint8)
     coverage[1000:3000, 2000:4000] = 255
-    shot = JobSnapshot.take(photo, coverage, prompt="a red bicycle", options=HTTP)
+    shot = EditSnapshot.take(photo, coverage, prompt="a red bicycle", options=HTTP)
     ticks = []
     timer = QTimer()
     timer.setInterval(5)

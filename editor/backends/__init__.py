@@ -12,7 +12,6 @@ from editor.backends.providers import (
     ApiKey,
     ProviderProfile,
     check_base_url,
-    model_allows_custom_size,
 )
 
 __all__ = ["create_backend"]
@@ -54,6 +53,4 @@ def create_backend(
         body=body or profile.body,
         read_timeout=read_timeout,
         extra_headers=dict(profile.extra_headers),
-        # Custom routers may serve models with free sizes; OpenAI and Requesty only for gpt-image-2.
-        allow_custom_size=profile.name == "custom" or model_allows_custom_size(model),
     )

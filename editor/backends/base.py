@@ -35,6 +35,7 @@ from editor.backends.errors import (
     SpendLimitReached,
     StreamFailed,
 )
+from editor.backends.models import ModelSpec, model_spec, parse_size
 
 __all__ = [
     "API_CONTENT_TYPES", "BACKGROUNDS", "FIDELITIES", "FORMAT_CONTENT_TYPES", "MAX_IMAGES",
@@ -101,9 +102,13 @@ class EditRequest:
     partial_images: int | None = None
     user: str | None = None
 
-    def validate(self, *, allow_custom_size: bool = False) -> None:
-        """Raise `InvalidRequest` with a message for a person when the request cannot succeed."""
-        problems = list(_request_problems(self, allow_custom_size=allow_custom_size))
+    def validate(self) -> None:
+        """Raise `InvalidRequest` with a message for a person when the request cannot succeed.
+
+        The size and the fields are checked against the model's row of the capability table
+        (editor.backends.models); a model it does not know may get any size the user typed in
+        steps of 16, since only the user knows what their server takes."""
+        problems = list(_request_problems(self))
         if problems:
             raise InvalidRequest(" ".join(problems))
 
@@ -130,7 +135,7 @@ class EditRequest:
         return FORMAT_CONTENT_TYPES[self.output_format or "png"]
 
 
-def _request_problems(req: EditRequest, *, allow_custom_size: bool):
+def _request_problems(req: EditRequest):
     if not req.images:
         yield "Add at least one image to edit."
     elif len(req.images) > MAX_IMAGES:
@@ -152,11 +157,15 @@ def _request_problems(req: EditRequest, *, allow_custom_size: bool):
         yield f"The prompt is {len(req.prompt)} characters; the limit is {MAX_PROMPT_CHARS}."
     if req.n is not None and not 1 <= req.n <= 10:
         yield f"The number of variants must be between 1 and 10, not {req.n}."
-    yield from _enum_problem("size", req.size, SIZES, allow_custom=allow_custom_size)
-    yield from _enum_problem("quality", req.quality, QUALITIES)
-    yield from _enum_problem("background", req.background, BACKGROUNDS)
-    yield from _enum_problem("output format", req.output_format, OUTPUT_FORMATS)
-    yield from _enum_problem("input fidelity", req.input_fidelity, FIDELITIES)
+    spec = model_spec(req.model)
+    yield from _size_problem(req.size, spec)
+    yield from _enum_problem("quality", req.quality, spec.qualities)
+    yield from _enum_problem("background", req.background, spec.backgrounds)
+    yield from _enum_problem("output format", req.output_format, spec.output_formats)
+    if req.input_fidelity is not None and spec.known and not spec.fidelities:
+        yield f"{spec.name} does not take an input fidelity; leave it out."
+    else:
+        yield from _enum_problem("input fidelity", req.input_fidelity, spec.fidelities or FIDELITIES)
     if req.output_compression is not None:
         if not 0 <= req.output_compression <= 100:
             yield f"Compression must be between 0 and 100, not {req.output_compression}."
@@ -176,19 +185,24 @@ def _request_problems(req: EditRequest, *, allow_custom_size: bool):
         yield from _mask_problems(req.mask, req.images[0])
 
 
-def _enum_problem(label: str, value: str | None, allowed: tuple[str, ...], *, allow_custom=False):
+def _enum_problem(label: str, value: str | None, allowed: tuple[str, ...]):
     if value is None or value in allowed:
-        return
-    if allow_custom and label == "size" and _is_custom_size(value):
         return
     yield f"The {label} '{value}' is not one the API accepts ({', '.join(allowed)})."
 
 
-def _is_custom_size(value: str) -> bool:
-    width, sep, height = value.partition("x")
-    return bool(sep) and width.isdigit() and height.isdigit() and int(width) % 16 == 0 == int(
-        height
-    ) % 16
+def _size_problem(size: str | None, spec: ModelSpec):
+    if size is None or size in spec.sizes:
+        return
+    if spec.known:
+        problem = spec.size_problem(size)
+    else:
+        dimensions = parse_size(size)
+        if dimensions is not None and dimensions[0] % 16 == 0 == dimensions[1] % 16:
+            return
+        problem = f"the API accepts {', '.join(spec.sizes)}, or a width×height in steps of 16"
+    if problem is not None:
+        yield f"The size '{size}' does not work: {problem}."
 
 
 def _mask_problems(mask: ImagePart, first: ImagePart):

@@ -73,7 +73,6 @@ class OpenAIHttpBackend:
         max_retries: int = 2,
         extra_headers: Mapping[str, str] | None = None,
         max_response_bytes: int = 256 * 1024 * 1024,
-        allow_custom_size: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -94,7 +93,6 @@ class OpenAIHttpBackend:
         self._extra_headers = {k: v for k, v in (extra_headers or {}).items()
                                if k.lower() != "authorization"}
         self._max_response_bytes = max_response_bytes
-        self._allow_custom_size = allow_custom_size
         self._transport = transport
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
@@ -110,7 +108,7 @@ class OpenAIHttpBackend:
     async def edit(self, request: EditRequest, on_progress: ProgressCallback | None = None) -> EditResult:
         """Send one edit and return its images; raises an `EditError` subclass on failure."""
         # Both decode or base64 whole images: off the event loop, which in the app is the GUI thread.
-        await asyncio.to_thread(request.validate, allow_custom_size=self._allow_custom_size)
+        await asyncio.to_thread(request.validate)
         secret = self._require_secret()
         body = await asyncio.to_thread(encode_body, request, self._body)
         report = _Reporter(on_progress)

@@ -126,7 +126,3 @@ def check_base_url(url: str) -> str:
             "Use https:// (plain http is allowed only to this computer: localhost/127.0.0.1)."
         )
     return url
-
-
-def model_allows_custom_size(model: str | None) -> bool:
-    return "gpt-image-2" in (model or "")

@@ -1,10 +1,8 @@
-"""maskedit-cli: the edit engine without a window (`edit` one photo, `batch` a folder of them).
-Imports no Qt, so it starts lean.
+"""maskedit-cli's commands: `edit` (one photo), `batch` (a folder) and `providers`.
 
 Exit codes: 0 success; 2 bad usage or bad input (nothing was sent); 1 the service failed;
-130 interrupted (Ctrl+C), keeping every image that had already arrived.
-
-The flags are in cli_args, resolving provider, key and request in cli_plan; running the commands here.
+130 interrupted (Ctrl+C), keeping every image that had already arrived. `edit` runs one
+`EditRun` (editor.pipeline) exactly as each photo of a batch does, and as the window does.
 """
 
 from __future__ import annotations
@@ -15,62 +13,26 @@ import json
 import logging
 import sys
 from dataclasses import replace
-from pathlib import Path
-from typing import TextIO
 
-from editor.backends.base import EditBackend, EditError, EditRequest, InvalidRequest, Progress
-from editor.backends.providers import PROFILES, model_allows_custom_size
-from editor.batch import Batch, BatchEvent, BatchSetupError, BatchSummary, check_template, plan_batch
-from editor.cli_args import UsageError, build_parser
-from editor.cli_plan import (
-    Plan,
-    _backend_factory,
-    _checked_backend,
-    _make_out,
-    build_request,
-    request_template,
+from editor.backends.providers import PROFILES
+from editor.cli.args import UsageError, build_parser
+from editor.cli.progress import BatchProgress, describe_batch
+from editor.cli.provider import (
+    backend_factory,
+    check_backend,
+    edit_options,
+    make_out,
+    read_snapshot,
     resolve_provider,
 )
-from editor.job_output import JobWriter
+from editor.pipeline.batch import Batch, BatchSetupError, plan_batch
+from editor.pipeline.events import Event, Outcome, PartialImage, Stage
+from editor.pipeline.run import EditRun, open_backend
 from editor.settings import find_api_key
 
 log = logging.getLogger("maskedit.cli")
 
 EXIT_OK, EXIT_SERVICE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-# --- Running ------------------------------------------------------------------------------------
-
-
-async def run_edit(backend: EditBackend, request: EditRequest, args: argparse.Namespace, writer: JobWriter):
-    """Send the request (once more, smaller, after a 413); each image is on disk as it arrives."""
-    quiet = args.json
-
-    def on_progress(step: Progress) -> None:
-        if step.kind == "image" and step.image is not None and step.index is not None:
-            # on disk the moment it arrives: a paid result is never lost
-            writer.add_image(step.image, step.index)
-        elif step.kind == "retrying" and not quiet:
-            _say(f"{step.message} Retrying in {step.wait_s or 0:.1f} s (attempt {step.attempt + 1}).")
-        elif step.kind == "partial" and not quiet:
-            _say(f"Preview {(step.index or 0) + 1} received.")
-
-    def on_smaller(message: str) -> None:
-        if not quiet:
-            _say(message)
-
-    if not quiet:
-        _say(f"Sending to {backend.description} …")
-    from editor.edit_plan import edit_with_retry  # Pillow and numpy only when a 413 needs them
-
-    try:
-        result, sent = await edit_with_retry(backend, request, on_progress, on_smaller)
-        writer.request = sent  # the record says what was sent in the end
-    finally:
-        await backend.aclose()
-    for index, image in enumerate(result.images):
-        writer.add_image(image, index)
-    return result
 
 
 def _say(text: str) -> None:
@@ -81,66 +43,53 @@ def cmd_edit(args: argparse.Namespace) -> int:
     plan = resolve_provider(args)
     if plan.note and not args.json:
         _say(plan.note)
-    request = build_request(args, plan)
-    request, placement = _cropped(request, args, plan)
-    backend = _checked_backend(_backend_factory(args, plan))
-    _make_out(args.out)
-    extra = {"context": placement.context.as_record()} if placement is not None else None
-    writer = JobWriter(args.out, stem=Path(args.images[0]).stem, request=request,
-                       provider=plan.profile.name, base_url=plan.base_url or plan.profile.base_url,
-                       inputs=plan.inputs, mask_path=args.mask, mask_mode=args.mask_mode, extra=extra)
-    status, error = "completed", None
-    placed: list[Path] = []
+    options = edit_options(args, plan)
+    snapshot = read_snapshot(args, options)
+    factory = backend_factory(args, plan)
+    check_backend(factory)  # a provider that cannot work as configured is bad usage
+    make_out(args.out)
+    run = EditRun(snapshot, args.out, place_back=True, on_event=None if args.json else _print_event)
     try:
-        result = asyncio.run(run_edit(backend, request, args, writer))
-        writer.finish(result=result)
-        if placement is not None:
-            from editor.edit_plan import write_placed
-
-            placed = write_placed(placement, writer)
-    except InvalidRequest as exc:
-        raise UsageError(exc.message) from None
+        outcome = asyncio.run(_edit(run, factory))
     except KeyboardInterrupt:
-        status = "interrupted"
-        writer.finish(status=status)
-    except EditError as exc:
-        status, error = "failed", exc
-        writer.finish(status=status, error=exc)
-    except OSError as exc:
-        status, error = "failed", EditError(f"Could not write the results into {args.out}: "
-                                            f"{exc.strerror or exc}. Free some space or choose --out.")
-    _report(args, writer, status, error, placed)
-    return {"completed": EXIT_OK, "failed": EXIT_SERVICE, "interrupted": EXIT_INTERRUPTED}[status]
+        outcome = run.outcome or Outcome("cancelled", "Interrupted.")
+    if outcome.status == "failed" and not outcome.sent:
+        raise UsageError(outcome.message)
+    _report(args, run, outcome)
+    return {"completed": EXIT_OK, "failed": EXIT_SERVICE, "cancelled": EXIT_INTERRUPTED}[outcome.status]
 
 
-def _cropped(request: EditRequest, args: argparse.Namespace, plan: Plan):
-    """Crop-to-mask for a service (the offline backend works on the whole photo)."""
-    if plan.profile.kind != "http" or args.context == "whole" or request.mask is None:
-        return request, None
-    from editor.edit_plan import crop_to_mask
-    from editor.imaging.load import ImageLoadError
-
-    try:
-        return crop_to_mask(request, mode=args.context, padding=args.padding / 100,
-                            custom_sizes=model_allows_custom_size(plan.model))
-    except ImageLoadError as exc:
-        raise UsageError(exc.message) from None
+async def _edit(run: EditRun, factory) -> Outcome:
+    async with open_backend(factory) as backend:
+        if run.on_event is not None:
+            _say(f"Sending to {backend.description} …")
+        return await run.run(backend)
 
 
-def _report(args: argparse.Namespace, writer: JobWriter, status: str, error: EditError | None,
-            placed: list[Path] = ()) -> None:
+def _print_event(event: Event) -> None:
+    if isinstance(event, Stage) and event.name == "retrying":
+        _say(f"{event.message} Retrying in {event.wait_s or 0:.1f} s (attempt {(event.attempt or 1) + 1}).")
+    elif isinstance(event, Stage) and event.name == "resending":
+        _say(event.message)
+    elif isinstance(event, PartialImage):
+        _say(f"Preview {event.index + 1} received.")
+
+
+def _report(args: argparse.Namespace, run: EditRun, outcome: Outcome) -> None:
+    status = {"cancelled": "interrupted"}.get(outcome.status, outcome.status)
     if args.json:
-        summary = writer.summary(status, error)
-        if placed:
-            summary["placed"] = [str(path) for path in placed]
+        writer = run.writer
+        summary = writer.summary(status, outcome.error) if writer is not None else {"status": status}
+        if outcome.placed:
+            summary["placed"] = [str(path) for path in outcome.placed]
         print(json.dumps(summary, indent=2))
         return
-    for path in placed or writer.written:
+    for path in outcome.placed or outcome.files:
         print(path)
-    if error is not None:
-        _say(f"maskedit-cli: error: {error}")
-    elif status == "interrupted":
-        _say(f"Interrupted; {len(writer.images)} image(s) kept.")
+    if outcome.status == "failed":
+        _say(f"maskedit-cli: error: {outcome.error if outcome.error is not None else outcome.message}")
+    elif outcome.status == "cancelled":
+        _say(f"Interrupted; {outcome.kept} image(s) kept.")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -152,18 +101,13 @@ def cmd_batch(args: argparse.Namespace) -> int:
     plan = resolve_provider(args)
     if plan.note and not args.json:
         _say(plan.note)
-    template = request_template(args, plan)
-    try:
-        check_template(template)
-    except InvalidRequest as exc:
-        raise UsageError(exc.message) from None
-    factory = _backend_factory(args, plan)
-    _checked_backend(factory)  # found before anything is sent; each worker then makes its own
-    _make_out(args.out)
+    options = edit_options(args, plan)
+    factory = backend_factory(args, plan)
+    check_backend(factory)  # found before anything is sent; each worker then makes its own
+    make_out(args.out)
     progress = BatchProgress(sys.stderr)
-    batch = Batch(items, template, args.out, factory, mask_mode=args.mask_mode, concurrency=args.concurrency,
-                  on_event=progress, context=args.context if plan.profile.kind == "http" else "whole",
-                  padding=args.padding / 100, custom_sizes=model_allows_custom_size(plan.model))
+    batch = Batch(items, args.prompt, options, args.out, factory, mask_mode=args.mask_mode,
+                  concurrency=args.concurrency, on_event=progress, padding=args.padding / 100)
     try:
         summary = asyncio.run(batch.run())
     except KeyboardInterrupt:
@@ -176,67 +120,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     if summary.cancelled:
         return EXIT_INTERRUPTED
     return EXIT_SERVICE if summary.stopped or summary.with_status("failed") else EXIT_OK
-
-
-class BatchProgress:
-    """The batch's progress on a stream: a bar redrawn in place on a terminal, else a line per photo.
-
-    Failures, retries and the service's pauses get lines of their own, so they stay readable.
-    """
-
-    WIDTH = 20
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.live = stream.isatty()
-        self._bar = ""
-
-    def __call__(self, event: BatchEvent) -> None:
-        name = event.photo.name
-        if event.kind == "retrying":
-            self._line(f"{name}: {event.message} Waiting {event.wait_s or 0:.1f} s; no new request "
-                       "starts before then.")
-            return
-        if event.kind == "started" and not self.live:
-            return
-        filled = round(self.WIDTH * event.finished / max(event.total, 1))
-        head = f"[{'#' * filled}{'-' * (self.WIDTH - filled)}] {event.finished}/{event.total} {name}"
-        what = {"started": "…", "done": "edited", "skipped": "skipped (done before)",
-                "failed": f"failed: {event.message}"}[event.kind]
-        if not self.live or event.kind == "failed":
-            self._line(f"{head} {what}")
-        if self.live:
-            self._bar = f"{head} {'failed' if event.kind == 'failed' else what}"
-            self.stream.write(f"\r\033[K{self._bar}")
-            self.stream.flush()
-
-    def _line(self, text: str) -> None:
-        """A line that stays; on a terminal the bar is drawn again below it."""
-        self.stream.write(f"\r\033[K{text}\n{self._bar}" if self.live else f"{text}\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.live and self._bar:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def describe_batch(summary: BatchSummary, out: Path) -> str:
-    """The summary for a person: counts, tokens, time, each failure with its reason, why it stopped."""
-    failed = summary.with_status("failed")
-    lines = [f"Edited {len(summary.with_status('edited'))}, skipped {len(summary.with_status('skipped'))} "
-             f"(done before), failed {len(failed)}"
-             + (f", not started {summary.not_started}" if summary.not_started else "")
-             + f" of {summary.total} photos; {summary.tokens:,} tokens; {summary.elapsed_s:.1f} s."]
-    lines += [f"  {outcome.photo.name}: {outcome.message}" for outcome in failed]
-    if summary.stopped:
-        lines.append(f"Stopped early: {summary.stopped}")
-    if summary.cancelled:
-        lines.append(f"Interrupted; every image received is kept in {out}. Run the same command again "
-                     "to continue.")
-    elif failed or summary.not_started:
-        lines.append("Run the same command again to retry what did not finish.")
-    return "\n".join(lines)
 
 
 def cmd_providers() -> int:

@@ -1,4 +1,5 @@
-"""maskedit-cli's resolving of what to do: provider and key, the request, the backend, the output folder.
+"""maskedit-cli's resolving of what to do: provider and key, the edit's options, the backend, the
+output folder.
 
 Everything here raises UsageError before anything is sent. Imports no Qt.
 """
@@ -9,14 +10,16 @@ import argparse
 import functools
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from editor.backends import create_backend
-from editor.backends.base import MAX_IMAGES, EditBackend, EditRequest, InvalidRequest
+from editor.backends.base import MAX_IMAGES, EditBackend, InvalidRequest
 from editor.backends.providers import DEFAULT_PROVIDER, PROFILES, ApiKey, ProviderProfile
-from editor.batch import InputError, prepare_request
-from editor.cli_args import UsageError
+from editor.cli.args import UsageError
+from editor.pipeline.options import EditOptions, normalized
+from editor.pipeline.plan import check_options
+from editor.pipeline.snapshot import EditSnapshot, InputError, snapshot_from_files
 from editor.settings import find_api_key, read_key_file
 
 
@@ -27,7 +30,6 @@ class Plan:
     base_url: str | None
     model: str | None
     note: str | None = None
-    inputs: list[Path] = field(default_factory=list)
 
 
 def resolve_provider(args: argparse.Namespace) -> Plan:
@@ -61,48 +63,54 @@ def resolve_provider(args: argparse.Namespace) -> Plan:
     return Plan(local, None, None, local.default_model, note=note)
 
 
-def build_request(args: argparse.Namespace, plan: Plan) -> EditRequest:
-    """Read, convert and check every input; raise UsageError before anything is sent."""
+def edit_options(args: argparse.Namespace, plan: Plan) -> EditOptions:
+    """The options every edit of this command carries; flags not given are left out of the request
+    (the service's defaults apply), except the size, which is "auto" unless chosen. Raises
+    UsageError when they would fail every request: a contradiction on the command line (a
+    transparent JPEG, a fidelity the model does not take) is not quietly fixed."""
+    is_http = plan.profile.kind == "http"
+    asked = EditOptions(
+        provider=plan.profile.name, model=plan.model or "", n=args.n,
+        size=(args.size or "auto") if is_http else "auto", context=args.context, quality=args.quality,
+        background=args.background, output_format=args.output_format, output_compression=args.compression,
+        input_fidelity=args.fidelity, stream=args.stream, partial_images=args.partial_images,
+    )
+    try:
+        check_options(args.prompt, asked)
+    except InvalidRequest as exc:
+        raise UsageError(exc.message) from None
+    return normalized(asked)
+
+
+def read_snapshot(args: argparse.Namespace, options: EditOptions) -> EditSnapshot:
+    """Read, convert and check every input of `edit`; raise UsageError before anything is sent."""
     if len(args.images) > MAX_IMAGES:
         raise UsageError(f"{len(args.images)} images given; the API takes at most {MAX_IMAGES} "
                          "(the photo plus 15 references).")
     photo, *references = (Path(name) for name in args.images)
     try:
-        request, inputs = prepare_request(photo, args.mask, request_template(args, plan),
-                                          mask_mode=args.mask_mode, references=references)
+        return snapshot_from_files(photo, args.mask, prompt=args.prompt, options=options,
+                                   mask_mode=args.mask_mode, references=references,
+                                   padding=args.padding / 100)
     except InputError as exc:
         raise UsageError(exc.message) from None
-    plan.inputs.extend(inputs)
-    return request
 
 
-def request_template(args: argparse.Namespace, plan: Plan) -> EditRequest:
-    """The prompt and options every request of this command carries (the images come per photo)."""
-    is_http = plan.profile.kind == "http"
-    return EditRequest(
-        images=(), prompt=args.prompt,
-        model=plan.model if is_http else None, n=args.n,
-        size=(args.size or "auto") if is_http else args.size, quality=args.quality,
-        background=args.background, output_format=args.output_format,
-        output_compression=args.compression, input_fidelity=args.fidelity, stream=args.stream,
-        partial_images=args.partial_images,
-    )
-
-
-def _backend_factory(args: argparse.Namespace, plan: Plan) -> Callable[[], EditBackend]:
+def backend_factory(args: argparse.Namespace, plan: Plan) -> Callable[[], EditBackend]:
     return functools.partial(create_backend, plan.profile, api_key=plan.api_key, base_url=plan.base_url,
                              model=plan.model, read_timeout=args.timeout, body=args.body)
 
 
-def _checked_backend(factory: Callable[[], EditBackend]) -> EditBackend:
-    """A backend from `factory`; a provider that cannot work as configured is bad usage."""
+def check_backend(factory: Callable[[], EditBackend]) -> None:
+    """Raise UsageError when the provider cannot work as configured (no base URL, plain http…).
+    Building a backend opens no connection (its HTTP client is made when it first sends)."""
     try:
-        return factory()
+        factory()
     except InvalidRequest as exc:
         raise UsageError(exc.message) from None
 
 
-def _make_out(out: Path) -> None:
+def make_out(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from editor.core.mask_layer import MaskLayer
-from editor.core.options import EditOptions, normalized
+from editor.pipeline.options import EditOptions, normalized
 
 DEFAULT_UNDO_CAP_BYTES = 512 * 1024 * 1024
 # The API takes 16 images per edit: the photo and up to 15 references.

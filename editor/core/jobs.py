@@ -11,10 +11,14 @@ import time
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from editor.core.options import EditOptions
+from editor.pipeline.options import EditOptions
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class JobState(Enum):
@@ -49,7 +53,10 @@ class JobState(Enum):
 
 @dataclass(frozen=True)
 class Variant:
-    """One image a job returned (or a streamed preview of it), as received, and where it is saved."""
+    """One image a job returned (or a streamed preview of it), as received, and where it is saved.
+
+    `pixels` is the image decoded once by the pipeline, (h, w, 3|4) RGB(A), for the views to use
+    instead of decoding `data` again; None for previews and for variants read back from disk."""
 
     index: int
     data: bytes = field(repr=False)
@@ -57,6 +64,7 @@ class Variant:
     width: int
     height: int
     path: Path | None = None
+    pixels: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

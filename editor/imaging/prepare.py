@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,22 +110,7 @@ def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-# --- Crop-to-mask context and the API's size buckets ----------------------------------------------
-
-CONTEXT_MODES = ("auto", "mask", "whole")
-STANDARD_BUCKETS = ((1024, 1024), (1536, 1024), (1024, 1536))
-DEFAULT_PADDING = 0.32  # of the mask's box, on each side
-MIN_PADDING_PX = 64
-# gpt-image-2 takes any WxH: multiples of 16, aspect 1:3 to 3:1, at most 3840×2160. We ask for
-# about the pixels of the standard buckets (what the models are tuned for and priced at).
-CUSTOM_PIXELS = 1536 * 1024
-CUSTOM_STEP = 16
-CUSTOM_MAX = (3840, 2160)
-# "auto" crops when the padded box is at most this share of the photo and the photo is larger
-# than the model answers: then cropping sends more detail for less.
-AUTO_MAX_SHARE = 0.5
-MODEL_LONG_SIDE = 1536
-
+# --- The part of the photo a job sends ----------------------------------------------------------
 
 @dataclass(frozen=True)
 class EditContext:
@@ -159,69 +143,6 @@ class EditContext:
         if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > photo_size[0] or y + h > photo_size[1]:
             return whole
         return cls((x, y, w, h), size)
-
-
-def choose_size(width: int, height: int, *, custom: bool = False,
-                buckets: tuple[tuple[int, int], ...] = STANDARD_BUCKETS) -> tuple[int, int]:
-    """The API size for a width×height area: the standard bucket whose aspect is nearest (on a log
-    scale, so 2:1 and 1:2 are equally far from 1:1), or with `custom` sizes (gpt-image-2) the
-    area's own aspect (clamped to 1:3..3:1) at about the standard pixel count, in multiples of 16."""
-    if width <= 0 or height <= 0:
-        raise ValueError(f"an area of {width}×{height} has no size")
-    aspect = width / height
-    if not custom:
-        return min(buckets, key=lambda b: abs(math.log(aspect / (b[0] / b[1]))))
-    aspect = min(max(aspect, 1 / 3), 3.0)
-    w = math.sqrt(CUSTOM_PIXELS * aspect)
-    h = w / aspect
-    scale = min(1.0, CUSTOM_MAX[0] / max(w, h), CUSTOM_MAX[1] / min(w, h))
-    return (max(CUSTOM_STEP, round(w * scale / CUSTOM_STEP) * CUSTOM_STEP),
-            max(CUSTOM_STEP, round(h * scale / CUSTOM_STEP) * CUSTOM_STEP))
-
-
-def plan_context(photo_size: tuple[int, int], box: tuple[int, int, int, int] | None, *,
-                 mode: str = "auto", padding: float = DEFAULT_PADDING, min_padding: int = MIN_PADDING_PX,
-                 custom_sizes: bool = False, requested: tuple[int, int] | None = None) -> EditContext:
-    """Which part of a photo of `photo_size` to send for a mask whose box is `box` = (x0, y0, x1, y1).
-
-    "whole" sends the photo; "mask" sends the box padded by `padding` of its size on each side (at
-    least `min_padding` px), grown to the chosen size's aspect where the photo has room, so
-    scaling it does not distort it; "auto" does that when the padded crop is at most half the photo
-    and the photo is larger than the model's answer, else sends the whole photo. `requested` is a
-    size the user chose (not auto): the crop takes its aspect.
-    """
-    width, height = photo_size
-    whole = EditContext((0, 0, width, height))
-    if mode not in CONTEXT_MODES:
-        raise ValueError(f"context must be one of {CONTEXT_MODES}, not {mode!r}")
-    if mode == "whole" or box is None:
-        return whole
-    x0, y0, x1, y1 = box
-    pad_x = max(round((x1 - x0) * padding), min_padding)
-    pad_y = max(round((y1 - y0) * padding), min_padding)
-    x0, y0 = max(0, x0 - pad_x), max(0, y0 - pad_y)
-    x1, y1 = min(width, x1 + pad_x), min(height, y1 + pad_y)
-    size = requested or choose_size(x1 - x0, y1 - y0, custom=custom_sizes)
-    x0, x1 = _grow(x0, x1, round((y1 - y0) * size[0] / size[1]), width)
-    y0, y1 = _grow(y0, y1, round((x1 - x0) * size[1] / size[0]), height)
-    if mode == "auto":
-        share = (x1 - x0) * (y1 - y0) / (width * height)
-        if share > AUTO_MAX_SHARE or max(width, height) <= MODEL_LONG_SIDE:
-            return whole
-    return EditContext((x0, y0, x1 - x0, y1 - y0), size)
-
-
-def _grow(start: int, end: int, want: int, limit: int) -> tuple[int, int]:
-    """[start, end) grown evenly to `want` long where it is shorter, kept inside [0, limit)."""
-    length = end - start
-    if want <= length:
-        return start, end
-    want = min(want, limit)
-    start = max(0, start - (want - length) // 2)
-    end = start + want
-    if end > limit:
-        start, end = limit - want, limit
-    return start, end
 
 
 def crop_for_api(pixels: np.ndarray, coverage: np.ndarray | None,

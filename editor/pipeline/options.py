@@ -9,28 +9,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-STANDARD_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
+from editor.backends.models import (
+    MAX_PROMPT_CHARS,
+    MAX_VARIANTS,
+    STANDARD_SIZES,
+    ModelSpec,
+    model_spec,
+)
+from editor.backends.providers import PROFILES
+
 CONTEXTS = ("auto", "mask", "whole")  # see editor.imaging.prepare.plan_context
 QUALITIES = ("auto", "low", "medium", "high")
 BACKGROUNDS = ("auto", "opaque", "transparent")
 OUTPUT_FORMATS = ("png", "jpeg", "webp")
 FIDELITIES = ("low", "high")
-MAX_PROMPT_CHARS = 32_000
-MAX_VARIANTS = 10
+
+__all__ = ["MAX_PROMPT_CHARS", "MAX_VARIANTS", "STANDARD_SIZES", "Capabilities", "EditOptions",
+           "capabilities", "normalized", "options_from_record", "provider_label"]
 
 
 @dataclass(frozen=True)
 class EditOptions:
-    """What one Generate sends besides the pixels and the prompt. None leaves a field out."""
+    """What one Generate sends besides the pixels and the prompt. None leaves a field out (the
+    window always sets them; the command line leaves out the flags not given)."""
 
     provider: str = "local"
     model: str = ""
-    n: int = 1
+    n: int | None = 1
     size: str = "auto"
     context: str = "auto"  # what part of the photo is sent: auto, mask (its area) or whole
-    quality: str = "auto"
-    background: str = "auto"
-    output_format: str = "png"
+    quality: str | None = "auto"
+    background: str | None = "auto"
+    output_format: str | None = "png"
     output_compression: int | None = None
     input_fidelity: str | None = None
     stream: bool = False
@@ -39,7 +49,8 @@ class EditOptions:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What the selected provider and model can do, for the options panel to follow."""
+    """What the selected provider and model can do, for the options panel to follow; `spec` is the
+    model's row of the capability table (editor.backends.models), None offline."""
 
     offline: bool
     uses_prompt: bool
@@ -50,6 +61,20 @@ class Capabilities:
     streaming: bool
     max_variants: int
     max_prompt_chars: int
+    spec: ModelSpec | None = None
+
+    @property
+    def typed_sizes(self) -> bool:
+        """May the user type a width×height? Where the model takes free sizes, and for a model the
+        table does not know (only the user knows their server); the planner itself picks free sizes
+        only where `custom_sizes` says the model's rules are known."""
+        return self.custom_sizes or (self.spec is not None and not self.spec.known)
+
+    def size_problem(self, size: str) -> str | None:
+        """Why the model would refuse `size` (None: it takes it, or the model is unknown)."""
+        if self.spec is None or not self.spec.known:
+            return None
+        return self.spec.size_problem(size)
 
 
 def capabilities(provider: str, model: str) -> Capabilities:
@@ -57,34 +82,38 @@ def capabilities(provider: str, model: str) -> Capabilities:
         return Capabilities(offline=True, uses_prompt=False, sizes=(), custom_sizes=False,
                             fidelity=False, transparency=False, streaming=False, max_variants=1,
                             max_prompt_chars=MAX_PROMPT_CHARS)
-    name = model.lower()
+    spec = model_spec(model)
     return Capabilities(
         offline=False,
         uses_prompt=True,
-        sizes=STANDARD_SIZES,
-        custom_sizes="gpt-image-2" in name or provider == "custom",
-        fidelity=not name.endswith("gpt-image-1-mini"),
-        transparency=True,
-        streaming=True,
-        max_variants=MAX_VARIANTS,
-        max_prompt_chars=MAX_PROMPT_CHARS,
+        sizes=spec.sizes,
+        custom_sizes=spec.custom_sizes,
+        fidelity=bool(spec.fidelities),
+        transparency=spec.transparency != "no",
+        streaming=spec.streaming,
+        max_variants=spec.max_variants,
+        max_prompt_chars=spec.max_prompt_chars,
+        spec=spec,
     )
 
 
 def normalized(options: EditOptions) -> EditOptions:
     """The same options without contradictions, clamped to what the model takes."""
     caps = capabilities(options.provider, options.model)
-    changes: dict[str, object] = {"n": min(max(options.n, 1), caps.max_variants)}
+    changes: dict[str, object] = {}
+    if options.n is not None:
+        changes["n"] = min(max(options.n, 1), caps.max_variants)
     if options.context not in CONTEXTS:
         changes["context"] = "auto"
     if options.background == "transparent" and options.output_format == "jpeg":
         changes["output_format"] = "png"
     output_format = changes.get("output_format", options.output_format)
-    if output_format == "png" or options.output_compression is None:
+    if output_format in (None, "png") or options.output_compression is None:
         changes["output_compression"] = None
     else:
         changes["output_compression"] = min(max(options.output_compression, 0), 100)
-    if not caps.fidelity:
+    if not caps.fidelity or (caps.spec is not None and caps.spec.known
+                             and options.input_fidelity not in (None, *caps.spec.fidelities)):
         changes["input_fidelity"] = None
     if not options.stream or not caps.streaming:
         changes["stream"] = False
@@ -100,3 +129,10 @@ def options_from_record(values: dict) -> EditOptions:
     """EditOptions from a saved record's plain values; unknown names are left out, then normalized."""
     known = EditOptions.__dataclass_fields__
     return normalized(EditOptions(**{name: value for name, value in values.items() if name in known}))
+
+
+def provider_label(options: EditOptions) -> str:
+    """"OpenAI · gpt-image-1" — what a job list shows for where the job went."""
+    profile = PROFILES.get(options.provider)
+    label = profile.label if profile else options.provider
+    return f"{label} · {options.model}" if options.model and profile and profile.kind == "http" else label

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import time
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from editor import __version__
 from editor.backends.base import EditError, EditRequest, EditResult, ResultImage
+from editor.disk import write_atomically
 
 
 class JobWriter:
@@ -42,6 +42,7 @@ class JobWriter:
             self.mask_mode = mask_mode or "coverage"
         self.extra = dict(extra or {})
         self._files: dict[int, tuple[Path, ResultImage]] = {}
+        self._spill: dict[int, float] = {}
         self._started = time.time()
         self._result: EditResult | None = None
         self._status = "running"
@@ -65,12 +66,18 @@ class JobWriter:
             return None
         path = self.out_dir / f"{self.stem}-{self.job}-{index + 1}.{image.extension}"
         if self._mask_png is not None and self.mask_path is not None:
-            _write_atomically(self.mask_path, self._mask_png)
+            write_atomically(self.mask_path, self._mask_png)
             self._mask_png = None
-        _write_atomically(path, image.data)
+        write_atomically(path, image.data)
         self._files[index] = (path, image)
         self._write_sidecar()
         return path
+
+    def set_spill(self, index: int, spill: float | None) -> None:
+        """The share of the pixels outside the mask the model changed in result `index`."""
+        if spill is not None and index in self._files:
+            self._spill[index] = round(spill, 6)
+            self._write_sidecar()
 
     def _ordered(self) -> list[tuple[Path, ResultImage]]:
         return [self._files[index] for index in sorted(self._files)]
@@ -110,8 +117,8 @@ class JobWriter:
             "results": [
                 {"file": path.name, "sha256": hashlib.sha256(image.data).hexdigest(),
                  "width": image.width, "height": image.height, "content_type": image.content_type,
-                 "revised_prompt": image.revised_prompt}
-                for path, image in self._ordered()
+                 "revised_prompt": image.revised_prompt, "spill_outside_mask": self._spill.get(index)}
+                for index, (path, image) in zip(sorted(self._files), self._ordered(), strict=True)
             ],
             "usage": result.usage.as_dict() if result and result.usage else None,
             "request_id": result.request_id if result else (self._error and self._error.request_id),
@@ -131,14 +138,4 @@ class JobWriter:
 
     def _write_sidecar(self) -> None:
         text = json.dumps(self.record(), indent=2, ensure_ascii=False) + "\n"
-        _write_atomically(self.sidecar_path, text.encode("utf-8"))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+        write_atomically(self.sidecar_path, text.encode("utf-8"))

@@ -30,7 +30,7 @@ from editor.settings import UserSettings, find_api_key
 from editor.ui.generation_commands import GenerationCommands
 
 if TYPE_CHECKING:
-    from editor.core.options import EditOptions
+    from editor.pipeline.options import EditOptions
     from editor.ui.panels.generate_bar import NoticeBar
 
     BuildBackend = Callable[[EditOptions, UserSettings, Mapping[str, str]], object]

@@ -19,9 +19,11 @@ from PySide6.QtGui import QImage
 
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
-from editor.core.options import EditOptions, capabilities, normalized
-from editor.imaging.prepare import DEFAULT_PADDING, EditContext, plan_context
-from editor.runner import JobRunner, JobSnapshot
+from editor.imaging.prepare import EditContext
+from editor.pipeline.options import EditOptions, capabilities, normalized
+from editor.pipeline.plan import DEFAULT_PADDING, plan_edit
+from editor.pipeline.snapshot import EditSnapshot
+from editor.runner import JobRunner
 from editor.settings import UserSettings
 
 log = logging.getLogger(__name__)
@@ -152,6 +154,7 @@ class GenerateController(QObject):
             if signal is not None:
                 signal.connect(self.refresh)
         self._watch_mask(document.mask())
+        runner.planned.connect(self._planned)
 
     # --- why not -------------------------------------------------------------------------------
 
@@ -220,17 +223,21 @@ class GenerateController(QObject):
         coverage = document.mask().array().copy()
         coverage.flags.writeable = False
         original = self._original_bytes() if owner is document.photo() else None
-        context = self.edit_context()
-        snapshot = JobSnapshot(
+        snapshot = EditSnapshot(
             photo=pixels, photo_name=document.display_name() or "photo", coverage=coverage,
             prompt=self.prompt(), options=self.options(), photo_bytes=original,
-            references=self.references(), record=self.job_record(), context=context,
+            references=self.references(), record=self.job_record(), padding=self.context_padding(),
         )
         job_id = self._runner.submit(snapshot)
-        crop = context.crop if context is not None and context.cropped else None
-        self._contexts[job_id] = JobContext(owner, coverage, crop)
+        # The crop is the pipeline's to plan; it is filled in when the run reports its plan.
+        self._contexts[job_id] = JobContext(owner, coverage)
         log.info("job %s submitted (%s)", job_id, snapshot.options.provider)
         return job_id
+
+    def _planned(self, job_id: str, crop: tuple[int, int, int, int] | None) -> None:
+        context = self._contexts.get(job_id)
+        if context is not None:
+            self._contexts[job_id] = replace(context, crop=crop)
 
     def edit_context(self) -> EditContext | None:
         """The part of the photo a Generate now would send (crop-to-mask), None with no photo."""
@@ -238,15 +245,9 @@ class GenerateController(QObject):
         photo, mask = document.photo(), document.mask()
         if photo is None or mask is None:
             return None
-        size = (photo.width(), photo.height())
-        options = self.options()
-        caps = capabilities(options.provider, options.model)
-        if caps.offline:  # inpainting works at full resolution, on the whole photo
-            return EditContext((0, 0, *size))
         rect = mask.bounding_rect()
         box = None if rect.isEmpty() else (rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1)
-        return plan_context(size, box, mode=options.context, padding=self.context_padding(),
-                            custom_sizes=caps.custom_sizes, requested=_requested_size(options.size))
+        return plan_edit((photo.width(), photo.height()), box, self.options(), padding=self.context_padding())
 
     def context(self, job_id: str) -> JobContext | None:
         return self._contexts.get(job_id)
@@ -254,11 +255,3 @@ class GenerateController(QObject):
     def add_context(self, job_id: str, context: JobContext) -> None:
         """What a job that ran before (a restored project) was made from."""
         self._contexts[job_id] = context
-
-
-def _requested_size(size: str) -> tuple[int, int] | None:
-    """A size the user chose ("1536x1024"), None for auto or nonsense."""
-    width, _, height = size.partition("x")
-    if width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0:
-        return int(width), int(height)
-    return None

@@ -22,7 +22,6 @@ from PySide6.QtGui import QImage
 
 from editor.core.document import Document
 from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
-from editor.core.options import options_from_record
 from editor.core.session import (
     RECORD_KEY,
     JobRecord,
@@ -34,6 +33,7 @@ from editor.core.session import (
     interrupted_projects,
 )
 from editor.imaging.prepare import EditContext
+from editor.pipeline.options import options_from_record
 from editor.ui.generate import JobContext, photo_pixels
 
 log = logging.getLogger(__name__)
@@ -318,7 +318,10 @@ class ProjectKeeper(QObject):
             with contextlib.suppress(ProjectError):
                 coverage = await asyncio.to_thread(self.project.read_mask, record.mask_file, size)
         coverage.flags.writeable = False
-        context = EditContext.from_record(record.record.get(RECORD_KEY, {}).get("context"), size)
+        # The pipeline writes the plan at the top of the record; records from 0.1 kept it in the
+        # runner's block.
+        planned = record.record.get("context") or record.record.get(RECORD_KEY, {}).get("context")
+        context = EditContext.from_record(planned, size)
         return JobContext(photo, coverage, context.crop if context.cropped else None)
 
     # --- closing -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -223,14 +224,16 @@ async def test_extra_headers_are_sent_but_cannot_replace_the_key(make_backend, e
     assert headers["authorization"] == f"Bearer {fake_api_key}"
 
 
-async def test_custom_sizes_pass_when_allowed(make_backend):
-    request = EditRequest(images=(photo_part(32, 32),), prompt="p", model="gpt-image-2", size="256x128")
+async def test_custom_sizes_pass_where_the_model_takes_them(make_backend):
+    request = EditRequest(images=(photo_part(32, 32),), prompt="p", model="gpt-image-2", size="1024x640")
 
     with pytest.raises(InvalidRequest):
-        await make_backend().edit(request)
-    result = await make_backend(allow_custom_size=True).edit(request)
+        await make_backend().edit(replace(request, model="gpt-image-1"))
+    with pytest.raises(InvalidRequest, match="655,360"):
+        await make_backend().edit(replace(request, size="256x128"))
+    result = await make_backend().edit(request)
 
-    assert (result.images[0].width, result.images[0].height) == (256, 128)
+    assert (result.images[0].width, result.images[0].height) == (1024, 640)
 
 
 async def test_list_models_reads_the_model_ids(make_backend, edit_server):

@@ -83,9 +83,26 @@ def test_several_problems_are_reported_together():
 
 
 def test_custom_sizes_only_where_the_model_allows_them():
-    assert "size '1536x864'" in problem(request(size="1536x864"))
-    request(size="1536x864").validate(allow_custom_size=True)
-    assert "size '1000x600'" in problem(request(size="1000x600"), allow_custom_size=True)
+    assert "size '1536x864'" in problem(request(size="1536x864", model="gpt-image-1"))
+    assert "size '1536x864'" in problem(request(size="1536x864", model="azure/openai/gpt-image-1.5"))
+    request(size="1536x864", model="gpt-image-2").validate()
+    request(size="3840x2160", model="openai/gpt-image-2.5-flare").validate()
+    assert "multiples of 16" in problem(request(size="1000x600", model="gpt-image-2"))
+
+
+@pytest.mark.parametrize(("size", "words"), [
+    ("4096x1024", "at most 3840"),
+    ("3840x1024", "3 times"),
+    ("512x512", "655,360"),
+    ("3840x2176", "8,294,400"),
+])
+def test_free_sizes_keep_every_rule_of_the_model(size, words):
+    assert words in problem(request(size=size, model="gpt-image-2-2026-04-21"))
+
+
+def test_a_model_the_table_does_not_know_takes_the_size_the_user_typed():
+    request(size="1536x864", model="my-router/flux-edit").validate()
+    assert "size '1000x600'" in problem(request(size="1000x600", model="my-router/flux-edit"))
 
 
 def test_mask_that_is_not_a_png_is_refused():

@@ -20,11 +20,10 @@ from PIL import Image
 
 from editor.backends import create_backend
 from editor.backends.providers import PROFILES, ApiKey
-from editor.core.options import EditOptions
 from editor.imaging.composite import composite
-from editor.imaging.prepare import plan_context
 from editor.imaging.upload import prepare_uploads
-from editor.runner import edit_request
+from editor.pipeline.options import EditOptions
+from editor.pipeline.plan import edit_request, plan_context
 from tests.benchmarks.harness import Figure
 from tests.fakes.edit_server import FakeEditServer
 from tests.fakes.painting import MAGENTA

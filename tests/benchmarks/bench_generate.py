@@ -90,13 +90,13 @@ def _runner(base_url: str, api_key: str, out: Path):
 
 
 async def _job(runner, photo: np.ndarray, coverage: np.ndarray, references) -> tuple[list[float], float, str]:
-    from editor.core.options import EditOptions
-    from editor.runner import JobSnapshot
+    from editor.pipeline.options import EditOptions
+    from editor.pipeline.snapshot import EditSnapshot
 
     options = EditOptions(provider="custom", model="gpt-image-1", size="1536x1024", quality="low")
     with _probe() as ticks:
         started = time.perf_counter()
-        shot = JobSnapshot.take(photo, coverage, prompt="Put a red bicycle here", options=options,
+        shot = EditSnapshot.take(photo, coverage, prompt="Put a red bicycle here", options=options,
                                 references=references)
         job_id = runner.submit(shot)
         while not runner.queue.job(job_id).state.finished:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from editor.core.jobs import Job, JobQueue, JobState, Variant
-from editor.core.options import EditOptions
+from editor.pipeline.options import EditOptions
 
 
 def job(number: int = 1, **changes) -> Job:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 
 import pytest
 
-from editor.core.options import MAX_PROMPT_CHARS, STANDARD_SIZES, EditOptions, capabilities, normalized
+from editor.pipeline.options import MAX_PROMPT_CHARS, STANDARD_SIZES, EditOptions, capabilities, normalized
 
 
 def test_options_are_frozen_with_the_api_defaults():
@@ -18,15 +19,17 @@ def test_options_are_frozen_with_the_api_defaults():
         options.n = 2  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("provider", "model", "fidelity", "custom"), [
-    ("openai", "gpt-image-1", True, False),
-    ("openai", "gpt-image-1-mini", False, False),
-    ("openai", "gpt-image-2", True, True),
-    ("requesty", "azure/openai/gpt-image-1", True, False),
+@pytest.mark.parametrize(("provider", "model", "fidelities", "custom"), [
+    ("openai", "gpt-image-1", ("low", "high"), False),
+    ("openai", "gpt-image-1-mini", ("low",), False),  # MODELS.md: low only
+    ("openai", "gpt-image-2", (), True),  # MODELS.md: omit, always high
+    ("requesty", "azure/openai/gpt-image-1", ("low", "high"), False),
+    ("custom", "gpt-image-1", ("low", "high"), False),  # the model decides, not the provider
 ])
-def test_capabilities_follow_the_model(provider, model, fidelity, custom):
+def test_capabilities_follow_the_model(provider, model, fidelities, custom):
     caps = capabilities(provider, model)
-    assert caps.fidelity is fidelity and caps.custom_sizes is custom
+    assert caps.spec.fidelities == fidelities and caps.fidelity is bool(fidelities)
+    assert caps.custom_sizes is custom
     assert caps.sizes == STANDARD_SIZES and caps.transparency and caps.uses_prompt and not caps.offline
     assert caps.max_prompt_chars == MAX_PROMPT_CHARS == 32_000 and caps.max_variants == 10
 
@@ -55,6 +58,9 @@ def test_compression_only_for_jpeg_and_webp_and_clamped():
 def test_fidelity_dropped_where_the_model_has_none():
     mini = EditOptions(provider="openai", model="gpt-image-1-mini", input_fidelity="high")
     assert normalized(mini).input_fidelity is None
+    assert normalized(replace(mini, input_fidelity="low")).input_fidelity == "low"
+    two = EditOptions(provider="openai", model="gpt-image-2", input_fidelity="low")
+    assert normalized(two).input_fidelity is None
     full = EditOptions(provider="openai", model="gpt-image-1", input_fidelity="high")
     assert normalized(full).input_fidelity == "high"
 

@@ -1,13 +1,17 @@
-"""Crop-to-mask: which part of the photo is sent, at which API size, and the result placed back."""
+"""Planning: which part of the photo is sent, at which API size (from the capability table), and the
+result placed back."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from editor.backends.models import FREE_SIZES, model_spec
 from editor.imaging.composite import composite
-from editor.imaging.prepare import EditContext, choose_size, crop_for_api, plan_context
+from editor.imaging.prepare import EditContext, crop_for_api
 from editor.imaging.upload import prepare_uploads
+from editor.pipeline.options import EditOptions
+from editor.pipeline.plan import choose_size, plan_context, plan_edit
 
 PHOTO = (6000, 4000)
 
@@ -28,13 +32,44 @@ def test_the_bucket_whose_aspect_is_nearest(area, bucket):
 
 
 def test_custom_sizes_follow_the_crop_in_multiples_of_16_within_the_models_limits():
-    width, height = choose_size(1600, 900, custom=True)
+    width, height = choose_size(1600, 900, rules=FREE_SIZES)
     assert width % 16 == 0 and height % 16 == 0
     assert width / height == pytest.approx(16 / 9, rel=0.02)
     assert width * height == pytest.approx(1536 * 1024, rel=0.05)
-    wide = choose_size(8000, 500, custom=True)
+    wide = choose_size(8000, 500, rules=FREE_SIZES)
     assert wide[0] / wide[1] == pytest.approx(3.0, rel=0.02)  # clamped to 3:1
     assert max(wide) <= 3840 and min(wide) <= 2160
+    assert FREE_SIZES.problem(*wide) is None
+
+
+@pytest.mark.parametrize(("provider", "model"), [
+    ("custom", "gpt-image-1"), ("custom", "my-router/edit-model"), ("requesty", "azure/openai/gpt-image-1.5"),
+    ("openai", "gpt-image-1-mini"), ("openai", "gpt-image-2.6-sunburst"),
+])
+def test_a_model_without_known_free_sizes_is_asked_for_a_standard_bucket(provider, model):
+    # A small stroke on a 1696×928 photo: once the window asked a Custom provider's gpt-image-1
+    # for 2176x720, which real gpt-image-1 endpoints refuse.
+    options = EditOptions(provider=provider, model=model, context="mask")
+    context = plan_edit((1696, 928), (800, 400, 900, 440), options)
+    assert context.cropped and f"{context.size[0]}x{context.size[1]}" in model_spec("gpt-image-1").sizes
+
+
+def test_a_free_size_model_gets_a_size_its_rules_allow():
+    options = EditOptions(provider="openai", model="gpt-image-2", context="mask")
+    context = plan_edit((1696, 928), (100, 400, 1500, 440), options)
+    assert context.cropped and FREE_SIZES.problem(*context.size) is None
+    assert context.size not in ((1024, 1024), (1536, 1024), (1024, 1536))
+
+
+def test_a_size_the_model_refuses_is_never_planned():
+    options = EditOptions(provider="openai", model="gpt-image-1", size="2048x1152", context="mask")
+    context = plan_edit((6000, 4000), (3000, 2000, 3600, 2400), options)
+    assert context.size in ((1024, 1024), (1536, 1024), (1024, 1536))
+
+
+def test_offline_edits_send_the_whole_photo():
+    context = plan_edit((6000, 4000), (3000, 2000, 3600, 2400), EditOptions(provider="local", context="mask"))
+    assert not context.cropped and context.crop == (0, 0, 6000, 4000)
 
 
 # --- which part is sent --------------------------------------------------------------------------

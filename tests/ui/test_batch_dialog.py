@@ -9,8 +9,8 @@ import pytest
 
 from editor.backends import create_backend
 from editor.backends.providers import PROFILES, ApiKey
-from editor.core.options import EditOptions
-from editor.ui.dialogs.batch import BatchDialog, request_template
+from editor.pipeline.options import EditOptions
+from editor.ui.dialogs.batch import BatchDialog
 from tests.fakes.faults import Fault
 
 W, H = 96, 64
@@ -170,13 +170,6 @@ def test_form_problems_are_said_in_the_status_line_and_nothing_is_sent(qtbot, ma
     qtbot.waitUntil(lambda: not dialog.running, timeout=5000)
     assert words in dialog.status_label.text()
     assert edit_server.requests == [] and dialog.outcome_list.count() == 0 and dialog.start_button.isEnabled()
-
-
-def test_the_offline_provider_sends_only_what_it_uses():
-    offline = request_template(EditOptions(provider="local", quality="high", n=3), "  ")
-    assert offline.prompt.strip() and offline.model is None and offline.n is None and offline.quality is None
-    http = request_template(EditOptions(provider="requesty"), "sky")
-    assert http.model == PROFILES["requesty"].default_model and http.prompt == "sky" and http.images == ()
 
 
 # --- File → Batch Edit… in the window ------------------------------------------------------------

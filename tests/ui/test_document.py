@@ -152,7 +152,7 @@ def test_prompt_signals_only_on_a_real_change():
 
 
 def test_options_are_stored_normalized_and_signal_once():
-    from editor.core.options import EditOptions
+    from editor.pipeline.options import EditOptions
 
     document = Document()
     seen = SideRecorder(document)

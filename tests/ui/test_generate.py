@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from editor.app import build_backend
 from editor.backends.base import InvalidRequest
 from editor.core.jobs import JobState
-from editor.core.options import EditOptions
+from editor.pipeline.options import EditOptions
 from editor.settings import UserSettings, load_settings
 from editor.ui.generate import base_url_for, photo_pixels
 from editor.ui.main_window import MainWindow

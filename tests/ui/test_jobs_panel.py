@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtGui import QGuiApplication
 
 from editor.core.jobs import Job, JobQueue, JobState
-from editor.core.options import EditOptions
+from editor.pipeline.options import EditOptions
 from editor.ui.panels.jobs import JobsPanel, details_text, format_elapsed
 
 KEY = "sk-test-secret-0123456789"

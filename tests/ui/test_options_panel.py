@@ -6,7 +6,7 @@ import pytest
 
 from editor.backends.providers import PROFILES, ApiKey
 from editor.core.document import Document
-from editor.core.options import EditOptions
+from editor.pipeline.options import EditOptions
 from editor.settings import UserSettings, load_settings, save_settings, store_api_key
 from editor.ui.panels.options import (
     OFFLINE_NOTE,
@@ -69,11 +69,15 @@ def test_document_changes_are_shown_without_echoing_back(qtbot, document, monkey
     assert calls == []
 
 
-def test_input_fidelity_is_hidden_for_gpt_image_1_mini(qtbot, document):
+def test_input_fidelity_offers_what_the_model_takes(qtbot, document):
     panel = make_panel(qtbot, document)
-    assert row_shown(panel, panel.fidelity)
-    panel.model.setCurrentIndex(panel.model.findData("gpt-image-1-mini"))
-    assert document.options().model == "gpt-image-1-mini"
+    offered = lambda: [panel.fidelity.itemData(i) for i in range(panel.fidelity.count())]  # noqa: E731
+    assert row_shown(panel, panel.fidelity) and offered() == [None, "low", "high"]
+    choose(panel.fidelity, "high")
+    panel.model.setCurrentIndex(panel.model.findData("gpt-image-1-mini"))  # low only
+    assert document.options().model == "gpt-image-1-mini" and document.options().input_fidelity is None
+    assert row_shown(panel, panel.fidelity) and offered() == [None, "low"]
+    panel.model.setCurrentIndex(panel.model.findData("gpt-image-2"))  # always high: left out
     assert not row_shown(panel, panel.fidelity)
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from editor.core.jobs import Job, JobQueue, JobState, Variant
-from editor.core.options import EditOptions
+from editor.pipeline.options import EditOptions
 from editor.ui.generate import JobContext
 from editor.ui.panels.results import PARTIAL, ResultsPanel, composite_variant, thumbnail
 

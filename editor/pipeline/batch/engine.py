@@ -4,25 +4,26 @@ they share for the pauses the service asks for, and each photo's results written
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from editor.backends.base import EditBackend, EditError, EditRequest, Progress, QuotaExhausted, ResultImage
-from editor.batch.plan import BatchItem
-from editor.batch.request import InputError, prepare_request
-from editor.batch.resume import find_completed
-from editor.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
-from editor.job_output import JobWriter
+from editor.backends.base import EditBackend, EditError, QuotaExhausted
+from editor.pipeline.batch.plan import BatchItem
+from editor.pipeline.batch.resume import find_completed
+from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
+from editor.pipeline.events import Event, Outcome, Stage
+from editor.pipeline.options import EditOptions
+from editor.pipeline.plan import DEFAULT_PADDING
+from editor.pipeline.run import EditRun, open_backend
+from editor.pipeline.snapshot import InputError, snapshot_from_files
 
-log = logging.getLogger(__package__)  # "editor.batch", as before it became a package
+log = logging.getLogger(__package__)  # "editor.pipeline.batch", as before it became a package
 
 # Besides a used-up quota, answers every later request would get too (key, balance, access, model,
 # spend limit): sending the rest would only cost time or money.
 STOPPING_STATUSES = (401, 402, 403, 404, 412)
-UNEXPECTED_FAILURE = "Something unexpected went wrong with this photo; the log has the details."
 BackendFactory = Callable[[], EditBackend]
 
 
@@ -45,26 +46,27 @@ class RateGate:
 
 
 class Batch:
-    """Edits `items` with `template`'s prompt and options into `out_dir`, `concurrency` at a time.
+    """Edits `items` with `prompt` and `options` into `out_dir`, `concurrency` at a time.
 
-    Each worker gets its own backend from `backend_factory`, called in a worker thread (an
-    EditError from it stops the batch with its message). `on_event` gets a `BatchEvent` per step
-    on the loop's thread. Await `run()` for the summary; cancelling its task stops the batch at
-    once, keeping every image already received, and `summary()` still tells what happened.
+    Each worker gets its own backend from `backend_factory`, built in a worker thread (an
+    EditError from it stops the batch with its message). Each photo is one `EditRun`
+    (editor.pipeline), the same the window runs, with its answers placed back into the whole
+    photo when a crop was sent. `on_event` gets a `BatchEvent` per step on the loop's thread.
+    Await `run()` for the summary; cancelling its task stops the batch at once, keeping every image
+    already received, and `summary()` still tells what happened. `runs` keeps each photo's run.
     """
 
-    def __init__(self, items: Sequence[BatchItem], template: EditRequest, out_dir: Path,
+    def __init__(self, items: Sequence[BatchItem], prompt: str, options: EditOptions, out_dir: Path,
                  backend_factory: BackendFactory, *, mask_mode: str = "alpha", concurrency: int = 2,
-                 on_event: Callable[[BatchEvent], None] | None = None, context: str = "whole",
-                 padding: float = 0.32, custom_sizes: bool = False) -> None:
+                 on_event: Callable[[BatchEvent], None] | None = None,
+                 padding: float = DEFAULT_PADDING) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
-        self.items, self.template, self.out_dir = list(items), template, out_dir
+        self.items, self.prompt, self.options, self.out_dir = list(items), prompt, options, out_dir
         self.backend_factory, self.mask_mode = backend_factory, mask_mode
-        self.concurrency, self.on_event = concurrency, on_event
-        # Crop-to-mask, as the window does it ("whole" for the offline backend): see editor.edit_plan.
-        self.context, self.padding, self.custom_sizes = context, padding, custom_sizes
+        self.concurrency, self.on_event, self.padding = concurrency, on_event, padding
         self.gate = RateGate()
+        self.runs: dict[int, EditRun] = {}
         self._outcomes: dict[int, FileOutcome] = {}
         self._pending: list[int] = []
         self._stopped: str | None = None
@@ -82,7 +84,7 @@ class Batch:
         workers: list[asyncio.Task[None]] = []
         try:
             done = await asyncio.to_thread(find_completed, self.out_dir, [item.photo for item in self.items],
-                                           self.template.prompt)
+                                           self.prompt)
             for position, item in enumerate(self.items):
                 if item.photo in done:
                     self._finish(position, "skipped", done[item.photo])
@@ -103,84 +105,56 @@ class Batch:
 
     async def _work(self) -> None:
         try:
-            backend = await asyncio.to_thread(_build_backend, self.backend_factory)
-        except EditError as error:
+            async with open_backend(self.backend_factory) as backend:
+                while self._pending and self._stopped is None:
+                    await self.gate.wait()
+                    if self._pending and self._stopped is None:
+                        await self._edit(backend, self._pending.pop(0))
+        except EditError as error:  # the backend could not be built
             self._stopped = self._stopped or error.message
-            return
-        try:
-            while self._pending and self._stopped is None:
-                await self.gate.wait()
-                if self._pending and self._stopped is None:
-                    await self._edit(backend, self._pending.pop(0))
-        finally:
-            try:
-                await backend.aclose()
-            except Exception:
-                log.warning("batch: closing a backend failed", exc_info=True)
 
     async def _edit(self, backend: EditBackend, position: int) -> None:
-        from editor.edit_plan import edit_with_retry, write_placed  # numpy and Pillow: not at start-up
-
-        photo, mask, problem = (item := self.items[position]).photo, item.mask, item.problem
+        item = self.items[position]
         self._emit("started", position)
-        job = _PhotoJob()
         try:
-            if problem:
-                raise InputError(problem)
-            request, inputs = await asyncio.to_thread(prepare_request, photo, mask, self.template,
-                                                      mask_mode=self.mask_mode)
-            request, placement = await asyncio.to_thread(self._crop, request)
-            extra = {"context": placement.context.as_record()} if placement is not None else None
-            job.writer = JobWriter(self.out_dir, stem=photo.stem, request=request, provider=backend.name,
-                                   base_url=getattr(backend, "base_url", None), inputs=inputs,
-                                   mask_path=mask, mask_mode=self.mask_mode, extra=extra)
-            result, job.writer.request = await edit_with_retry(
-                backend, request, lambda step: self._on_progress(position, step, job),
-                lambda message: self._emit("retrying", position, message=message, wait_s=0.0))
-            for index, image in enumerate(result.images):
-                job.save(image, index)
-            await job.drain()
-            await asyncio.to_thread(job.writer.finish, result=result)
-            placed = [] if placement is None else await asyncio.to_thread(write_placed, placement, job.writer)
-            tokens = result.usage.total_tokens if result.usage else None
-            files = (*job.writer.written, *placed)
-            self._finish(position, "done", FileOutcome(photo, "edited", files=files,
-                                                       sidecar=job.writer.sidecar_path, tokens=tokens))
-        except asyncio.CancelledError:
-            files = await job.keep("interrupted")
-            self._outcomes[position] = FileOutcome(photo, "interrupted", "Stopped before it finished.",
-                                                   files=files)
-            raise
+            if item.problem:
+                raise InputError(item.problem)
+            snapshot = await asyncio.to_thread(snapshot_from_files, item.photo, item.mask, prompt=self.prompt,
+                                               options=self.options, mask_mode=self.mask_mode,
+                                               padding=self.padding)
         except InputError as error:
             self._fail(position, error.message)
-        except EditError as error:
-            self._fail(position, str(error), files=await job.keep("failed", error), error=error.details())
-            if isinstance(error, QuotaExhausted) or error.status in STOPPING_STATUSES:
-                self._stopped = self._stopped or error.message
-        except OSError as error:
-            self._fail(position, f"The results could not be written into {self.out_dir}: "
-                                 f"{error.strerror or error}. Free some space or choose another folder.")
-        except Exception:
-            log.exception("batch: %s failed unexpectedly", photo)
-            self._fail(position, UNEXPECTED_FAILURE, files=await job.keep("failed"))
-
-    def _crop(self, request: EditRequest):
-        """The request for the crop around the mask, and where its answers go (None: whole photo)."""
-        from editor.edit_plan import crop_to_mask
-        from editor.imaging.load import ImageLoadError
-
+            return
+        run = self.runs[position] = EditRun(snapshot, self.out_dir, place_back=True,
+                                            on_event=lambda event: self._on_run_event(position, event))
         try:
-            return crop_to_mask(request, mode=self.context, padding=self.padding,
-                                custom_sizes=self.custom_sizes)
-        except ImageLoadError as error:
-            raise InputError(error.message) from None
+            outcome = await run.run(backend)
+        except asyncio.CancelledError:
+            files = run.outcome.files if run.outcome is not None else ()
+            self._outcomes[position] = FileOutcome(item.photo, "interrupted", "Stopped before it finished.",
+                                                   files=files)
+            raise
+        self._record(position, outcome)
 
-    def _on_progress(self, position: int, step: Progress, job: _PhotoJob) -> None:
-        if step.kind == "image" and step.image is not None and step.index is not None:
-            job.save(step.image, step.index)  # on disk the moment it arrives
-        elif step.kind == "retrying":
-            self.gate.hold(step.wait_s or 0.0)
-            self._emit("retrying", position, message=step.message, wait_s=step.wait_s or 0.0)
+    def _record(self, position: int, outcome: Outcome) -> None:
+        photo, error = self.items[position].photo, outcome.error
+        if outcome.status == "completed":
+            tokens = outcome.result.usage.total_tokens if outcome.result and outcome.result.usage else None
+            files = (*outcome.files, *outcome.placed)
+            self._finish(position, "done", FileOutcome(photo, "edited", files=files, sidecar=outcome.sidecar,
+                                                       tokens=tokens))
+            return
+        message = str(error) if error is not None and outcome.sent else outcome.message
+        self._fail(position, message, files=outcome.files, error=error.details() if error else None)
+        if error is not None and (isinstance(error, QuotaExhausted) or error.status in STOPPING_STATUSES):
+            self._stopped = self._stopped or error.message
+
+    def _on_run_event(self, position: int, event: Event) -> None:
+        if isinstance(event, Stage) and event.name == "retrying":
+            self.gate.hold(event.wait_s or 0.0)
+            self._emit("retrying", position, message=event.message, wait_s=event.wait_s or 0.0)
+        elif isinstance(event, Stage) and event.name == "resending":
+            self._emit("retrying", position, message=event.message, wait_s=0.0)
 
     def _fail(self, position: int, message: str, **facts) -> None:
         self._finish(position, "failed", FileOutcome(self.items[position].photo, "failed", message, **facts))
@@ -198,53 +172,3 @@ class Batch:
                                      **facts))
         except Exception:  # a broken display must not break the batch
             log.exception("batch: the progress display failed")
-
-
-def _build_backend(factory: BackendFactory) -> EditBackend:
-    backend = factory()
-    # Building the HTTP client loads the CA bundle: here, in a worker thread, not on the loop.
-    prepare = getattr(backend, "prepare_connection", None)
-    if callable(prepare):
-        prepare()
-    return backend
-
-
-class _PhotoJob:
-    """One photo's writer and image writes: in arrival order, off the loop, each finished once begun."""
-
-    def __init__(self) -> None:
-        self.writer: JobWriter | None = None
-        self._lock = asyncio.Lock()
-        self._writes: list[asyncio.Task[None]] = []
-        self._indices: set[int] = set()
-
-    def save(self, image: ResultImage, index: int) -> None:
-        if index not in self._indices:
-            self._indices.add(index)
-            self._writes.append(asyncio.get_running_loop().create_task(self._write(image, index)))
-
-    async def _write(self, image: ResultImage, index: int) -> None:
-        async with self._lock:
-            assert self.writer is not None
-            await asyncio.to_thread(self.writer.add_image, image, index)
-
-    async def drain(self) -> None:
-        """Wait for every write; raise the first error (an OSError when the disk failed)."""
-        while self._writes:
-            pending, self._writes = self._writes, []
-            results = await asyncio.gather(*pending, return_exceptions=True)
-            errors = [result for result in results if isinstance(result, Exception)]
-            if errors:
-                raise errors[0]
-
-    async def keep(self, status: str, error: EditError | None = None) -> tuple[Path, ...]:
-        """Finish writing what had arrived and close the record with `status`; the files kept."""
-        with contextlib.suppress(Exception):
-            await self.drain()
-        if self.writer is None or not self.writer.images:
-            return ()
-        try:
-            await asyncio.to_thread(self.writer.finish, status=status, error=error)
-        except OSError:
-            log.warning("batch: the record of %s could not be written", self.writer.stem, exc_info=True)
-        return tuple(self.writer.written)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from editor.batch.summary import FileOutcome
+from editor.pipeline.batch.summary import FileOutcome
 
 _SIDECAR_NAME = re.compile(r"(?P<stem>.+)-\d{8}-\d{6}-[0-9a-f]{4}\.json")  # JobWriter's names
 

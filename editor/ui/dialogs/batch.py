@@ -1,4 +1,4 @@
-"""Batch edits from the window: every photo of a folder with one prompt, through `editor.batch`.
+"""Batch edits from the window: every photo of a folder with one prompt, through `editor.pipeline.batch`.
 
 The dialog only reads the form, shows progress and lists what became of each photo. The engine
 runs as one owned asyncio task on the app's loop; listing folders, reading photos, uploading and
@@ -34,19 +34,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.backends.base import EditBackend, EditRequest, InvalidRequest
-from editor.backends.providers import PROFILES
-from editor.batch import (
+from editor.backends.base import EditBackend, InvalidRequest
+from editor.pipeline.batch import (
     Batch,
     BatchEvent,
     BatchSetupError,
     BatchSummary,
     FileOutcome,
-    check_template,
     plan_batch,
 )
-from editor.core.options import EditOptions, capabilities, normalized
-from editor.runner import OFFLINE_PROMPT, provider_label
+from editor.pipeline.options import EditOptions, capabilities, normalized, provider_label
+from editor.pipeline.plan import check_options
 from editor.ui.dialogs import MASK_CONVENTIONS, MASK_FILTER
 
 log = logging.getLogger(__name__)
@@ -55,20 +53,6 @@ MAX_CONCURRENCY = 8
 UNEXPECTED = "Something unexpected stopped the batch; the results received so far are kept."
 PLACEHOLDERS = {True: "Offline edits ignore the prompt: they fill the masked area from its surroundings.",
                 False: "What should change in every photo"}
-
-
-def request_template(options: EditOptions, prompt: str) -> EditRequest:
-    """The prompt and options every photo's request carries, as a job from the window sends them."""
-    options = normalized(options)
-    if capabilities(options.provider, options.model).offline:
-        return EditRequest(images=(), prompt=prompt.strip() or OFFLINE_PROMPT,
-                           output_format=options.output_format, output_compression=options.output_compression)
-    profile = PROFILES.get(options.provider)
-    return EditRequest(
-        images=(), prompt=prompt, model=options.model or (profile.default_model if profile else None),
-        n=options.n, size=options.size, quality=options.quality, background=options.background,
-        output_format=options.output_format, output_compression=options.output_compression,
-        input_fidelity=options.input_fidelity, stream=options.stream, partial_images=options.partial_images)
 
 
 def outcome_text(outcome: FileOutcome) -> str:
@@ -270,9 +254,9 @@ class BatchDialog(QDialog):
         if missing:
             self.status_label.setText(f"Choose {' and '.join(missing)} first.")
             return
-        template = request_template(self._options, self.prompt_edit.toPlainText())
+        prompt, options = self.prompt_edit.toPlainText(), normalized(self._options)
         try:
-            check_template(template)
+            check_options(prompt, options)
         except InvalidRequest as error:
             self.status_label.setText(error.message)
             return
@@ -283,7 +267,7 @@ class BatchDialog(QDialog):
         self.status_label.setText("Looking at the photos…")
         self._task = self._loop.create_task(self._run(
             Path(folder), Path(mask) if mask else None, Path(mask_dir) if mask_dir else None, Path(out),
-            template))
+            prompt, options))
         self._task.add_done_callback(self._run_done)
         self._set_running(True)
         self.batch_started.emit()
@@ -295,7 +279,7 @@ class BatchDialog(QDialog):
             self._task.cancel()
 
     async def _run(self, folder: Path, mask: Path | None, mask_dir: Path | None, out: Path,
-                   template: EditRequest) -> None:
+                   prompt: str, options: EditOptions) -> None:
         try:
             items = await asyncio.to_thread(plan_batch, folder, mask=mask, mask_dir=mask_dir, out_dir=out)
             await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
@@ -306,11 +290,9 @@ class BatchDialog(QDialog):
             self.status_label.setText(f"Cannot create the results folder {out}: {error.strerror or error}.")
             return
         self.progress.setRange(0, len(items))
-        caps = capabilities(self._options.provider, self._options.model)
-        self._batch = Batch(items, template, out, functools.partial(self._factory, self._options),
+        self._batch = Batch(items, prompt, options, out, functools.partial(self._factory, options),
                             mask_mode=self.mask_mode.currentData(), concurrency=self.concurrency.value(),
-                            on_event=self._on_event, padding=self._padding, custom_sizes=caps.custom_sizes,
-                            context="whole" if caps.offline else self._options.context)
+                            on_event=self._on_event, padding=self._padding)
         self._show_end(await self._batch.run(), out)
 
     def _on_event(self, event: BatchEvent) -> None:

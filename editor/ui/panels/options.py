@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
-from editor.core.options import Capabilities, EditOptions, capabilities
+from editor.pipeline.options import Capabilities, EditOptions, capabilities
 from editor.settings import UserSettings, find_api_key
 from editor.ui.panels.remembered_options import (
     initial_options,
@@ -255,12 +255,14 @@ class OptionsPanel(QWidget):
                 model = remembered or profile.default_model or ""
         self._models_used[provider] = model
         caps = capabilities(provider, model)
-        size = current.size if current.size in caps.sizes or caps.custom_sizes else "auto"
+        keeps = current.size in caps.sizes or (caps.typed_sizes and not caps.size_problem(current.size))
+        size = current.size if keeps else "auto"
         self._document.set_options(replace(current, provider=provider, model=model, size=size))
 
     def _size_edited(self, text: str) -> None:
         value = size_value(text)
-        if value is None:
+        options = self._document.options()
+        if value is None or capabilities(options.provider, options.model).size_problem(value):
             self.show_options(self._document.options())  # back to what it was
             return
         self._edit(size=value)
@@ -295,6 +297,8 @@ class OptionsPanel(QWidget):
         _select(self.background, options.background)
         _select(self.output_format, options.output_format)
         self.compression.setValue(-1 if options.output_compression is None else options.output_compression)
+        spec = caps.spec
+        _offer(self.fidelity, FIDELITY_TEXTS, (None, *spec.fidelities) if spec else (None,))
         _select(self.fidelity, options.input_fidelity)
         self.stream.setChecked(options.stream)
         if options.partial_images:
@@ -322,23 +326,27 @@ class OptionsPanel(QWidget):
             self.model.lineEdit().setPlaceholderText("Model id, e.g. gpt-image-1")
 
     def _fill_sizes(self, options: EditOptions, caps: Capabilities) -> None:
-        if (caps.sizes, caps.custom_sizes) != self._shown_sizes:
-            self._shown_sizes = (caps.sizes, caps.custom_sizes)
-            self.size.setEditable(caps.custom_sizes)
+        if (caps.sizes, caps.typed_sizes) != self._shown_sizes:
+            self._shown_sizes = (caps.sizes, caps.typed_sizes)
+            self.size.setEditable(caps.typed_sizes)
             self.size.clear()
             for value in caps.sizes:
                 self.size.addItem(SIZE_TEXTS.get(value, value), value)
         index = self.size.findData(options.size)
         if index >= 0:
             self.size.setCurrentIndex(index)
-        elif caps.custom_sizes:
+        elif caps.typed_sizes:
             self.size.setEditText(options.size)
         editor = self.size.lineEdit()
         if editor is not None and editor is not self._size_editor:
             self._size_editor = editor
             editor.editingFinished.connect(lambda: self._size_edited(self.size.currentText()))
         if caps.custom_sizes:
-            self.size.setToolTip("Output size: choose one or type width × height, e.g. 2048x1152")
+            self.size.setToolTip("Output size: choose one or type width × height, e.g. 2048x1152 (multiples "
+                                 "of 16, long edge ≤ 3840, at most 3:1, 0.66–8.3 MP)")
+        elif caps.typed_sizes:
+            self.size.setToolTip("Output size: choose one, or type width × height if your server's model "
+                                 "takes it")
         else:
             self.size.setToolTip("Output size; Auto lets the model choose from the photo's shape")
 
@@ -366,6 +374,15 @@ class OptionsPanel(QWidget):
             "0–100 %: lower is smaller and loses more detail" if compressible
             else "Compression applies to JPEG and WebP output only")
         self.partial_images.setEnabled(options.stream)
+
+
+def _offer(combo: QComboBox, texts: dict, values: tuple) -> None:
+    """Let `combo` offer exactly `values` (what the model takes), in that order."""
+    if tuple(combo.itemData(index) for index in range(combo.count())) == values:
+        return
+    combo.clear()
+    for value in values:
+        combo.addItem(texts.get(value, str(value)), value)
 
 
 def _select(combo: QComboBox, value: object) -> None:

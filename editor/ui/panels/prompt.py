@@ -22,8 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from editor.core.document import Document
-from editor.core.options import EditOptions, capabilities
 from editor.core.prompt_history import PromptHistory
+from editor.pipeline.options import EditOptions, capabilities
 from editor.ui.panels import quiet_label, section_title
 
 PLACEHOLDER = "…"

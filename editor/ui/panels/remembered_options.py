@@ -12,7 +12,7 @@ from dataclasses import fields, replace
 
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
-from editor.core.options import EditOptions, normalized
+from editor.pipeline.options import EditOptions, normalized
 from editor.settings import UserSettings, find_api_key
 
 _REMEMBERED = tuple(f.name for f in fields(EditOptions) if f.name not in ("provider", "model"))

@@ -22,6 +22,7 @@ from editor.core.jobs import JobQueue
 from editor.ui.generate import JobContext
 from editor.ui.panels import quiet_label, scrolling_column
 from editor.ui.panels.variant_images import (
+    Encoded,
     VariantImage,
     composite_variant,
     measure_spill,
@@ -245,13 +246,15 @@ class ResultsPanel(QWidget):
             return
         self.preview_ready.emit(job_id, index, made.image)
 
-    def _data(self, job_id: str, index: int) -> bytes | None:
+    def _data(self, job_id: str, index: int) -> Encoded | None:
+        """The variant's pixels as the pipeline decoded them, else its bytes (a preview, or a
+        variant read back from disk)."""
         if index == PARTIAL:
             partial = self._queue.latest_partial(job_id)
             return partial.data if partial is not None else None
         for variant in self._queue.variants(job_id):
             if variant.index == index:
-                return variant.data
+                return variant.pixels if variant.pixels is not None else variant.data
         return None
 
     def _show_actions(self) -> None:
@@ -325,7 +328,8 @@ class ResultsPanel(QWidget):
         tip = f"Variant {index + 1} · {variant.width} × {variant.height}"
         if variant.path is not None:
             tip += f"\nSaved as {variant.path}"
-        self._own(self._add_thumbnail(job_id, index, variant.data, tip, show=self._should_follow(job_id)))
+        picture = variant.pixels if variant.pixels is not None else variant.data
+        self._own(self._add_thumbnail(job_id, index, picture, tip, show=self._should_follow(job_id)))
 
     def _partial_added(self, job_id: str, index: int) -> None:
         partial = self._queue.latest_partial(job_id)
@@ -345,7 +349,7 @@ class ResultsPanel(QWidget):
         number, shown = self._queue.job(job_id).number, self._queue.job(self._shown[0]).number
         return number > shown or (number == shown and self._shown[1] == PARTIAL)
 
-    async def _add_thumbnail(self, job_id: str, index: int, data: bytes, tip: str, *, show: bool) -> None:
+    async def _add_thumbnail(self, job_id: str, index: int, data: Encoded, tip: str, *, show: bool) -> None:
         image = await asyncio.to_thread(thumbnail, data, THUMB)
         strip = self._strips.get(job_id)
         if strip is None or image.isNull():

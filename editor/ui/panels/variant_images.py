@@ -4,7 +4,6 @@ its spill. Every function here runs in a worker thread; none touches a widget.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import cv2
@@ -13,6 +12,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
 from editor.imaging.composite import composite, spill_fraction
+from editor.imaging.result_codec import decode_result
 from editor.ui.generate import JobContext, photo_pixels
 
 _CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
@@ -26,24 +26,22 @@ class VariantImage:
     spill: float
 
 
-def decode_result(data: bytes) -> np.ndarray | None:
-    """An encoded result as (h, w, 3|4) RGB(A) uint8 (alpha kept only when it is used); None if unreadable."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            has_alpha = "A" in image.getbands() or "transparency" in image.info
-            pixels = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None
-    if pixels.shape[2] == 4 and pixels[..., 3].min() == 255:
-        pixels = np.ascontiguousarray(pixels[..., :3])
-    return pixels
+# A result as the views get it: decoded once by the pipeline, or still encoded (previews, variants
+# read back from disk).
+Encoded = bytes | np.ndarray
 
 
-def thumbnail(data: bytes, size: int) -> QImage:
-    """A small copy of an encoded image, transparency shown over a checkerboard."""
-    image = QImage.fromData(data)
+def _pixels(data: Encoded) -> np.ndarray | None:
+    return data if isinstance(data, np.ndarray) else decode_result(data)
+
+
+def thumbnail(data: Encoded, size: int) -> QImage:
+    """A small copy of a result, transparency shown over a checkerboard."""
+    if isinstance(data, np.ndarray):
+        small = cv2.resize(data, _fit(data.shape[1], data.shape[0], size), interpolation=cv2.INTER_AREA)
+        image = qimage_from_pixels(small)
+    else:
+        image = QImage.fromData(data)
     if image.isNull():
         return image
     small = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
@@ -59,6 +57,11 @@ def thumbnail(data: bytes, size: int) -> QImage:
     return board
 
 
+def _fit(width: int, height: int, size: int) -> tuple[int, int]:
+    scale = min(size / width, size / height)
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def qimage_from_pixels(pixels: np.ndarray) -> QImage:
     """(h, w, 3|4) RGB(A) pixels as a QImage in the canvas's formats (RGB32 / premultiplied ARGB32)."""
     height, width = pixels.shape[:2]
@@ -70,12 +73,12 @@ def qimage_from_pixels(pixels: np.ndarray) -> QImage:
     return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
-def composite_variant(data: bytes, context: JobContext, *, mode: str = "strict",
+def composite_variant(data: Encoded, context: JobContext, *, mode: str = "strict",
                       feather_px: float = 2.0) -> VariantImage | None:
     """The variant mapped onto the job's photo: in strict mode pasted through the job's mask (every
     pixel outside it is the photo's own), in whole mode the model's entire output. A result with
     transparency keeps it (the canvas shows a checkerboard through it). None if unreadable."""
-    result = decode_result(data)
+    result = _pixels(data)
     if result is None:
         return None
     pixels, _owner = photo_pixels(context.photo)
@@ -87,9 +90,9 @@ def composite_variant(data: bytes, context: JobContext, *, mode: str = "strict",
     return VariantImage(qimage_from_pixels(made.pixels), made.spill)
 
 
-def measure_spill(data: bytes, context: JobContext) -> float | None:
+def measure_spill(data: Encoded, context: JobContext) -> float | None:
     """Share of the pixels outside the job's mask that the model changed; None if unreadable."""
-    result = decode_result(data)
+    result = _pixels(data)
     if result is None:
         return None
     pixels, _owner = photo_pixels(context.photo)
