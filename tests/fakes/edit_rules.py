@@ -252,15 +252,36 @@ def _check_enum(name: str, value: object) -> None:
                        code="invalid_value")
 
 
+# Models that take free sizes (MODELS.md): gpt-image-2 and the 2.5 family, under provider prefixes
+# and dated snapshots. 2.6's free sizes are unconfirmed, so the fake refuses them, as is safe.
+FREE_SIZE_MODELS = ("gpt-image-2", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare")
+
+
+def _takes_free_sizes(model: str | None) -> bool:
+    name = (model or "").lower()
+    for prefix in ("azure/openai/", "openai/"):
+        name = name.removeprefix(prefix)
+    return any(name == base or name.startswith(f"{base}-20") for base in FREE_SIZE_MODELS)
+
+
 def _check_size(value: object, model: str | None) -> str:
     if value is None or value in SIZES:
         return str(value or "auto")
     width, sep, height = str(value).partition("x")
-    # gpt-image-2 takes free sizes in steps of 16; the other models only the listed ones.
-    if ("gpt-image-2" in (model or "") and sep and width.isdigit() and height.isdigit()
-            and int(width) % 16 == 0 and int(height) % 16 == 0 and 16 <= int(width) <= 3840
-            and 16 <= int(height) <= 3840):
-        return str(value)
+    if _takes_free_sizes(model) and sep and width.isdigit() and height.isdigit():
+        w, h = int(width), int(height)
+        problem = None
+        if w % 16 or h % 16:
+            problem = "Both dimensions must be multiples of 16."
+        elif max(w, h) > 3840:
+            problem = "The longest edge must be at most 3840 pixels."
+        elif max(w, h) > 3 * min(w, h):
+            problem = "The aspect ratio must be at most 3:1."
+        elif not 655_360 <= w * h <= 8_294_400:
+            problem = "The total number of pixels must be between 655360 and 8294400."
+        if problem is None:
+            return str(value)
+        raise ApiError(400, f"Invalid size '{value}'. {problem}", param="size", code="invalid_value")
     raise ApiError(400, f"Invalid value: '{value}'. Supported values are: '1024x1024', '1024x1536', "
                    "'1536x1024', and 'auto'.", param="size", code="invalid_value")
 

@@ -65,6 +65,11 @@ def test_a_missing_or_wrong_key_gets_an_openai_shaped_401(edit_server):
     ({"n": "0"}, "n", "integer_below_min_value"),
     ({"n": "two"}, "n", "invalid_type"),
     ({"size": "999x999"}, "size", "invalid_value"),
+    ({"size": "2048x1152", "model": "gpt-image-1"}, "size", "invalid_value"),
+    ({"size": "512x512", "model": "gpt-image-2"}, "size", "invalid_value"),  # under 655,360 px
+    ({"size": "3840x1024", "model": "gpt-image-2"}, "size", "invalid_value"),  # past 3:1
+    ({"size": "4096x2048", "model": "openai/gpt-image-2.5-flare"}, "size", "invalid_value"),  # past 3840
+    ({"size": "2048x1152", "model": "gpt-image-2.6-sunburst"}, "size", "invalid_value"),  # unconfirmed
     ({"quality": "ultra"}, "quality", "invalid_value"),
     ({"background": "clear"}, "background", "invalid_value"),
     ({"output_format": "gif"}, "output_format", "invalid_value"),
