@@ -61,7 +61,7 @@ class NoKeyring(keyring.backend.KeyringBackend):
 def gui_thread_collection(qapp):
     """As in the app: Python's cyclic collector runs on the GUI thread only, so no Qt object is
     ever destroyed by a collection that happens to start in a worker thread."""
-    from editor.main_thread_gc import MainThreadCollector
+    from editor.app.main_thread_gc import MainThreadCollector
 
     collector = MainThreadCollector(qapp)
     yield collector

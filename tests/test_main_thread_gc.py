@@ -8,7 +8,7 @@ import threading
 import pytest
 from PySide6.QtCore import QObject, QTimer
 
-from editor.main_thread_gc import MainThreadCollector
+from editor.app.main_thread_gc import MainThreadCollector
 
 
 class Cycle:

@@ -7,17 +7,14 @@ import logging
 import pytest
 
 from editor.backends.providers import PROFILES, ApiKey, check_base_url
-from editor.settings import (
+from editor.settings.keys import (
     KeychainUnavailable,
-    UserSettings,
     find_api_key,
     forget_api_key,
-    load_settings,
     read_key_file,
-    save_settings,
-    settings_path,
     store_api_key,
 )
+from editor.settings.store import UserSettings, load_settings, save_settings, settings_path
 
 REQUESTY = PROFILES["requesty"]
 

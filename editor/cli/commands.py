@@ -28,7 +28,7 @@ from editor.cli.provider import (
 from editor.pipeline.batch import Batch, BatchSetupError, plan_batch
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
 from editor.pipeline.run import EditRun, open_backend
-from editor.settings import find_api_key
+from editor.settings.keys import find_api_key
 
 log = logging.getLogger("maskedit.cli")
 

@@ -15,12 +15,14 @@ from pathlib import Path
 
 from editor.backends import create_backend
 from editor.backends.base import MAX_IMAGES, EditBackend, InvalidRequest
-from editor.backends.providers import DEFAULT_PROVIDER, PROFILES, ApiKey, ProviderProfile
+from editor.backends.providers import PROFILES, ApiKey, ProviderProfile
 from editor.cli.args import UsageError
 from editor.pipeline.options import EditOptions, normalized
 from editor.pipeline.plan import check_options
 from editor.pipeline.snapshot import EditSnapshot, InputError, snapshot_from_files
-from editor.settings import find_api_key, read_key_file
+from editor.settings.environment import ENV_PROVIDER, UnknownProvider, choose_provider
+from editor.settings.keys import find_api_key, read_key_file
+from editor.settings.store import load_settings
 
 
 @dataclass
@@ -33,13 +35,15 @@ class Plan:
 
 
 def resolve_provider(args: argparse.Namespace) -> Plan:
-    """Pick the provider and key; the offline backend is the default when no key is found."""
-    explicit = args.provider or os.environ.get("MASKEDIT_PROVIDER") or None
-    if explicit and explicit not in PROFILES:
-        raise UsageError(f"Unknown provider '{explicit}' (choose from {', '.join(PROFILES)}).")
-    profile = PROFILES[explicit or DEFAULT_PROVIDER]
-    base_url = args.base_url or os.environ.get("MASKEDIT_BASE_URL") or None
-    model = args.model or os.environ.get("MASKEDIT_MODEL") or profile.default_model
+    """Pick the provider and key (flags, then MASKEDIT_PROVIDER/_MODEL/_BASE_URL, then the base URLs
+    set in Maskedit's Settings); the offline backend is the default when no key is found."""
+    explicit = args.provider or os.environ.get(ENV_PROVIDER, "").strip() or None
+    try:
+        choice = choose_provider(os.environ, provider=args.provider, model=args.model, base_url=args.base_url,
+                                 settings=load_settings())
+    except UnknownProvider as exc:
+        raise UsageError(str(exc)) from None
+    profile, base_url, model = choice.profile, choice.base_url, choice.model
     if not profile.needs_key:
         return Plan(profile, None, None, model)
     if args.api_key_file:

@@ -2,7 +2,7 @@
 
 A `Job` is frozen; every change replaces the record, so views can compare old and new and a
 record handed to another thread never changes underneath it. `JobQueue` fires its signals only
-on a real change. The runner (editor.runner) does the work and reports here.
+on a real change. The runner (editor.core.runner) does the work and reports here.
 """
 
 from __future__ import annotations

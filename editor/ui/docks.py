@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.settings import UserSettings, find_api_key
+from editor.settings.keys import find_api_key
+from editor.settings.store import UserSettings
 from editor.ui.generation_commands import GenerationCommands
 
 if TYPE_CHECKING:
@@ -104,8 +105,9 @@ class GenerationDocks(GenerationCommands):
     def _setup_generation(self, settings: UserSettings, *, build_backend: BuildBackend | None,
                           env: Mapping[str, str] | None) -> None:
         from editor.core.jobs import JobQueue
-        from editor.runner import JobRunner
-        from editor.ui.generate import GenerateController, base_url_for, effective_settings, forced_options
+        from editor.core.runner import JobRunner
+        from editor.settings.environment import base_url_for, effective_settings
+        from editor.ui.generate import GenerateController, forced_options
         from editor.ui.panels.generate_bar import GenerateBar
         from editor.ui.panels.jobs import JobsPanel
         from editor.ui.panels.options import OptionsPanel, restore_edit_state
@@ -271,7 +273,7 @@ class GenerationDocks(GenerationCommands):
 
     def _settings_closed(self) -> None:
         """After Settings: keys, base URLs and defaults may have changed."""
-        from editor.ui.generate import effective_settings
+        from editor.settings.environment import effective_settings
 
         self._keys_found.clear()
         self._configure_runner()
@@ -286,7 +288,7 @@ class GenerationDocks(GenerationCommands):
     def _with_edit_state(self, settings: UserSettings) -> UserSettings:
         """`settings` with the prompt, options and prompt history to remember. A provider forced
         by MASKEDIT_PROVIDER is for this session only and is not saved."""
-        from editor.ui.generate import forced_provider
+        from editor.settings.environment import forced_provider
         from editor.ui.panels.options import remembered_edit_state
 
         remembered = remembered_edit_state(settings, self.document, self.prompt_panel.history())

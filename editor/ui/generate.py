@@ -19,20 +19,14 @@ from PySide6.QtGui import QImage
 
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
+from editor.core.runner import JobRunner
 from editor.imaging.prepare import EditContext
 from editor.pipeline.options import EditOptions, capabilities, normalized
 from editor.pipeline.plan import DEFAULT_PADDING, plan_edit
 from editor.pipeline.snapshot import EditSnapshot
-from editor.runner import JobRunner
-from editor.settings import UserSettings
+from editor.settings.environment import ENV_MODEL, choose_provider, forced_provider
 
 log = logging.getLogger(__name__)
-
-# Scripted use and tests: these override the provider, its base URL and the model for the session
-# (never saved). The key has its own: MASKEDIT_API_KEY (see editor.settings.find_api_key).
-ENV_PROVIDER = "MASKEDIT_PROVIDER"
-ENV_BASE_URL = "MASKEDIT_BASE_URL"
-ENV_MODEL = "MASKEDIT_MODEL"
 
 # A mask edit may fire `changed` for every dab: look again a moment after the last one.
 RECHECK_MS = 120
@@ -62,40 +56,12 @@ def photo_pixels(image: QImage) -> tuple[np.ndarray, QImage]:
     return pixels, image
 
 
-def forced_provider(env: Mapping[str, str]) -> str | None:
-    """The provider MASKEDIT_PROVIDER names, if it names one."""
-    name = env.get(ENV_PROVIDER, "").strip().lower()
-    return name if name in PROFILES else None
-
-
-def base_url_for(settings: UserSettings, provider: str, env: Mapping[str, str]) -> str | None:
-    """The base URL a provider's jobs go to: MASKEDIT_BASE_URL (for the provider MASKEDIT_PROVIDER
-    names, or for every HTTP provider when it names none), else the one set in Settings."""
-    override = env.get(ENV_BASE_URL, "").strip()
-    if override and forced_provider(env) in (None, provider):
-        return override
-    return settings.base_url_for(provider)
-
-
-def effective_settings(settings: UserSettings, env: Mapping[str, str]) -> UserSettings:
-    """The settings with the environment's base URL applied, for the views (not for saving)."""
-    result = settings
-    for provider, profile in PROFILES.items():
-        url = base_url_for(settings, provider, env)
-        if profile.needs_key and url and url != settings.base_url_for(provider):
-            result = result.with_base_url(provider, url)
-    return result
-
-
 def forced_options(options: EditOptions, env: Mapping[str, str]) -> EditOptions:
     """`options` with the provider and model the environment asks for (if any)."""
-    provider = forced_provider(env)
-    model = env.get(ENV_MODEL, "").strip()
-    if provider is not None and provider != options.provider:
-        options = replace(options, provider=provider, model=PROFILES[provider].default_model or "")
-    if model:
-        options = replace(options, model=model)
-    return options
+    if forced_provider(env) is None and not env.get(ENV_MODEL, "").strip():
+        return options
+    choice = choose_provider(env, remembered=(options.provider, options.model))
+    return replace(options, provider=choice.profile.name, model=choice.model or "")
 
 
 @dataclass(frozen=True)

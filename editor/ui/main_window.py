@@ -19,7 +19,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, q
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
-from editor.settings import UserSettings, save_settings
+from editor.settings.store import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.compare_commands import CompareCommands
 from editor.ui.docks import GenerationDocks
@@ -345,7 +345,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
     def report_unexpected(self, error: BaseException) -> None:
         """An error nobody planned for: the work is saved, the report (without keys) goes to the log
         and into a dialog to copy, and the window says one calm sentence."""
-        from editor.crash_report import build_report, known_secrets
+        from editor.core.crash_report import build_report, known_secrets
         from editor.ui.dialogs.crash import CrashDialog
 
         message = ("There was not enough memory for that. Close other programs or use a smaller photo."

@@ -81,7 +81,7 @@ def _runner(base_url: str, api_key: str, out: Path):
     from editor.backends.openai_http import OpenAIHttpBackend
     from editor.backends.providers import ApiKey
     from editor.core.jobs import JobQueue
-    from editor.runner import JobRunner
+    from editor.core.runner import JobRunner
 
     def factory(options):
         return OpenAIHttpBackend(base_url=base_url, api_key=ApiKey(api_key), name="custom")

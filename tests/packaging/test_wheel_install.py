@@ -52,9 +52,9 @@ def run(program: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_the_wheel_carries_the_code_and_resources_but_not_the_screenshots(wheel):
     names = zipfile.ZipFile(wheel).namelist()
-    for required in ("editor/app.py", "editor/cli.py", "editor/resources/__init__.py",
-                     "editor/resources/samples/coffee.png", "editor/resources/app-icon/maskedit.svg",
-                     "editor/resources/app-icon/maskedit-256.png"):
+    for required in ("editor/app/__init__.py", "editor/cli/__init__.py", "editor/pipeline/run.py",
+                     "editor/resources/__init__.py", "editor/resources/samples/coffee.png",
+                     "editor/resources/app-icon/maskedit.svg", "editor/resources/app-icon/maskedit-256.png"):
         assert required in names
     icons = {Path(n).name for n in names if n.startswith("editor/resources/icons/")}
     assert icons == {p.name for p in (ROOT / "resources" / "icons").glob("*.svg")}

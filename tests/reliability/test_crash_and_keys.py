@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QFileDialog
 from editor.app import install_error_hooks
 from editor.backends.openai_http import OpenAIHttpBackend
 from editor.backends.providers import PROFILES, ApiKey
-from editor.crash_report import REDACTED, build_report, redact
-from editor.settings import store_api_key
+from editor.core.crash_report import REDACTED, build_report, redact
+from editor.settings.keys import store_api_key
 from tests.fakes.faults import Fault
 from tests.ui.test_end_to_end import painted_window
 from tests.ui.window_driving import generate_with_keys, wait_finished

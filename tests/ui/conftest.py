@@ -47,7 +47,7 @@ def service_env(monkeypatch, edit_server, fake_api_key):
 @pytest.fixture
 def idle_window(qtbot, tmp_path):
     """A main window with default settings whose loop is never run: for tests that start no job."""
-    from editor.settings import UserSettings
+    from editor.settings.store import UserSettings
     from editor.ui.main_window import MainWindow
 
     loop = qasync.QEventLoop()

@@ -71,7 +71,7 @@ def test_kill_9_after_a_job_then_restart_restores_everything(qtbot, loop, errors
 
 def test_a_dead_window_that_held_nothing_is_cleared_away_not_offered(qtbot, loop, errors, tmp_path):
     from editor.core.session import LOCK, Project
-    from editor.settings import data_dir
+    from editor.settings.store import data_dir
 
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

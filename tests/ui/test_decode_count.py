@@ -12,7 +12,7 @@ import PIL.ImageFile
 from PySide6.QtGui import QImage
 
 from editor.app import build_backend
-from editor.settings import UserSettings
+from editor.settings.store import UserSettings
 from editor.ui.main_window import MainWindow
 from tests.ui.window_driving import open_photo, paint_stroke, wait_finished, write_photo
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
 from editor.core.mask_layer import MaskLayer
 from editor.imaging import mask as mask_ops
-from editor.settings import UserSettings
+from editor.settings.store import UserSettings
 from editor.ui import dialogs
 from editor.ui.canvas import CanvasView
 from editor.ui.dialogs import preferences

@@ -15,8 +15,9 @@ from editor.app import build_backend
 from editor.backends.base import InvalidRequest
 from editor.core.jobs import JobState
 from editor.pipeline.options import EditOptions
-from editor.settings import UserSettings, load_settings
-from editor.ui.generate import base_url_for, photo_pixels
+from editor.settings.environment import base_url_for
+from editor.settings.store import UserSettings, load_settings
+from editor.ui.generate import photo_pixels
 from editor.ui.main_window import MainWindow
 from tests.fakes.faults import Fault
 from tests.ui.window_driving import (

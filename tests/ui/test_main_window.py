@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog
 
 from editor import app as app_module
 from editor.app import create_main_window
-from editor.settings import UserSettings, load_settings
+from editor.settings.store import UserSettings, load_settings
 from editor.ui import dialogs, photo_opening
 from editor.ui.dialogs import mask_adjust
 from editor.ui.main_window import MainWindow

@@ -7,7 +7,8 @@ import pytest
 from editor.backends.providers import PROFILES, ApiKey
 from editor.core.document import Document
 from editor.pipeline.options import EditOptions
-from editor.settings import UserSettings, load_settings, save_settings, store_api_key
+from editor.settings.keys import store_api_key
+from editor.settings.store import UserSettings, load_settings, save_settings
 from editor.ui.panels.options import (
     OFFLINE_NOTE,
     OptionsPanel,

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from editor.core.document import Document
 from editor.pipeline.options import EditOptions
-from editor.settings import UserSettings, load_settings, save_settings
+from editor.settings.store import UserSettings, load_settings, save_settings
 from editor.ui.panels.options import remembered_edit_state
 from editor.ui.panels.prompt import PLACEHOLDER, TEMPLATES, PromptPanel
 

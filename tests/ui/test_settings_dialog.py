@@ -10,7 +10,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialogButtonBox
 
 from editor.backends.providers import PROFILES, ApiKey
-from editor.settings import UserSettings, find_api_key, save_settings, settings_path, store_api_key
+from editor.settings.keys import find_api_key, store_api_key
+from editor.settings.store import UserSettings, save_settings, settings_path
 from editor.ui.dialogs import settings as settings_module
 from editor.ui.dialogs.settings import SettingsDialog, connected_sentence
 from tests.fakes.edit_server import Fault

@@ -13,7 +13,7 @@ from PIL import Image
 
 from editor.app import build_backend
 from editor.backends.providers import PROFILES
-from editor.settings import UserSettings
+from editor.settings.store import UserSettings
 from editor.ui.main_window import MainWindow
 from tests.cli.driving import run
 from tests.ui.window_driving import open_photo, paint_stroke, wait_finished

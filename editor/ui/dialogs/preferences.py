@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from editor.settings import UserSettings
+from editor.settings.store import UserSettings
 from editor.ui.panels import quiet_label
 
 PRESSURE_MODES: tuple[tuple[str, str], ...] = (

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from editor.settings import UserSettings
+from editor.settings.store import UserSettings
 from editor.ui.panels import quiet_label
 
 COMPOSITE_MODES = (("strict", "Only inside the mask (every other pixel stays the original)"),

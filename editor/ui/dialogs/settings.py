@@ -39,15 +39,14 @@ from editor.backends import create_backend
 from editor.backends.base import EditError
 from editor.backends.providers import PROFILES, ApiKey, ProviderProfile, check_base_url
 from editor.core.document import Document
-from editor.settings import (
+from editor.settings.keys import (
     GENERIC_KEY_ENV,
     KeychainUnavailable,
-    UserSettings,
-    data_dir,
     find_api_key,
     forget_api_key,
     store_api_key,
 )
+from editor.settings.store import UserSettings, data_dir
 from editor.ui.dialogs.preferences import CanvasPreferences
 from editor.ui.dialogs.results_preferences import ResultsPreferences
 from editor.ui.panels import quiet_label

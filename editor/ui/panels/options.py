@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
 from editor.pipeline.options import Capabilities, EditOptions, capabilities
-from editor.settings import UserSettings, find_api_key
+from editor.settings.keys import find_api_key
+from editor.settings.store import UserSettings
 from editor.ui.panels.remembered_options import (
     initial_options,
     options_from_pairs,

@@ -13,7 +13,8 @@ from dataclasses import fields, replace
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
 from editor.pipeline.options import EditOptions, normalized
-from editor.settings import UserSettings, find_api_key
+from editor.settings.keys import find_api_key
+from editor.settings.store import UserSettings
 
 _REMEMBERED = tuple(f.name for f in fields(EditOptions) if f.name not in ("provider", "model"))
 # The type each remembered field takes besides None.

@@ -40,7 +40,7 @@ def build_report(error: BaseException, sentence: str, *, versions: Mapping[str, 
 def known_secrets(env: Mapping[str, str] | None = None) -> list[str]:
     """The API keys this machine gives Maskedit: the key variables and the keychain's entries."""
     from editor.backends.providers import PROFILES
-    from editor.settings import find_api_key
+    from editor.settings.keys import find_api_key
 
     env = dict(os.environ if env is None else env)
     found = [env.get(name, "") for name in ("MASKEDIT_API_KEY", "REQUESTY_API_KEY", "OPENAI_API_KEY")]

@@ -26,10 +26,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import editor
-from editor.main_thread_gc import MainThreadCollector
+from editor.app.main_thread_gc import MainThreadCollector
 from editor.resources import APP_ICON_SIZES, SAMPLE_PHOTO, app_icon_png
-from editor.settings import UserSettings, config_dir, data_dir, find_api_key, load_settings
-from editor.settings import settings_path as default_settings_path
+from editor.settings.keys import find_api_key
+from editor.settings.store import UserSettings, config_dir, data_dir, load_settings
+from editor.settings.store import settings_path as default_settings_path
 from editor.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str
     from editor.backends import create_backend
     from editor.backends.base import InvalidRequest
     from editor.backends.providers import PROFILES
-    from editor.ui.generate import base_url_for
+    from editor.settings.environment import base_url_for
 
     profile = PROFILES.get(options.provider)
     if profile is None:

@@ -1,36 +1,21 @@
-"""Where Maskedit keeps its settings and finds API keys. No Qt here.
-
-Keys are looked up in this order: `MASKEDIT_API_KEY`, the provider's own variable (e.g.
-`REQUESTY_API_KEY`), then the OS keychain. A key is written only to the keychain, never to a
-settings file. A machine without a keychain raises on reads as well as writes; that is caught
-and reported as a sentence, so the caller can point the user to the environment variable.
+"""What Maskedit remembers between runs (settings.json in the platform's config folder), and
+where it keeps data. No Qt, no secrets: keys live in the keychain (editor.settings.keys).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import platformdirs
 
 from editor.disk import write_atomically
 
-if TYPE_CHECKING:
-    from editor.backends.providers import ApiKey, ProviderProfile
-
-# keyring (~25 ms) and editor.backends (Pillow) are imported inside the functions that use them:
-# the window reads its settings before its first paint, and keys only after it.
-
 log = logging.getLogger(__name__)
 
 APP_NAME = "maskedit"
-KEYRING_SERVICE = "maskedit"
-GENERIC_KEY_ENV = "MASKEDIT_API_KEY"
 
 
 def config_dir() -> Path:
@@ -39,89 +24,6 @@ def config_dir() -> Path:
 
 def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-@dataclass(frozen=True)
-class KeyLookup:
-    """The result of looking for a provider's key: the key (if any), where it came from, and a
-    sentence about anything that went wrong on the way (e.g. no keychain on this machine)."""
-
-    key: ApiKey | None
-    source: str | None = None
-    problem: str | None = None
-
-    @property
-    def found(self) -> bool:
-        return self.key is not None
-
-
-class KeychainUnavailable(RuntimeError):
-    """The OS keychain cannot be used; the message says what to do instead."""
-
-
-def find_api_key(profile: ProviderProfile, env: Mapping[str, str] | None = None) -> KeyLookup:
-    import keyring
-    import keyring.errors
-
-    from editor.backends.providers import ApiKey
-
-    env = os.environ if env is None else env
-    for variable in (GENERIC_KEY_ENV, profile.key_env):
-        if variable and env.get(variable, "").strip():
-            return KeyLookup(ApiKey(env[variable]), source=variable)
-    try:
-        stored = keyring.get_password(KEYRING_SERVICE, profile.name)
-    except keyring.errors.KeyringError as exc:
-        log.info("keychain unavailable for reading: %s", type(exc).__name__)
-        return KeyLookup(None, problem=_no_keychain_sentence(profile))
-    if stored and stored.strip():
-        return KeyLookup(ApiKey(stored), source="keychain")
-    return KeyLookup(None)
-
-
-def store_api_key(profile: ProviderProfile, key: ApiKey) -> None:
-    import keyring
-    import keyring.errors
-
-    try:
-        keyring.set_password(KEYRING_SERVICE, profile.name, key.reveal())
-    except keyring.errors.KeyringError as exc:
-        log.info("keychain unavailable for writing: %s", type(exc).__name__)
-        raise KeychainUnavailable(_no_keychain_sentence(profile)) from None
-
-
-def forget_api_key(profile: ProviderProfile) -> None:
-    import keyring
-    import keyring.errors
-
-    try:
-        keyring.delete_password(KEYRING_SERVICE, profile.name)
-    except keyring.errors.PasswordDeleteError:
-        pass
-    except keyring.errors.KeyringError:
-        raise KeychainUnavailable(_no_keychain_sentence(profile)) from None
-
-
-def _no_keychain_sentence(profile: ProviderProfile) -> str:
-    variables = f"{profile.key_env} (or {GENERIC_KEY_ENV})" if profile.key_env else GENERIC_KEY_ENV
-    return (
-        "No system keychain is available on this computer, so the key cannot be stored there. "
-        f"Set the environment variable {variables} instead."
-    )
-
-
-def read_key_file(path: Path) -> ApiKey:
-    """Read a key from a file (first non-empty line); raise ValueError with a human reason."""
-    from editor.backends.providers import ApiKey
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"Cannot read the key file {path}: {exc.strerror or exc}.") from None
-    for line in text.splitlines():
-        if line.strip():
-            return ApiKey(line)
-    raise ValueError(f"The key file {path} is empty.")
 
 
 # --- User settings -----------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from editor.backends.base import AuthenticationFailed
 from editor.backends.openai_http import OpenAIHttpBackend
 from editor.backends.providers import PROFILES, ApiKey
 from editor.core.jobs import JobQueue, JobState
+from editor.core.runner import JobRunner
 from editor.pipeline.options import EditOptions
 from editor.pipeline.snapshot import EditSnapshot
-from editor.runner import JobRunner
 from tests.fakes.faults import Fault
 
 W, H = 96, 64
