@@ -25,7 +25,7 @@ from editor.cli.provider import (
     read_snapshot,
     resolve_provider,
 )
-from editor.pipeline.batch import Batch, BatchSetupError, plan_batch
+from editor.pipeline.batch import Batch, BatchSetupError, batch_items
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
 from editor.pipeline.run import EditRun, open_backend
 from editor.settings.keys import find_api_key
@@ -40,12 +40,12 @@ def _say(text: str) -> None:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
-    plan = resolve_provider(args)
-    if plan.note and not args.json:
-        _say(plan.note)
-    options = edit_options(args, plan)
+    destination = resolve_provider(args)
+    if destination.note and not args.json:
+        _say(destination.note)
+    options = edit_options(args, destination)
     snapshot = read_snapshot(args, options)
-    factory = backend_factory(args, plan)
+    factory = backend_factory(args, destination)
     check_backend(factory)  # a provider that cannot work as configured is bad usage
     make_out(args.out)
     run = EditRun(snapshot, args.out, place_back=True, on_event=None if args.json else _print_event)
@@ -95,14 +95,14 @@ def _report(args: argparse.Namespace, run: EditRun, outcome: Outcome) -> None:
 def cmd_batch(args: argparse.Namespace) -> int:
     """Edit every photo of args.folder; photos finished by an earlier run into args.out are skipped."""
     try:
-        items = plan_batch(args.folder, mask=args.mask, mask_dir=args.mask_dir, out_dir=args.out)
+        items = batch_items(args.folder, mask=args.mask, mask_dir=args.mask_dir, out_dir=args.out)
     except BatchSetupError as exc:
         raise UsageError(exc.message) from None
-    plan = resolve_provider(args)
-    if plan.note and not args.json:
-        _say(plan.note)
-    options = edit_options(args, plan)
-    factory = backend_factory(args, plan)
+    destination = resolve_provider(args)
+    if destination.note and not args.json:
+        _say(destination.note)
+    options = edit_options(args, destination)
+    factory = backend_factory(args, destination)
     check_backend(factory)  # found before anything is sent; each worker then makes its own
     make_out(args.out)
     progress = BatchProgress(sys.stderr)

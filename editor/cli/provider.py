@@ -25,8 +25,11 @@ from editor.settings.keys import find_api_key, read_key_file
 from editor.settings.store import load_settings
 
 
-@dataclass
-class Plan:
+@dataclass(frozen=True)
+class Destination:
+    """Where this command's edits go: the provider, its key (None offline), base URL and model, and
+    a note for the user when the offline backend was chosen for want of a key."""
+
     profile: ProviderProfile
     api_key: ApiKey | None
     base_url: str | None
@@ -34,7 +37,7 @@ class Plan:
     note: str | None = None
 
 
-def resolve_provider(args: argparse.Namespace) -> Plan:
+def resolve_provider(args: argparse.Namespace) -> Destination:
     """Pick the provider and key (flags, then MASKEDIT_PROVIDER/_MODEL/_BASE_URL, then the base URLs
     set in Maskedit's Settings); the offline backend is the default when no key is found."""
     explicit = args.provider or os.environ.get(ENV_PROVIDER, "").strip() or None
@@ -45,15 +48,15 @@ def resolve_provider(args: argparse.Namespace) -> Plan:
         raise UsageError(str(exc)) from None
     profile, base_url, model = choice.profile, choice.base_url, choice.model
     if not profile.needs_key:
-        return Plan(profile, None, None, model)
+        return Destination(profile, None, None, model)
     if args.api_key_file:
         try:
-            return Plan(profile, read_key_file(args.api_key_file), base_url, model)
+            return Destination(profile, read_key_file(args.api_key_file), base_url, model)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     lookup = find_api_key(profile)
     if lookup.found:
-        return Plan(profile, lookup.key, base_url, model)
+        return Destination(profile, lookup.key, base_url, model)
     if explicit:
         variable = profile.key_env or "MASKEDIT_API_KEY"
         hint = f" {lookup.problem}" if lookup.problem else ""
@@ -64,17 +67,17 @@ def resolve_provider(args: argparse.Namespace) -> Plan:
     local = PROFILES["local"]
     note = (f"No API key found for {profile.label}: using the offline backend, which removes what the "
             "mask covers and ignores the prompt. Set REQUESTY_API_KEY to edit with gpt-image models.")
-    return Plan(local, None, None, local.default_model, note=note)
+    return Destination(local, None, None, local.default_model, note=note)
 
 
-def edit_options(args: argparse.Namespace, plan: Plan) -> EditOptions:
+def edit_options(args: argparse.Namespace, destination: Destination) -> EditOptions:
     """The options every edit of this command carries; flags not given are left out of the request
     (the service's defaults apply), except the size, which is "auto" unless chosen. Raises
     UsageError when they would fail every request: a contradiction on the command line (a
     transparent JPEG, a fidelity the model does not take) is not quietly fixed."""
-    is_http = plan.profile.kind == "http"
+    is_http = destination.profile.kind == "http"
     asked = EditOptions(
-        provider=plan.profile.name, model=plan.model or "", n=args.n,
+        provider=destination.profile.name, model=destination.model or "", n=args.n,
         size=(args.size or "auto") if is_http else "auto", context=args.context, quality=args.quality,
         background=args.background, output_format=args.output_format, output_compression=args.compression,
         input_fidelity=args.fidelity, stream=args.stream, partial_images=args.partial_images,
@@ -100,9 +103,10 @@ def read_snapshot(args: argparse.Namespace, options: EditOptions) -> EditSnapsho
         raise UsageError(exc.message) from None
 
 
-def backend_factory(args: argparse.Namespace, plan: Plan) -> Callable[[], EditBackend]:
-    return functools.partial(create_backend, plan.profile, api_key=plan.api_key, base_url=plan.base_url,
-                             model=plan.model, read_timeout=args.timeout, body=args.body)
+def backend_factory(args: argparse.Namespace, destination: Destination) -> Callable[[], EditBackend]:
+    return functools.partial(create_backend, destination.profile, api_key=destination.api_key,
+                             base_url=destination.base_url, model=destination.model,
+                             read_timeout=args.timeout, body=args.body)
 
 
 def check_backend(factory: Callable[[], EditBackend]) -> None:

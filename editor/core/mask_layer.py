@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QPointF, QRect, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath
 
 from editor.core.brush_stamps import SHARED_STAMPS, BrushDab, PlacedDab, render_stamp
-from editor.core.history import DEFAULT_CAP_BYTES, TILE_SIZE, DirtyRect, TileHistory
+from editor.core.tile_undo import DEFAULT_CAP_BYTES, TILE_SIZE, DirtyRect, TileUndo
 
 __all__ = ["BrushDab", "MaskLayer", "render_stamp"]
 
@@ -37,11 +37,11 @@ class MaskLayer(QObject):
     never above `opacity`; an erase stroke lowers each pixel to at most 255 minus it. Overlapping
     dabs of one stroke therefore never build up rings. `pressure` scales opacity only; a view that
     maps pressure to size passes a BrushDab with the adjusted diameter. Every stroke or operation is
-    one undo step of touched tiles (see `editor.core.history`).
+    one undo step of touched tiles (see `editor.core.tile_undo`).
     """
 
     changed = Signal(QRect)  # image-coordinate rect whose pixels changed (clipped to the image)
-    history_changed = Signal()  # can_undo()/can_redo()/labels/depths changed
+    undo_changed = Signal()  # can_undo()/can_redo()/labels/depths changed
 
     def __init__(self, width: int, height: int, *, undo_cap_bytes: int = DEFAULT_CAP_BYTES,
                  parent: QObject | None = None) -> None:
@@ -56,11 +56,11 @@ class MaskLayer(QObject):
         self._pixels = rows[: height * self._image.bytesPerLine()].reshape(height, -1)[:, :width]
         self._readonly = self._pixels.view()
         self._readonly.flags.writeable = False
-        self._history = TileHistory(self._pixels, cap_bytes=undo_cap_bytes)
+        self._undo = TileUndo(self._pixels, cap_bytes=undo_cap_bytes)
         self._stamps = SHARED_STAMPS
         self._width, self._height = width, height
         self._stroke: _Stroke | None = None
-        grid = self._history.grid
+        grid = self._undo.grid
         self._tile_counts = np.zeros((grid.rows, grid.columns), dtype=np.int64)  # non-zero pixels
         self._stale_tiles = np.zeros((grid.rows, grid.columns), dtype=bool)
 
@@ -84,7 +84,7 @@ class MaskLayer(QObject):
 
     def begin_stroke(self, label: str, *, erase: bool) -> None:
         self.end_stroke()
-        self._history.begin(label)
+        self._undo.begin(label)
         self._stroke = _Stroke(erase)
 
     def stamp_dab(self, pos: QPointF, brush: BrushDab, pressure: float = 1.0) -> QRect:
@@ -126,8 +126,8 @@ class MaskLayer(QObject):
         if self._stroke is None:
             return
         self._stroke = None
-        with self._history_watch():
-            self._history.commit()
+        with self._undo_watch():
+            self._undo.commit()
 
     def _open_stroke(self) -> _Stroke:
         if self._stroke is None:
@@ -149,7 +149,7 @@ class MaskLayer(QObject):
         for dab in dabs:
             x0, y0, x1, y1 = min(x0, dab.x0), min(y0, dab.y0), max(x1, dab.x1), max(y1, dab.y1)
             area += (dab.x1 - dab.x0) * (dab.y1 - dab.y0)
-        touch = self._history.touch
+        touch = self._undo.touch
         if (x1 - x0) * (y1 - y0) <= area:
             touch(x0, y0, x1, y1)  # overlapping dabs: one look-up for their tiles
         else:
@@ -222,7 +222,7 @@ class MaskLayer(QObject):
         r0, r1, c0, c1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
         rect = DirtyRect(cx0 + c0, cy0 + r0, cx0 + c1, cy0 + r1)
         with self._step(label):
-            self._history.touch(*rect)
+            self._undo.touch(*rect)
             target[r0:r1, c0:c1] = blended[r0:r1, c0:c1]
         return self._report(rect)
 
@@ -241,7 +241,7 @@ class MaskLayer(QObject):
 
     def _rewrite_tiles(self, label: str, new_tile: Callable[[DirtyRect, np.ndarray], np.ndarray]) -> None:
         """One undo step that sets every tile to `new_tile(rect, tile)` (the tile itself = unchanged)."""
-        grid = self._history.grid
+        grid = self._undo.grid
         changed: list[DirtyRect] = []
         with self._step(label):
             for key in grid.all_keys():
@@ -249,7 +249,7 @@ class MaskLayer(QObject):
                 tile = self._pixels[rect.y0:rect.y1, rect.x0:rect.x1]
                 replacement = new_tile(rect, tile)
                 if replacement is not tile and not np.array_equal(replacement, tile):
-                    self._history.touch(*rect)
+                    self._undo.touch(*rect)
                     tile[...] = replacement
                     changed.append(rect)
         self._announce(changed)
@@ -258,64 +258,64 @@ class MaskLayer(QObject):
 
     def undo(self) -> bool:
         self.end_stroke()
-        with self._history_watch():
-            rects = self._history.undo()
+        with self._undo_watch():
+            rects = self._undo.undo()
         self._announce(rects)
         return bool(rects)
 
     def redo(self) -> bool:
         self.end_stroke()
-        with self._history_watch():
-            rects = self._history.redo()
+        with self._undo_watch():
+            rects = self._undo.redo()
         self._announce(rects)
         return bool(rects)
 
     def can_undo(self) -> bool:
-        return self._history.can_undo()
+        return self._undo.can_undo()
 
     def can_redo(self) -> bool:
-        return self._history.can_redo()
+        return self._undo.can_redo()
 
     def undo_label(self) -> str | None:
-        return self._history.undo_label()
+        return self._undo.undo_label()
 
     def redo_label(self) -> str | None:
-        return self._history.redo_label()
+        return self._undo.redo_label()
 
     def undo_serial(self) -> int:
-        """Which step undo would revert (see TileHistory.undo_serial); 0 when none."""
-        return self._history.undo_serial()
+        """Which step undo would revert (see TileUndo.undo_serial); 0 when none."""
+        return self._undo.undo_serial()
 
     def drop_redo(self) -> None:
         """Forget what redo would reapply: an edit outside the mask followed the undo."""
-        with self._history_watch():
-            self._history.drop_redo()
+        with self._undo_watch():
+            self._undo.drop_redo()
 
     def undo_memory_bytes(self) -> int:
-        return self._history.memory_bytes
+        return self._undo.memory_bytes
 
     def set_undo_cap(self, cap_bytes: int) -> None:
-        with self._history_watch():
-            self._history.set_cap(cap_bytes)
+        with self._undo_watch():
+            self._undo.set_cap(cap_bytes)
 
     @contextmanager
     def _step(self, label: str) -> Iterator[None]:
         self.end_stroke()
-        with self._history_watch():
-            self._history.begin(label)
+        with self._undo_watch():
+            self._undo.begin(label)
             try:
                 yield
             finally:
-                self._history.commit()
+                self._undo.commit()
 
     @contextmanager
-    def _history_watch(self) -> Iterator[None]:
-        """Emit history_changed once, and only if what the undo menu shows really changed."""
-        history = self._history
+    def _undo_watch(self) -> Iterator[None]:
+        """Emit undo_changed once, and only if what the undo menu shows really changed."""
+        history = self._undo
         before = (history.depths, history.undo_label(), history.redo_label())
         yield
         if (history.depths, history.undo_label(), history.redo_label()) != before:
-            self.history_changed.emit()
+            self.undo_changed.emit()
 
     def _announce(self, rects: list[DirtyRect]) -> None:
         for rect in rects:
@@ -360,7 +360,7 @@ class MaskLayer(QObject):
                           rect.x0 // size:(rect.x1 - 1) // size + 1] = True
 
     def _counts(self) -> np.ndarray:
-        grid = self._history.grid
+        grid = self._undo.grid
         for row, column in zip(*np.nonzero(self._stale_tiles), strict=True):
             rect = grid.rect((int(column), int(row)))
             self._tile_counts[row, column] = np.count_nonzero(self._pixels[rect.y0:rect.y1, rect.x0:rect.x1])

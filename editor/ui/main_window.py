@@ -156,8 +156,8 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         handlers: dict[str, Callable[..., object]] = {
             "file.open": self.ask_and_open, "file.paste": self.paste,
             "file.preferences": self.edit_preferences, "file.quit": self.close, "file.batch": self.show_batch,
-            "edit.undo": lambda: self.edit_history.undo(),
-            "edit.redo": lambda: self.edit_history.redo(),
+            "edit.undo": lambda: self.undo_stack.undo(),
+            "edit.redo": lambda: self.undo_stack.redo(),
             "file.save": self.save_project, "file.save_as": self.save_project_as,
             "results.export": self.export_shown_variant, "results.history": self.show_history_browser,
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
@@ -213,15 +213,15 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
 
     def _mask_replaced(self, mask: MaskLayer | None) -> None:
         if self._shown_mask is not None:
-            self._shown_mask.history_changed.disconnect(self._update_history_actions)
+            self._shown_mask.undo_changed.disconnect(self._update_undo_actions)
         self._shown_mask = mask
         self._leave_compare_for("")
         self.results.set_photo_origin(None)  # a new document starts from its own photo
-        self.edit_history.set_mask(mask)
+        self.undo_stack.set_mask(mask)
         self.results.forget_previews()
         if mask is not None:
             self.canvas.set_content(self.document.photo(), mask)
-            mask.history_changed.connect(self._update_history_actions)
+            mask.undo_changed.connect(self._update_undo_actions)
             self.canvas.setFocus()
         self.status.watch_mask(mask)
         self._show_document_state()
@@ -245,15 +245,15 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
             photo = self.document.photo()
             self.status.show_size(photo.width(), photo.height())
             self.status.show_zoom(self.canvas.zoom())
-        self._update_history_actions()
+        self._update_undo_actions()
         self._update_title()
 
     def _update_title(self) -> None:
         name = self.document.display_name()
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
-    def _update_history_actions(self) -> None:
-        history = getattr(self, "edit_history", None)
+    def _update_undo_actions(self) -> None:
+        history = getattr(self, "undo_stack", None)
         self.actions.show_history(history if history is not None else self.document.mask())
 
     def _tool_changed(self, name: str) -> None:

@@ -15,8 +15,8 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog
 
-from editor.core.edit_history import EditHistory
 from editor.core.session import PROJECT_SUFFIX, ProjectError
+from editor.core.undo import UndoStack
 from editor.ui import dialogs
 
 log = logging.getLogger(__name__)
@@ -31,8 +31,8 @@ class ResultCommands:
     def _setup_results(self) -> None:
         from editor.ui.project import ProjectKeeper
 
-        self.edit_history = EditHistory(self)
-        self.edit_history.changed.connect(self._update_history_actions)
+        self.undo_stack = UndoStack(self)
+        self.undo_stack.changed.connect(self._update_undo_actions)
         self.keeper = ProjectKeeper(
             self.document, self.queue, projects_dir=self._settings.data_folder_path() / "projects",
             loop=self._loop, open_photo=self._open_restored_photo, original_bytes=self.original_bytes,
@@ -78,7 +78,7 @@ class ResultCommands:
                                          MESSAGE_MS)
             return
         number = self.queue.job(job_id).number
-        mask, serial = self.document.mask(), self.edit_history.mask_serial()
+        mask, serial = self.document.mask(), self.undo_stack.mask_serial()
         cleared = self._settings.clear_mask_on_apply and mask is not None and not mask.is_empty()
         if cleared:
             mask.clear()
@@ -100,7 +100,7 @@ class ResultCommands:
 
         self.document.set_photo(image)
         self._photo_applied(image, source)
-        self.edit_history.push(f"Apply Variant {index + 1} of #{number}", undo, redo,
+        self.undo_stack.push(f"Apply Variant {index + 1} of #{number}", undo, redo,
                                mask_before=serial if cleared else None)
         self.statusBar().showMessage(f"Applied variant {index + 1} of #{number}. Ctrl+Z undoes it; write "
                                      "the next prompt to keep going.", MESSAGE_MS)
@@ -116,7 +116,7 @@ class ResultCommands:
     def discard_variant(self, job_id: str, index: int) -> None:
         number = self.queue.job(job_id).number
         self.queue.mark(job_id, index, discarded=True)
-        self.edit_history.push(f"Discard Variant {index + 1} of #{number}",
+        self.undo_stack.push(f"Discard Variant {index + 1} of #{number}",
                                lambda: self.queue.mark(job_id, index, discarded=False),
                                lambda: self.queue.mark(job_id, index, discarded=True))
         self.statusBar().showMessage(f"Variant {index + 1} of #{number} discarded — Ctrl+Z brings it back. "

@@ -170,10 +170,18 @@ def test_bad_usage_exits_2_in_one_line(capsys, argv):
     assert code == 2 and len(err.strip().splitlines()) == 1 and "--help" in err
 
 
-def test_invalid_option_combination_is_caught_before_sending(capsys, inputs, http_args, edit_server):
-    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x",
-                       "--background", "transparent", "--format", "jpeg", *http_args)
-    assert code == 2 and "PNG or WebP" in err
+@pytest.mark.parametrize(("flags", "words"), [
+    (("--background", "transparent", "--format", "jpeg"), "PNG or WebP"),
+    (("--model", "gpt-image-2", "--fidelity", "high"), "does not take an input fidelity"),
+    (("--model", "gpt-image-1-mini", "--fidelity", "high"), "input fidelity 'high'"),
+    (("--model", "gpt-image-1", "--size", "2048x1152"), "2048x1152"),
+    (("--model", "gpt-image-2", "--size", "512x512"), "655,360"),
+])
+def test_invalid_option_combination_is_caught_before_sending(capsys, inputs, http_args, edit_server, flags,
+                                                             words):
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x", *http_args,
+                       *flags)
+    assert code == 2 and words in err and len(err.strip().splitlines()) == 1
     assert edit_server.requests == []
 
 

@@ -27,7 +27,7 @@ class Recorder:
         self.rects: list[QRect] = []
         self.history = 0
         layer.changed.connect(self.rects.append)
-        layer.history_changed.connect(self._on_history)
+        layer.undo_changed.connect(self._on_history)
 
     def _on_history(self) -> None:
         self.history += 1

@@ -67,7 +67,7 @@ def test_remembered_prompts_survive_a_restart_through_user_settings(qtbot, docum
     path = tmp_path / "settings.json"
     panel = make_panel(qtbot, document)
     saved = []
-    panel.history_changed.connect(saved.append)
+    panel.recent_prompts_changed.connect(saved.append)
     for prompt in ("Remove the car", "Add a boat", "Remove the car"):
         document.set_prompt(prompt)
         panel.remember_prompt()

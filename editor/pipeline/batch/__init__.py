@@ -7,13 +7,13 @@ service asks for a pause no new request starts; a failure every later request wo
 (quota used up, key rejected) stops the batch. No Qt, no httpx: the CLI and the window both drive
 it, and cancelling the task that awaits `Batch.run()` stops it.
 
-The parts: `plan` (the photos of a folder and their masks), `resume` (what an earlier run
+The parts: `items` (the photos of a folder and their masks), `resume` (what an earlier run
 finished), `summary` (progress events and outcomes) and `engine` (the workers, the pause they
 share, the batch itself).
 """
 
 from editor.pipeline.batch.engine import STOPPING_STATUSES, BackendFactory, Batch, RateGate
-from editor.pipeline.batch.plan import PHOTO_SUFFIXES, BatchItem, BatchSetupError, plan_batch
+from editor.pipeline.batch.items import PHOTO_SUFFIXES, BatchItem, BatchSetupError, batch_items
 from editor.pipeline.batch.resume import find_completed
 from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
 
@@ -29,6 +29,6 @@ __all__ = [
     "EventKind",
     "FileOutcome",
     "RateGate",
+    "batch_items",
     "find_completed",
-    "plan_batch",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from editor.backends.base import EditBackend, EditError, QuotaExhausted
-from editor.pipeline.batch.plan import BatchItem
+from editor.pipeline.batch.items import BatchItem
 from editor.pipeline.batch.resume import find_completed
 from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
 from editor.pipeline.events import Event, Outcome, Stage

@@ -41,7 +41,7 @@ from editor.pipeline.batch import (
     BatchSetupError,
     BatchSummary,
     FileOutcome,
-    plan_batch,
+    batch_items,
 )
 from editor.pipeline.options import EditOptions, capabilities, normalized, provider_label
 from editor.pipeline.plan import check_options
@@ -281,7 +281,7 @@ class BatchDialog(QDialog):
     async def _run(self, folder: Path, mask: Path | None, mask_dir: Path | None, out: Path,
                    prompt: str, options: EditOptions) -> None:
         try:
-            items = await asyncio.to_thread(plan_batch, folder, mask=mask, mask_dir=mask_dir, out_dir=out)
+            items = await asyncio.to_thread(batch_items, folder, mask=mask, mask_dir=mask_dir, out_dir=out)
             await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
         except BatchSetupError as error:
             self.status_label.setText(error.message)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor.core.document import Document
-from editor.core.prompt_history import PromptHistory
+from editor.core.recent_prompts import RecentPrompts
 from editor.pipeline.options import EditOptions, capabilities
 from editor.ui.panels import quiet_label, section_title
 
@@ -85,16 +85,16 @@ class PromptPanel(QWidget):
     """The prompt of `document`, with history, templates and a counter.
 
     `history` is the saved list (newest first, `UserSettings.prompt_history`). Call
-    `remember_prompt()` when an edit is sent; `history_changed` then carries the new list to
+    `remember_prompt()` when an edit is sent; `recent_prompts_changed` then carries the new list to
     save. `focus_prompt()` is for Ctrl+L.
     """
 
-    history_changed = Signal(object)  # tuple[str, ...], newest first
+    recent_prompts_changed = Signal(object)  # tuple[str, ...], newest first
 
     def __init__(self, document: Document, history: Iterable[str] = (), parent: QWidget | None = None):
         super().__init__(parent)
         self._document = document
-        self._history = PromptHistory(history)
+        self._recent = RecentPrompts(history)
         self._limit = capabilities(document.options().provider, document.options().model).max_prompt_chars
         self._counter_state = "ok"
         self._browsing_edit = False  # True while a history entry replaces the text
@@ -161,11 +161,11 @@ class PromptPanel(QWidget):
 
     def remember_prompt(self) -> None:
         """Add the current prompt to the history (call it when an edit is sent)."""
-        if self._history.record(self._document.prompt()):
-            self.history_changed.emit(self._history.entries())
+        if self._recent.record(self._document.prompt()):
+            self.recent_prompts_changed.emit(self._recent.entries())
 
     def history(self) -> tuple[str, ...]:
-        return self._history.entries()
+        return self._recent.entries()
 
     def counter_state(self) -> str:
         """"ok", "near" (90 % of the limit or more) or "over" the model's limit."""
@@ -187,12 +187,12 @@ class PromptPanel(QWidget):
     # --- history ------------------------------------------------------------------------------------
 
     def show_older(self) -> None:
-        entry = self._history.older(self.editor.toPlainText())
+        entry = self._recent.older(self.editor.toPlainText())
         if entry is not None:
             self._replace_text(entry)
 
     def show_newer(self) -> None:
-        entry = self._history.newer()
+        entry = self._recent.newer()
         if entry is not None:
             self._replace_text(entry)
 
@@ -210,25 +210,25 @@ class PromptPanel(QWidget):
     def _fill_history_menu(self) -> None:
         menu = self.history_button.menu()
         menu.clear()
-        for entry in self._history.entries()[:20]:
+        for entry in self._recent.entries()[:20]:
             line = " ".join(entry.split())
             shown = line if len(line) <= MENU_ENTRY_CHARS else line[: MENU_ENTRY_CHARS - 1] + "…"
             action = menu.addAction(shown.replace("&", "&&"))
             action.setToolTip(entry)
             action.triggered.connect(lambda _=False, e=entry: self._use_entry(e))
-        if not self._history.entries():
+        if not self._recent.entries():
             menu.addAction("No prompts sent yet").setEnabled(False)
 
     def _use_entry(self, entry: str) -> None:
         self._replace_text(entry)
-        self._history.stop_browsing()
+        self._recent.stop_browsing()
         self.focus_prompt()
 
     # --- model ↔ view ------------------------------------------------------------------------------
 
     def _text_edited(self) -> None:
         if not self._browsing_edit:
-            self._history.stop_browsing()
+            self._recent.stop_browsing()
         self._document.set_prompt(self.editor.toPlainText())
         self._show_count()
 

@@ -179,7 +179,7 @@ def _spare_tiles(tile_size: int) -> SpareTiles:
     return spares
 
 
-class TileHistory:
+class TileUndo:
     """Undo/redo of a live (h, w) uint8 array, one step per stroke or operation, memory-capped.
 
     Usage per step: `begin(label)`, `touch(rect)` before writing any pixels of that rect, then
@@ -190,7 +190,7 @@ class TileHistory:
     def __init__(self, pixels: np.ndarray, *, tile_size: int = TILE_SIZE,
                  cap_bytes: int = DEFAULT_CAP_BYTES) -> None:
         if pixels.ndim != 2 or pixels.dtype != np.uint8:
-            raise ValueError("TileHistory needs a 2-D uint8 array")
+            raise ValueError("TileUndo needs a 2-D uint8 array")
         self._pixels = pixels
         self.grid = TileGrid(pixels.shape[1], pixels.shape[0], tile_size)
         self._cap = cap_bytes

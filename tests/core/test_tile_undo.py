@@ -1,4 +1,4 @@
-"""TileHistory on plain numpy arrays: exact round trips, tile bookkeeping, the memory cap."""
+"""TileUndo on plain numpy arrays: exact round trips, tile bookkeeping, the memory cap."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from editor.core.history import DirtyRect, PackedTile, TileGrid, TileHistory, coalesce
+from editor.core.tile_undo import DirtyRect, PackedTile, TileGrid, TileUndo, coalesce
 
 TILE_BYTES = 256 * 256
 
@@ -16,12 +16,12 @@ def _noise(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     return rng.integers(0, 256, size=shape, dtype=np.uint8)
 
 
-def _write(history: TileHistory, pixels: np.ndarray, rect: DirtyRect, value) -> None:
+def _write(history: TileUndo, pixels: np.ndarray, rect: DirtyRect, value) -> None:
     history.touch(*rect)
     pixels[max(rect.y0, 0):max(rect.y1, 0), max(rect.x0, 0):max(rect.x1, 0)] = value
 
 
-def _step(history: TileHistory, pixels: np.ndarray, label: str, rect: DirtyRect, value) -> bool:
+def _step(history: TileUndo, pixels: np.ndarray, label: str, rect: DirtyRect, value) -> bool:
     history.begin(label)
     _write(history, pixels, rect, value)
     return history.commit()
@@ -31,7 +31,7 @@ def test_undo_and_redo_restore_exact_bytes():
     rng = np.random.default_rng(1)
     pixels = _noise(rng, (600, 700))  # edge tiles are narrower than 256
     original = pixels.copy()
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     assert _step(history, pixels, "noise", DirtyRect(100, 200, 650, 590), _noise(rng, (390, 550)))
     after = pixels.copy()
     assert history.undo()
@@ -42,7 +42,7 @@ def test_undo_and_redo_restore_exact_bytes():
 
 def test_step_that_changes_nothing_is_dropped():
     pixels = np.zeros((300, 300), np.uint8)
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     assert not _step(history, pixels, "nothing", DirtyRect(0, 0, 300, 300), 0)
     assert not history.can_undo()
     assert history.undo() == []
@@ -51,7 +51,7 @@ def test_step_that_changes_nothing_is_dropped():
 
 def test_only_tiles_that_changed_are_stored_and_reported():
     pixels = np.zeros((1024, 1024), np.uint8)
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     history.begin("one tile")
     history.touch(0, 0, 1024, 1024)  # snapshots all 16 tiles
     assert history.memory_bytes == 16 * TILE_BYTES
@@ -63,7 +63,7 @@ def test_only_tiles_that_changed_are_stored_and_reported():
 
 def test_new_step_clears_redo_and_labels_follow():
     pixels = np.zeros((256, 256), np.uint8)
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     _step(history, pixels, "first", DirtyRect(0, 0, 10, 10), 1)
     _step(history, pixels, "second", DirtyRect(0, 0, 10, 10), 2)
     assert (history.undo_label(), history.redo_label()) == ("second", None)
@@ -79,7 +79,7 @@ def test_new_step_clears_redo_and_labels_follow():
 def test_cap_evicts_oldest_first_and_the_rest_still_undo():
     rng = np.random.default_rng(2)
     pixels = _noise(rng, (256, 1024))
-    history = TileHistory(pixels, cap_bytes=10 * TILE_BYTES)
+    history = TileUndo(pixels, cap_bytes=10 * TILE_BYTES)
     states = [pixels.copy()]
     for i in range(4):  # each step stores one incompressible tile (~64 KiB)
         tile = DirtyRect(256 * i, 0, 256 * (i + 1), 256)
@@ -100,7 +100,7 @@ def test_cap_evicts_oldest_first_and_the_rest_still_undo():
 def test_newest_step_is_kept_even_above_the_cap():
     rng = np.random.default_rng(3)
     pixels = np.zeros((512, 512), np.uint8)
-    history = TileHistory(pixels, cap_bytes=1000)
+    history = TileUndo(pixels, cap_bytes=1000)
     before = pixels.copy()
     _step(history, pixels, "big", DirtyRect(0, 0, 512, 512), _noise(rng, (512, 512)))
     assert history.depths == (1, 0)
@@ -113,7 +113,7 @@ def test_newest_step_is_kept_even_above_the_cap():
 
 def test_recording_rules_are_enforced():
     pixels = np.zeros((10, 10), np.uint8)
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     with pytest.raises(RuntimeError):
         history.touch(0, 0, 1, 1)
     with pytest.raises(RuntimeError):
@@ -124,12 +124,12 @@ def test_recording_rules_are_enforced():
     with pytest.raises(RuntimeError):
         history.undo()
     with pytest.raises(ValueError):
-        TileHistory(np.zeros((4, 4, 3), np.uint8))
+        TileUndo(np.zeros((4, 4, 3), np.uint8))
 
 
 def test_touch_clips_to_the_image():
     pixels = np.zeros((300, 300), np.uint8)
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     history.begin("outside")
     history.touch(-500, -500, -10, -10)
     history.touch(290, 290, 900, 900)
@@ -178,7 +178,7 @@ _ops = st.lists(st.one_of(
 def test_random_steps_match_a_snapshot_model(ops):
     """Every undo/redo must give back exactly the state a full-copy history would."""
     pixels = np.zeros((300, 600), np.uint8)
-    history = TileHistory(pixels)
+    history = TileUndo(pixels)
     past, future = [pixels.copy()], []
     for op in ops:
         if op[0] == "write":

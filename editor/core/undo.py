@@ -1,7 +1,7 @@
-"""One undo history for the window: mask strokes and document steps (apply a variant, discard one)
+"""The window's undo stack: mask strokes and document steps (apply a variant, discard one)
 in the order they were made.
 
-The mask keeps its own tile history (editor.core.history); a document step remembers which mask
+The mask keeps its own tile undo (editor.core.tile_undo); a document step remembers which mask
 step was on top when it was made (`undo_serial`), so Undo reverts whichever of the two came last
 and Redo reapplies them in their original order. History stays linear: a new document step drops
 the mask's redo steps, and a new mask stroke drops the document's.
@@ -37,7 +37,7 @@ class DocumentStep:
     mask_after: int
 
 
-class EditHistory(QObject):
+class UndoStack(QObject):
     """Undo/redo over the current mask and the document steps made since it was opened.
 
     Reads like a mask for the menus: can_undo/can_redo/undo_label/redo_label. `changed` fires when
@@ -57,13 +57,13 @@ class EditHistory(QObject):
     def set_mask(self, mask: MaskLayer | None) -> None:
         if self._mask is not None:
             with contextlib.suppress(RuntimeError, TypeError):  # the old mask may be deleted already
-                self._mask.history_changed.disconnect(self._mask_history_changed)
+                self._mask.undo_changed.disconnect(self._mask_undo_changed)
         self._mask = mask
         self._undo.clear()
         self._redo.clear()
         self._newest_mask_serial = mask.undo_serial() if mask is not None else 0
         if mask is not None:
-            mask.history_changed.connect(self._mask_history_changed)
+            mask.undo_changed.connect(self._mask_undo_changed)
         self.changed.emit()
 
     def mask_serial(self) -> int:
@@ -129,7 +129,7 @@ class EditHistory(QObject):
             return step.label
         return self._mask.redo_label() if self._mask is not None and self._mask.can_redo() else None
 
-    def _mask_history_changed(self) -> None:
+    def _mask_undo_changed(self) -> None:
         serial = self.mask_serial()
         if serial > self._newest_mask_serial:
             self._newest_mask_serial = serial

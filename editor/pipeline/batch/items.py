@@ -23,7 +23,7 @@ class BatchItem:
     problem: str | None = None
 
 
-def plan_batch(folder: Path, *, mask: Path | None = None, mask_dir: Path | None = None,
+def batch_items(folder: Path, *, mask: Path | None = None, mask_dir: Path | None = None,
                out_dir: Path | None = None) -> list[BatchItem]:
     """Each photo directly in `folder` (sorted by name) with `mask`, one for all, or with the
     image of the same stem in `mask_dir` (a PNG first). Raises BatchSetupError."""

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 MAX_ENTRIES = 100
 
 
-class PromptHistory:
+class RecentPrompts:
     """Earlier prompts, newest first, without duplicates, capped at `limit` entries.
 
     Stepping back (`older`) first keeps the draft being typed, so stepping forward again past

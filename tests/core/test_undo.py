@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from editor.core.edit_history import EditHistory
 from editor.core.mask_layer import MaskLayer
+from editor.core.undo import UndoStack
 
 
 @pytest.fixture
@@ -26,14 +26,14 @@ class Photo:
     def __init__(self) -> None:
         self.version = "original"
 
-    def step(self, history: EditHistory, new: str) -> None:
+    def step(self, history: UndoStack, new: str) -> None:
         old, self.version = self.version, new
         history.push(f"Apply {new}", undo=lambda: setattr(self, "version", old),
                      redo=lambda: setattr(self, "version", new))
 
 
 def test_undo_and_redo_follow_the_order_of_mask_and_document_steps(mask):
-    history, photo = EditHistory(), Photo()
+    history, photo = UndoStack(), Photo()
     history.set_mask(mask)
     paint(mask, 10)
     photo.step(history, "v1")
@@ -52,7 +52,7 @@ def test_undo_and_redo_follow_the_order_of_mask_and_document_steps(mask):
 
 
 def test_a_compound_step_undoes_its_mask_change_with_it(mask):
-    history, photo = EditHistory(), Photo()
+    history, photo = UndoStack(), Photo()
     history.set_mask(mask)
     paint(mask, 30)
     before = history.mask_serial()
@@ -70,7 +70,7 @@ def test_a_compound_step_undoes_its_mask_change_with_it(mask):
 
 
 def test_a_new_stroke_drops_the_document_redo_and_a_new_step_the_mask_redo(mask):
-    history, photo = EditHistory(), Photo()
+    history, photo = UndoStack(), Photo()
     history.set_mask(mask)
     photo.step(history, "v1")
     history.undo()
@@ -84,7 +84,7 @@ def test_a_new_stroke_drops_the_document_redo_and_a_new_step_the_mask_redo(mask)
 
 
 def test_a_new_mask_starts_a_new_history(mask, qapp):
-    history, photo = EditHistory(), Photo()
+    history, photo = UndoStack(), Photo()
     history.set_mask(mask)
     photo.step(history, "v1")
     history.set_mask(MaskLayer(8, 8))
