@@ -299,11 +299,15 @@ class EditRun:
         return self._photo_rgb
 
     async def _drain(self) -> None:
-        """Wait for every scheduled save; raise the first error (an OSError when the disk failed)."""
+        """Wait for every scheduled save; raise the first error (an OSError when the disk failed).
+
+        asyncio.wait, not gather: when the run is cancelled meanwhile, the saves go on (their
+        worker threads cannot be stopped anyway) and stay listed, so `_keep` waits for them."""
         while self._saves:
-            pending, self._saves = self._saves, []
-            results = await asyncio.gather(*pending, return_exceptions=True)
-            errors = [result for result in results if isinstance(result, BaseException)]
+            pending = list(self._saves)
+            await asyncio.wait(pending)
+            self._saves = [task for task in self._saves if task not in pending]
+            errors = [task.exception() for task in pending if not task.cancelled() and task.exception()]
             if errors:
                 raise errors[0]
 

@@ -119,3 +119,18 @@ def test_a_job_is_estimated_from_the_tokens_per_image_of_earlier_jobs(queue):
     queue.add(job(2, usage=(("total_tokens", 800),), variant_count=1))
     queue.add(job(3, state=JobState.FAILED, variant_count=0))
     assert queue.estimate_tokens(3) == 1800  # 1800 tokens for 3 images so far: 600 per image
+
+
+def test_decoded_pixels_are_held_within_a_budget_oldest_dropped_first(queue):
+    import numpy as np
+
+    queue.decoded_budget = 3 * 64 * 64 * 3  # room for three decoded 64×64 results
+    for number in (1, 2):
+        queue.add(job(number))
+        for index in range(2):
+            pixels = np.full((64, 64, 3), number * 10 + index, np.uint8)
+            queue.add_variant(f"job-{number}", dataclasses.replace(variant(index), pixels=pixels))
+    held = [(v.pixels is not None) for number in (1, 2) for v in queue.variants(f"job-{number}")]
+    assert held == [False, True, True, True]
+    assert all(v.data == b"png" for v in queue.variants("job-1"))  # the encoded result stays
+    assert queue.variants("job-2")[1].pixels[0, 0, 0] == 21
