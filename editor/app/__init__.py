@@ -247,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _announce_start(app, log_file)
 
     window.after_first_paint(finish_start)
+    # Closing the window cancels and awaits every task it owns (a job in flight closes its
+    # connection and keeps what arrived); the app quits when that is done.
+    app.setQuitOnLastWindowClosed(False)
+    window.shut_down.connect(app.quit)
     # Ctrl+C in the terminal closes the window the normal way (settings saved). Qt's loop does
     # not run Python code by itself, so a timer gives the signal handler a chance to run.
     signal.signal(signal.SIGINT, lambda *_: window.close())

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from editor.backends.base import EditBackend, EditError
 from editor.core.jobs import Job, JobQueue, JobState, Variant
 from editor.core.session import RECORD_KEY
+from editor.core.tasks import TaskGroup, TaskOwner
 from editor.pipeline.events import Event, Outcome, PartialImage, Planned, Stage, VariantReady
 from editor.pipeline.options import EditOptions, normalized, provider_label
 from editor.pipeline.run import UNEXPECTED_FAILURE, EditRun, open_backend
@@ -52,7 +53,8 @@ class JobRunner(QObject):
 
     def __init__(self, queue: JobQueue, *, backend_factory: BackendFactory, results_dir: Path,
                  concurrency: int = 2, mask_threshold: int = 128,
-                 loop: asyncio.AbstractEventLoop | None = None, parent: QObject | None = None) -> None:
+                 loop: asyncio.AbstractEventLoop | None = None, tasks: TaskGroup | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
@@ -60,9 +62,11 @@ class JobRunner(QObject):
         self._factory = backend_factory
         self._results_dir = results_dir
         self._threshold = mask_threshold
-        self._loop = loop
         self._slots = asyncio.Semaphore(concurrency)
-        self._tasks: dict[str, asyncio.Task[None]] = {}
+        # The window's TaskOwner owns the jobs' tasks (keyed by job id) and awaits them at
+        # shutdown; each job's own done-callback reports how it ended.
+        self._jobs = tasks if tasks is not None else TaskOwner(loop).group("jobs")
+        self._jobs.on_error = _reported_by_the_job
 
     @property
     def queue(self) -> JobQueue:
@@ -90,38 +94,33 @@ class JobRunner(QObject):
         snapshot = replace(snapshot, options=options, threshold=self._threshold)
         run = EditRun(snapshot, self._results_dir, on_event=functools.partial(self._on_event, job_id),
                       record={RECORD_KEY: record})
-        task = self._event_loop().create_task(self._run(job_id, run), name=f"maskedit {job_id}")
-        self._tasks[job_id] = task
+        task = self._jobs.start(self._run(job_id, run), key=job_id)
         task.add_done_callback(functools.partial(self._task_done, job_id))
         return job_id
 
     def cancel(self, job_id: str) -> bool:
         """Stop the job; images that already arrived are kept. False if it is not running."""
-        task = self._tasks.get(job_id)
-        if task is None or task.done():
-            return False
-        task.cancel()
-        return True
+        return self._jobs.cancel(job_id)
 
     def cancel_newest(self) -> bool:
         """Cancel the most recently submitted job that has not finished (the Esc key)."""
-        running = [job for job in self._queue.jobs() if job.id in self._tasks and not job.state.finished]
+        running = [job for job in self._queue.jobs() if self._jobs.busy(job.id) and not job.state.finished]
         newest = max(running, key=lambda job: job.number, default=None)
         return newest is not None and self.cancel(newest.id)
 
     def active_ids(self) -> list[str]:
         """Jobs whose task has not ended yet (queued or running)."""
-        return list(self._tasks)
+        return self._jobs.keys()
 
     def active_count(self) -> int:
-        return len(self._tasks)
+        return len(self._jobs.keys())
 
     async def shutdown(self) -> None:
         """Cancel every job and wait until each has ended and closed its backend."""
-        tasks = list(self._tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        tasks = self._jobs.tasks()
+        self._jobs.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
 
     async def _run(self, job_id: str, run: EditRun) -> None:
         async with self._slots:
@@ -177,8 +176,6 @@ class JobRunner(QObject):
         self._set(job_id, state, message, finished_at=time.time(), **changes)
 
     def _task_done(self, job_id: str, task: asyncio.Task[None]) -> None:
-        if self._tasks.get(job_id) is task:
-            del self._tasks[job_id]
         job = self._queue.job(job_id)
         if task.cancelled():
             # Cancelled before it started (or while waiting for a slot): nothing ran, nothing to keep.
@@ -193,13 +190,9 @@ class JobRunner(QObject):
                 self._queue.update(job_id, state=JobState.FAILED, message=UNEXPECTED_FAILURE,
                                    finished_at=time.time())
 
-    def _event_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is not None:
-            return self._loop
-        try:
-            return asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.get_event_loop()
+
+def _reported_by_the_job(_error: BaseException) -> None:
+    """A job's task failing is reported by its own done-callback (JobRunner._task_done)."""
 
 
 def _variant(index: int, image, path: Path | None, pixels=None) -> Variant:

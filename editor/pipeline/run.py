@@ -66,12 +66,30 @@ async def open_backend(factory: BackendFactory) -> AsyncIterator[EditBackend]:
 
 
 async def _close_when_built(building: asyncio.Future[EditBackend]) -> None:
-    while not building.done():
-        # The thread cannot be interrupted; a second cancellation only makes us wait again for it.
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(building)
+    await _settle(building)
     if not building.cancelled() and building.exception() is None:
         await _close(building.result())
+
+
+async def _settle(future: asyncio.Future) -> None:
+    """Wait until `future` (a worker thread's) is done, whatever cancellations come meanwhile:
+    the thread cannot be interrupted, and what it does (build a client, write a file) must not be
+    left behind half done."""
+    while not future.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(future)
+
+
+async def _in_thread_to_the_end(func, /, *args, **kwargs):
+    """`asyncio.to_thread` for work that writes files: when the caller is cancelled meanwhile, the
+    thread is waited for before the cancellation goes on, so no half-written file stays behind and
+    no later write races with it."""
+    future = asyncio.ensure_future(asyncio.to_thread(func, *args, **kwargs))
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await _settle(future)
+        raise
 
 
 async def _close(backend: EditBackend) -> None:
@@ -165,7 +183,7 @@ class EditRun:
         for index, image in enumerate(result.images):
             self._save(index, image)
         await self._drain()
-        await asyncio.to_thread(self.writer.finish, result=result)
+        await _in_thread_to_the_end(self.writer.finish, result=result)
         again = (" (sent again smaller after the provider refused the first upload as too large)"
                  if smaller else "")
         count = len(self.writer.written)
@@ -244,10 +262,10 @@ class EditRun:
     async def _save_and_report(self, index: int, image: ResultImage) -> None:
         async with self._lock:
             assert self.writer is not None
-            path = await asyncio.to_thread(self.writer.add_image, image, index)
+            path = await _in_thread_to_the_end(self.writer.add_image, image, index)
             if path is None:
                 return
-            ready = await asyncio.to_thread(self._measure, index, image, path)
+            ready = await _in_thread_to_the_end(self._measure, index, image, path)
             self._emit(ready)
 
     async def _report_partial(self, index: int, image: ResultImage) -> None:
@@ -316,7 +334,7 @@ class EditRun:
         try:
             await self._drain()
             if self.writer is not None and self.writer.images:
-                await asyncio.to_thread(self.writer.finish, status=status, error=error)
+                await _in_thread_to_the_end(self.writer.finish, status=status, error=error)
         except Exception:  # the run's own outcome matters more than a failed save after it
             log.exception("saving what had arrived failed")
         return tuple(self.writer.written) if self.writer is not None else ()

@@ -125,19 +125,21 @@ class GenerationDocks(GenerationCommands):
         self.queue = JobQueue(self)
         self.runner = JobRunner(self.queue, backend_factory=self._backend_for,
                                 results_dir=settings.data_folder_path() / "results",
-                                concurrency=CONCURRENCY, mask_threshold=settings.mask_threshold, parent=self)
+                                concurrency=CONCURRENCY, mask_threshold=settings.mask_threshold,
+                                tasks=self.tasks.group("jobs"), parent=self)
         self.generator = GenerateController(
             self.document, self.runner, has_key=self._has_key,
             base_url=lambda provider: base_url_for(self._settings, provider, self._env),
-            original_bytes=self.original_bytes, parent=self)
+            original_bytes=self.original_bytes, job_record=lambda: self.keeper.job_record(),
+            context_padding=lambda: self._settings.context_padding, parent=self)
         self.prompt_panel = PromptPanel(self.document, settings.prompt_history)
         self.options_panel = OptionsPanel(self.document, effective_settings(settings, self._env),
                                           env=self._env)
-        self.references = ReferencesTray(self.document, loop=self._loop,
-                                         max_pixels=settings.max_megapixels * 1_000_000)
+        self.references = ReferencesTray(self.document, max_pixels=settings.max_megapixels * 1_000_000,
+                                         tasks=self.tasks.group("references"))
         self.generate_bar = GenerateBar()
         self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context,
-                                    commands=True)
+                                    commands=True, tasks=self.tasks.group("results"))
         self.jobs = JobsPanel(self.queue)
         self._fill_docks()
         self._setup_results()
@@ -156,7 +158,6 @@ class GenerationDocks(GenerationCommands):
     def _setup_context_frame(self) -> None:
         """The canvas frames the crop Generate would send, following the mask (at most every
         CONTEXT_FRAME_MS while painting), the options and the settings."""
-        self.generator.context_padding = lambda: self._settings.context_padding
         self._context_timer = QTimer(self, singleShot=True, interval=CONTEXT_FRAME_MS)
         self._context_timer.timeout.connect(self._show_context_frame)
         self.document.options_changed.connect(self._schedule_context_frame)

@@ -98,6 +98,8 @@ class GenerateController(QObject):
 
     def __init__(self, document: Document, runner: JobRunner, *, has_key: Callable[[str], bool],
                  base_url: Callable[[str], str | None], original_bytes: Callable[[], bytes | None],
+                 job_record: Callable[[], dict] = dict,
+                 context_padding: Callable[[], float] = lambda: DEFAULT_PADDING,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._document = document
@@ -106,19 +108,16 @@ class GenerateController(QObject):
         self._base_url = base_url
         self._original_bytes = original_bytes
         self._contexts: dict[str, JobContext] = {}
-        # What each job's saved record says beyond the job itself (the project's photo file).
-        self.job_record: Callable[[], dict] = dict
-        # The padding around the mask's box in crop-to-mask, a share of the box (Settings).
-        self.context_padding: Callable[[], float] = lambda: DEFAULT_PADDING
+        # What each job's saved record says beyond the job itself (the project's photo file), and
+        # the padding around the mask's box in crop-to-mask, a share of the box (Settings).
+        self._job_record, self._context_padding = job_record, context_padding
         self._blocker: str | None = None
         self._watched_mask = None
         self._recheck = QTimer(self, singleShot=True, interval=RECHECK_MS)
         self._recheck.timeout.connect(self.refresh)
         document.mask_replaced.connect(self._watch_mask)
-        for name in ("prompt_changed", "options_changed"):
-            signal = getattr(document, name, None)
-            if signal is not None:
-                signal.connect(self.refresh)
+        document.prompt_changed.connect(self.refresh)
+        document.options_changed.connect(self.refresh)
         self._watch_mask(document.mask())
         runner.planned.connect(self._planned)
 
@@ -163,19 +162,16 @@ class GenerateController(QObject):
         elif not self._recheck.isActive():
             self._recheck.start()
 
-    # --- the document's prompt side (tolerant of documents without it) -------------------------
+    # --- the document's prompt side ------------------------------------------------------------
 
     def prompt(self) -> str:
-        prompt = getattr(self._document, "prompt", None)
-        return prompt() if callable(prompt) else ""
+        return self._document.prompt()
 
     def options(self) -> EditOptions:
-        options = getattr(self._document, "options", None)
-        return normalized(options() if callable(options) else EditOptions())
+        return normalized(self._document.options())
 
     def references(self) -> tuple[tuple[str, bytes], ...]:
-        references = getattr(self._document, "references", None)
-        return tuple(references()) if callable(references) else ()
+        return tuple(self._document.references())
 
     # --- go ------------------------------------------------------------------------------------
 
@@ -192,7 +188,7 @@ class GenerateController(QObject):
         snapshot = EditSnapshot(
             photo=pixels, photo_name=document.display_name() or "photo", coverage=coverage,
             prompt=self.prompt(), options=self.options(), photo_bytes=original,
-            references=self.references(), record=self.job_record(), padding=self.context_padding(),
+            references=self.references(), record=self._job_record(), padding=self._context_padding(),
         )
         job_id = self._runner.submit(snapshot)
         # The crop is the pipeline's to plan; it is filled in when the run reports its plan.
@@ -213,7 +209,8 @@ class GenerateController(QObject):
             return None
         rect = mask.bounding_rect()
         box = None if rect.isEmpty() else (rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1)
-        return plan_edit((photo.width(), photo.height()), box, self.options(), padding=self.context_padding())
+        size = (photo.width(), photo.height())
+        return plan_edit(size, box, self.options(), padding=self._context_padding())
 
     def context(self, job_id: str) -> JobContext | None:
         return self._contexts.get(job_id)

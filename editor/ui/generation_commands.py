@@ -54,7 +54,7 @@ class GenerationCommands:
             out_dir = folder / "maskedit-batch" if folder is not None else None
             dialog = BatchDialog(options, self._backend_for, self, loop=self._loop,
                                  prompt=self.document.prompt(), folder=folder, out_dir=out_dir,
-                                 padding=self._settings.context_padding)
+                                 padding=self._settings.context_padding, tasks=self.tasks.group("batch"))
             self._batch_dialog = dialog
         elif not dialog.running:
             dialog.use(options, self.document.prompt(), padding=self._settings.context_padding)

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, qVersion
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
+from editor.core.tasks import TaskOwner
 from editor.settings.store import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.compare_commands import CompareCommands
@@ -35,8 +36,10 @@ if TYPE_CHECKING:
 
     from editor.core.document import Document
     from editor.core.mask_layer import MaskLayer
+    from editor.core.undo import UndoStack
     from editor.ui.canvas import CanvasView
     from editor.ui.dialogs.shortcuts import ShortcutsDialog
+    from editor.ui.project import ProjectKeeper
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
     `complete(loop)` adds the document, canvas and Generate side after that first paint.
     """
 
+    # Closing: every owned task has ended (the app quits on it).
+    shut_down = Signal()
+
     document: Document
     canvas: CanvasView
 
@@ -68,7 +74,15 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         self._settings, self._settings_path = settings, settings_path
         self._window_state_path = window_state_path
         self._loop = loop
-        self._tasks: dict[str, asyncio.Task] = {}
+        # Every async task of the window is owned here, in groups, and awaited at shutdown.
+        self.tasks = TaskOwner(loop)
+        self._window_tasks = self.tasks.group("window", on_error=self.report_unexpected)
+        # Made by complete(); an unexpected error can come before that.
+        self.keeper: ProjectKeeper | None = None
+        self.undo_stack: UndoStack | None = None
+        self._env: dict[str, str] = {}
+        self._closed = False
+        self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
         self._crash_dialog = None  # the open report of an unexpected error, if any
         self._shown_mask: MaskLayer | None = None
         self._shortcuts: ShortcutsDialog | None = None
@@ -121,7 +135,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         from editor.ui.canvas import CanvasView
 
         if loop is not None:
-            self._loop = loop
+            self._loop = self.tasks.loop = loop
         build_backend, env = self._services
         settings = self._settings
         self.document = Document(undo_cap_bytes=settings.undo_cap_mb * MB, parent=self)
@@ -253,7 +267,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_undo_actions(self) -> None:
-        history = getattr(self, "undo_stack", None)
+        history = self.undo_stack
         self.actions.show_history(history if history is not None else self.document.mask())
 
     def _tool_changed(self, name: str) -> None:
@@ -324,23 +338,9 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
 
     def _run(self, name: str, job: Coroutine) -> None:
         """Start `job` as the task `name`, cancelling an earlier one of that name (a newer open wins)."""
-        previous = self._tasks.pop(name, None)
-        if previous is not None:
-            previous.cancel()
-        task = self._loop.create_task(job)
-        self._tasks[name] = task
-        task.add_done_callback(lambda t, n=name: self._job_finished(n, t))
+        task = self._window_tasks.start(job, key=name)
+        task.add_done_callback(lambda _task: self.status.set_busy(self._window_tasks.busy()))
         self.status.set_busy(True)
-
-    def _job_finished(self, name: str, task: asyncio.Task) -> None:
-        if self._tasks.get(name) is task:
-            del self._tasks[name]
-        self.status.set_busy(bool(self._tasks))
-        if task.cancelled():
-            return
-        error = task.exception()
-        if error is not None:
-            self.report_unexpected(error)
 
     def report_unexpected(self, error: BaseException) -> None:
         """An error nobody planned for: the work is saved, the report (without keys) goes to the log
@@ -351,12 +351,10 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         message = ("There was not enough memory for that. Close other programs or use a smaller photo."
                    if isinstance(error, MemoryError) else
                    "Something went wrong and the last action may not have finished.")
-        keeper = getattr(self, "keeper", None)
-        if keeper is not None:
-            keeper.save_soon()  # whatever broke, the document as it is now is on disk
+        if self.keeper is not None:
+            self.keeper.save_soon()  # whatever broke, the document as it is now is on disk
         versions = {"Qt": qVersion(), "PySide6": PySide6.__version__}
-        env = getattr(self, "_env", None)
-        report = build_report(error, message, versions=versions, secrets=known_secrets(env))
+        report = build_report(error, message, versions=versions, secrets=known_secrets(self._env or None))
         log.error("unexpected error\n%s", report)
         self.statusBar().showMessage(message, 2 * MESSAGE_MS)
         dialog = self._crash_dialog
@@ -368,16 +366,15 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
 
     def busy(self) -> bool:
         """True while a photo opens or a mask is read or written (Generate jobs run on their own)."""
-        return bool(self._tasks)
+        return self._window_tasks.busy()
 
     def closeEvent(self, event) -> None:
         if self._complete and not (self._may_stop_batch() and self._may_discard()):
             event.ignore()
             return
-        for task in self._tasks.values():
-            task.cancel()
         if self._complete:
             self._stop_generation()
+        self.tasks.cancel_all()
         store = self._window_state()
         if store is not None:
             store.setValue("geometry", self.saveGeometry())
@@ -386,6 +383,24 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         if self._complete:  # before that nothing could change the settings
             self.save_settings()
         super().closeEvent(event)
+        if not self._closed:
+            self._closed = True
+            self._finish_tasks()
+
+    def _finish_tasks(self) -> None:
+        """Await every task the window owns (cancelled jobs close their backends and keep what
+        arrived), then say `shut_down`; at once when there is no loop yet."""
+        if self._loop is None or self._loop.is_closed():
+            self.shut_down.emit()
+            return
+
+        async def finish() -> None:
+            try:
+                await self.tasks.shutdown()
+            finally:
+                self.shut_down.emit()
+
+        self._shutdown = self._loop.create_task(finish(), name="maskedit shutdown")
 
 
 class _AfterFirstPaint(QObject):

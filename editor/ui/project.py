@@ -32,6 +32,7 @@ from editor.core.session import (
     flag_key,
     interrupted_projects,
 )
+from editor.core.tasks import TaskGroup, TaskOwner
 from editor.imaging.prepare import EditContext
 from editor.pipeline.options import options_from_record
 from editor.ui.generate import JobContext, photo_pixels
@@ -60,9 +61,10 @@ class ProjectKeeper(QObject):
     def __init__(self, document: Document, queue: JobQueue, *, projects_dir: Path,
                  loop: asyncio.AbstractEventLoop, open_photo: PhotoOpener,
                  original_bytes: Callable[[], bytes | None],
-                 add_context: Callable[[str, JobContext], None], parent: QObject | None = None) -> None:
+                 add_context: Callable[[str, JobContext], None], tasks: TaskGroup | None = None,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._document, self._queue, self._loop = document, queue, loop
+        self._document, self._queue = document, queue
         self._projects_dir = projects_dir
         self._open_photo, self._original_bytes, self._add_context = open_photo, original_bytes, add_context
         self.project = Project.create(projects_dir)
@@ -72,7 +74,8 @@ class ProjectKeeper(QObject):
         self._reserved: dict[int, str] = {}  # photo cacheKey → the name a job's record gave it
         self._mask_dirty = False
         self._write_lock = asyncio.Lock()
-        self._tasks: set[asyncio.Task] = set()
+        # Saving and restoring, owned by the window's TaskOwner when it gives a group.
+        self._tasks = tasks if tasks is not None else TaskOwner(loop).group("project")
         self._restoring = False
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_soon)
@@ -108,7 +111,7 @@ class ProjectKeeper(QObject):
         return name
 
     def busy(self) -> bool:
-        return any(not task.done() for task in self._tasks)
+        return self._tasks.busy()
 
     # --- autosave ------------------------------------------------------------------------------
 
@@ -330,8 +333,7 @@ class ProjectKeeper(QObject):
         """The window closes normally: a last save, then the project is no longer locked. A
         project with no results that was never saved as a file held nothing worth keeping."""
         self._timer.stop()
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         if not self.project.has_results() and self.state.saved_to is None:
             self.project.unlock()
             self.project.remove()
@@ -344,10 +346,7 @@ class ProjectKeeper(QObject):
         self.project.unlock()
 
     def _own(self, coroutine) -> asyncio.Task:
-        task = self._loop.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.start(coroutine)
 
 
 def _plain(options) -> dict:

@@ -36,9 +36,8 @@ class ResultCommands:
         self.keeper = ProjectKeeper(
             self.document, self.queue, projects_dir=self._settings.data_folder_path() / "projects",
             loop=self._loop, open_photo=self._open_restored_photo, original_bytes=self.original_bytes,
-            add_context=self.generator.add_context, parent=self)
+            add_context=self.generator.add_context, tasks=self.tasks.group("project"), parent=self)
         self.keeper.failed.connect(lambda text: self.statusBar().showMessage(text, 2 * MESSAGE_MS))
-        self.generator.job_record = self.keeper.job_record
         self._configure_runner()
         self.results.command.connect(self.variant_command)
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)

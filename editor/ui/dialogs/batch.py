@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor.backends.base import EditBackend, InvalidRequest
+from editor.core.tasks import TaskGroup, TaskOwner
 from editor.pipeline.batch import (
     Batch,
     BatchEvent,
@@ -97,7 +98,8 @@ class BatchDialog(QDialog):
 
     def __init__(self, options: EditOptions, backend_factory: Callable[[EditOptions], EditBackend],
                  parent: QWidget | None = None, *, loop: asyncio.AbstractEventLoop, prompt: str = "",
-                 folder: Path | None = None, out_dir: Path | None = None, padding: float = 0.32) -> None:
+                 folder: Path | None = None, out_dir: Path | None = None, padding: float = 0.32,
+                 tasks: TaskGroup | None = None) -> None:
         super().__init__(parent)
         self._padding = padding  # crop-to-mask: the surroundings sent, a share of the mask's box
         self.setWindowTitle("Batch Edit")
@@ -105,7 +107,10 @@ class BatchDialog(QDialog):
         self.resize(640, 620)
         self._options = options
         self._factory = backend_factory
-        self._loop = loop
+        # The running batch, owned by the window's TaskOwner when it gives a group (a batch writes
+        # files: at shutdown it is cancelled and awaited like a job).
+        self._tasks = tasks if tasks is not None else TaskOwner(loop).group("batch")
+        self._tasks.on_error = lambda _error: None  # _run_done reports how the run ended
         self._task: asyncio.Task[None] | None = None
         self._batch: Batch | None = None
         self._browse_buttons: list[QPushButton] = []
@@ -265,7 +270,7 @@ class BatchDialog(QDialog):
         self.progress.setValue(0)
         self.progress.setFormat("%v / %m photos")
         self.status_label.setText("Looking at the photos…")
-        self._task = self._loop.create_task(self._run(
+        self._task = self._tasks.start(self._run(
             Path(folder), Path(mask) if mask else None, Path(mask_dir) if mask_dir else None, Path(out),
             prompt, options))
         self._task.add_done_callback(self._run_done)

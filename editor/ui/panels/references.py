@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from editor.core.document import MAX_REFERENCES, Document, Reference
 from editor.core.photo import qimage_from_pil
+from editor.core.tasks import TaskGroup, TaskOwner
 from editor.imaging.load import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
 from editor.ui import icons
 from editor.ui.panels import quiet_label, section_title
@@ -97,10 +98,13 @@ class ReferencesTray(QWidget):
     """
 
     def __init__(self, document: Document, *, loop: asyncio.AbstractEventLoop | None = None,
-                 max_pixels: int = DEFAULT_MAX_PIXELS, parent: QWidget | None = None):
+                 max_pixels: int = DEFAULT_MAX_PIXELS, tasks: TaskGroup | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self._document, self._loop, self._max_pixels = document, loop, max_pixels
-        self._tasks: set[asyncio.Task] = set()
+        self._document, self._max_pixels = document, max_pixels
+        # Reading and thumbnailing files, owned by the window's TaskOwner when it gives a group.
+        self._tasks = tasks if tasks is not None else TaskOwner(loop).group("references")
+        self._tasks.on_error = self._failed
         self._pending = 0  # files being read that will take a place when they arrive
         self._thumbnails: dict[tuple[int, int], QImage] = {}
         self._sizes: dict[tuple[int, int], QSize] = {}
@@ -328,22 +332,15 @@ class ReferencesTray(QWidget):
     # --- tasks ------------------------------------------------------------------------------------------
 
     def busy(self) -> bool:
-        return bool(self._tasks)
+        return self._tasks.busy()
 
     def cancel_pending(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
 
     def _start(self, job: Coroutine) -> None:
-        loop = self._loop or asyncio.get_event_loop()
-        task = loop.create_task(job)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
+        self._tasks.start(job)
 
-    def _finished(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            error = task.exception()
-            log.error("reading a reference failed", exc_info=(type(error), error, error.__traceback__))
-            self.show_message("Something went wrong while reading an image. Details are in the log.")
+    def _failed(self, error: BaseException) -> None:
+        log.error("reading a reference failed", exc_info=(type(error), error, error.__traceback__))
+        self.show_message("Something went wrong while reading an image. Details are in the log.")
 

@@ -19,6 +19,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from editor.core.jobs import JobQueue
+from editor.core.tasks import TaskGroup, TaskOwner
 from editor.ui.generate import JobContext
 from editor.ui.panels import quiet_label, scrolling_column
 from editor.ui.panels.variant_images import (
@@ -57,14 +58,15 @@ class ResultsPanel(QWidget):
 
     def __init__(self, queue: JobQueue, *, loop: asyncio.AbstractEventLoop,
                  context: Callable[[str], JobContext | None], commands: bool = False,
-                 parent: QWidget | None = None):
+                 tasks: TaskGroup | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self._commands = commands  # the variant buttons and menu, for a window that handles `command`
         self._budget = 0  # the project's token budget, 0 for none
         self._queue, self._loop, self._context = queue, loop, context
         self._strips: dict[str, JobStrip] = {}
-        self._tasks: set[asyncio.Task] = set()
-        self._preview: asyncio.Task | None = None
+        # Decoding and compositing, owned by the window's TaskOwner when it gives a group.
+        self._tasks = tasks if tasks is not None else TaskOwner(loop).group("results")
+        self._tasks.on_error = _log_failure
         self._shown: tuple[str, int] | None = None
         self._made: tuple[tuple[str, int, str, float], VariantImage] | None = None
         self._mode, self._feather = "strict", 2.0
@@ -146,7 +148,7 @@ class ResultsPanel(QWidget):
         return self._shown
 
     def busy(self) -> bool:
-        return any(not task.done() for task in self._tasks)
+        return self._tasks.busy()
 
     def variant_order(self) -> list[tuple[str, int]]:
         """Every variant shown in the strips, top to bottom: newest job first, variants in order."""
@@ -208,7 +210,7 @@ class ResultsPanel(QWidget):
 
     def forget_previews(self) -> None:
         """Another photo is on the canvas: nothing is selected."""
-        self._cancel_preview()
+        self._tasks.cancel("preview")
         self._shown = None
         self._made = None
         self.original.setChecked(True)
@@ -234,8 +236,7 @@ class ResultsPanel(QWidget):
         suffix = f"; {spill}" if spill else ""
         self.viewing.setText(f"Showing {what} of #{job.number} — not applied{suffix}")
         self._show_actions()
-        self._cancel_preview()
-        self._preview = self._own(self._build_preview(job_id, index))
+        self._tasks.start(self._build_preview(job_id, index), key="preview")
 
     async def _build_preview(self, job_id: str, index: int) -> None:
         made = await self.variant_image(job_id, index)
@@ -396,21 +397,11 @@ class ResultsPanel(QWidget):
     # --- tasks ---------------------------------------------------------------------------------
 
     def _own(self, coroutine) -> asyncio.Task:
-        task = self._loop.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("results panel: %s", task.exception(), exc_info=task.exception())
-
-    def _cancel_preview(self) -> None:
-        if self._preview is not None and not self._preview.done():
-            self._preview.cancel()
-        self._preview = None
+        return self._tasks.start(coroutine)
 
     def shutdown(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
+
+
+def _log_failure(error: BaseException) -> None:
+    log.error("results panel: %s", error, exc_info=error)
