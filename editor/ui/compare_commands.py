@@ -123,7 +123,7 @@ class CompareCommands:
 
     def _leave_compare_for(self, reason: str) -> None:
         """The document changed under the comparison: back to the canvas, saying why."""
-        if getattr(self, "compare", None) is not None and self.comparing():
+        if self.compare is not None and self.comparing():
             self._stack.setCurrentWidget(self.canvas)
             if reason:
                 self.statusBar().showMessage(reason, MESSAGE_MS)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from editor.core.mask_layer import MaskLayer
     from editor.core.undo import UndoStack
     from editor.ui.canvas import CanvasView
+    from editor.ui.compare import ComparePage
     from editor.ui.dialogs.shortcuts import ShortcutsDialog
     from editor.ui.project import ProjectKeeper
 
@@ -80,6 +81,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         # Made by complete(); an unexpected error can come before that.
         self.keeper: ProjectKeeper | None = None
         self.undo_stack: UndoStack | None = None
+        self.compare: ComparePage | None = None
         self._env: dict[str, str] = {}
         self._closed = False
         self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
