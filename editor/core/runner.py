@@ -1,8 +1,8 @@
 """Runs Generate: each job is one `EditRun` (editor.pipeline) owned by the runner as a task.
 
-`JobRunner` is the window's thin adapter to the pipeline: it owns one asyncio task per job, kept
-under the job's id until it ends, so every job can be cancelled and none is ever fire-and-forget;
-and it turns the run's events into the JobQueue's records and signals on the GUI thread (the
+`JobRunner` is the window's thin adapter to the pipeline: it starts one task per job in the
+window's TaskOwner (editor.core.tasks), keyed by the job's id, so every job can be cancelled, none
+is ever fire-and-forget and all are awaited at shutdown; and it turns the run's events into the JobQueue's records and signals on the GUI thread (the
 qasync loop runs there). Every step of the work itself (building the backend, planning, encoding,
 sending, saving, decoding, measuring) is the pipeline's, the same the command line runs.
 """
@@ -34,8 +34,7 @@ log = logging.getLogger(__name__)
 BackendFactory = Callable[[EditOptions], EditBackend]
 
 _STATES = {"preparing": JobState.PREPARING, "sending": JobState.SENDING, "resending": JobState.SENDING,
-           "waiting": JobState.WAITING,
-           "retrying": JobState.RETRYING, "receiving": JobState.RECEIVING}
+           "waiting": JobState.WAITING, "retrying": JobState.RETRYING, "receiving": JobState.RECEIVING}
 
 
 class JobRunner(QObject):

@@ -11,10 +11,7 @@ import PIL.Image
 import PIL.ImageFile
 from PySide6.QtGui import QImage
 
-from editor.app import build_backend
-from editor.settings.store import UserSettings
-from editor.ui.main_window import MainWindow
-from tests.ui.window_driving import open_photo, paint_stroke, wait_finished, write_photo
+from tests.ui.window_driving import open_photo, paint_stroke, service_window, wait_finished, write_photo
 
 
 def test_each_result_is_decoded_at_most_twice_on_its_way_to_the_screen(qtbot, loop, errors, tmp_path,
@@ -46,13 +43,7 @@ def test_each_result_is_decoded_at_most_twice_on_its_way_to_the_screen(qtbot, lo
     monkeypatch.setattr(PIL.Image, "open", tagging_open)
     monkeypatch.setattr(PIL.ImageFile.ImageFile, "load", counting_load)
     monkeypatch.setattr(QImage, "fromData", counting_from_data)
-    env = {"MASKEDIT_PROVIDER": "custom", "MASKEDIT_BASE_URL": edit_server.base_url,
-           "MASKEDIT_API_KEY": fake_api_key}
-    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json",
-                        build_backend=build_backend, env=env)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key)
     open_photo(qtbot, window, write_photo(tmp_path / "photo.png"))
     paint_stroke(qtbot, window, [(100, 100), (200, 150)])
     window.document.set_prompt("a red bicycle")

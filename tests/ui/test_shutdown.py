@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from editor.app import build_backend
 from editor.core.jobs import JobState
-from editor.settings.store import UserSettings
-from editor.ui.main_window import MainWindow
 from tests.fakes.faults import Fault
-from tests.ui.window_driving import open_photo, paint_stroke, write_photo
+from tests.ui.window_driving import open_photo, paint_stroke, service_window, write_photo
 
 
 def test_closing_awaits_every_task_and_closes_every_connection(qtbot, loop, errors, tmp_path, edit_server,
@@ -19,13 +17,7 @@ def test_closing_awaits_every_task_and_closes_every_connection(qtbot, loop, erro
         built.append(build_backend(options, settings, env))
         return built[-1]
 
-    env = {"MASKEDIT_PROVIDER": "custom", "MASKEDIT_BASE_URL": edit_server.base_url,
-           "MASKEDIT_API_KEY": fake_api_key}
-    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json",
-                        build_backend=recording_backend, env=env)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key, build_backend=recording_backend)
     open_photo(qtbot, window, write_photo(tmp_path / "photo.png"))
     paint_stroke(qtbot, window, [(100, 100), (200, 150)])
     window.document.set_prompt("a red bicycle")

@@ -11,12 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from editor.app import build_backend
 from editor.backends.providers import PROFILES
-from editor.settings.store import UserSettings
-from editor.ui.main_window import MainWindow
 from tests.cli.driving import run
-from tests.ui.window_driving import open_photo, paint_stroke, wait_finished
+from tests.ui.window_driving import open_photo, paint_stroke, service_window, wait_finished
 
 W, H = 1200, 800
 MODELS = {"requesty": "azure/openai/gpt-image-1.5", "openai": "gpt-image-1", "custom": "gpt-image-1"}
@@ -62,11 +59,8 @@ def test_the_window_and_the_cli_send_the_same_bytes(qtbot, loop, errors, capsys,
             monkeypatch.delenv(profile.key_env, raising=False)
     photo, reference = photo_file(tmp_path / "harbour.png", 3), reference_file(tmp_path / "boat.jpg")
 
-    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json",
-                        build_backend=build_backend, env=env)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key, provider=provider,
+                            MASKEDIT_MODEL=model)
     open_photo(qtbot, window, photo)
     paint_stroke(qtbot, window, [(500, 300), (640, 360), (700, 420)])
     window.document.set_prompt("a red rowing boat")
