@@ -155,7 +155,5 @@ def _default_model(options: EditOptions) -> str | None:
 def check_options(prompt: str, options: EditOptions) -> None:
     """Raise InvalidRequest when `prompt` and `options` would fail every request, before any photo
     is read or anything sent (the command line's and batches' early check)."""
-    from editor.imaging.upload import Uploads
-
     probe = EncodedImage(b"", "image/png", 1, 1)
     edit_request(Uploads(probe), prompt, options).validate()
