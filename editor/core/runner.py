@@ -1,10 +1,11 @@
-"""Runs Generate: each job is one `EditRun` (editor.pipeline) owned by the runner as a task.
+"""Runs Generate: each job is one `EditRun` (editor.pipeline), started as a task of the window.
 
-`JobRunner` is the window's thin adapter to the pipeline: it starts one task per job in the
+`JobRunner` is the window's thin adapter to the pipeline. It starts one task per job in the
 window's TaskOwner (editor.core.tasks), keyed by the job's id, so every job can be cancelled, none
-is ever fire-and-forget and all are awaited at shutdown; and it turns the run's events into the JobQueue's records and signals on the GUI thread (the
-qasync loop runs there). Every step of the work itself (building the backend, planning, encoding,
-sending, saving, decoding, measuring) is the pipeline's, the same the command line runs.
+is ever fire-and-forget and all are awaited at shutdown; and it turns the run's events into the
+JobQueue's records and signals on the GUI thread (the qasync loop runs there). Every step of the
+work itself (building the backend, planning, encoding, sending, saving, decoding, measuring) is
+the pipeline's, the same the command line runs.
 """
 
 from __future__ import annotations
