@@ -6,6 +6,7 @@ Imports no Qt, like the rest of the command line.
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from editor import __version__
@@ -70,9 +71,19 @@ def _add_request_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--padding", type=_int_in(0, 200), default=32,
                      help="with a crop, the surroundings sent per side, in %% of the mask's size "
                      "(default 32)")
-    sub.add_argument("--timeout", type=float, default=300.0, help="read timeout in seconds (default 300)")
+    sub.add_argument("--timeout", type=_seconds, default=300.0, help="read timeout in seconds (default 300)")
     sub.add_argument("--json", action="store_true", help="print one JSON summary instead of lines")
     sub.add_argument("--api-key-file", type=Path, help="read the API key from this file")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number of seconds")
+    return value
 
 
 def _int_in(low: int, high: int):

@@ -163,7 +163,10 @@ def test_seventeen_images_exit_2(capsys, inputs, http_args, edit_server):
 @pytest.mark.parametrize(
     "argv",
     [["edit", "p.png"], ["edit", "p.png", "--prompt", "x", "-n", "11"], ["frobnicate"],
-     ["edit", "p.png", "--prompt", "x", "--compression", "high"]],
+     ["edit", "p.png", "--prompt", "x", "--compression", "high"],
+     ["edit", "p.png", "--prompt", "x", "--timeout", "nan"],
+     ["edit", "p.png", "--prompt", "x", "--timeout", "-1"],
+     ["edit", "p.png", "--prompt", "x", "--timeout", "soon"]],
 )
 def test_bad_usage_exits_2_in_one_line(capsys, argv):
     code, _, err = run(capsys, *argv)
