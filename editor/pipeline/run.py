@@ -294,8 +294,9 @@ class EditRun:
         snapshot, context = self.snapshot, self.context
         if snapshot.coverage is None or context is None:
             return None, None
-        photo = self._photo()
-        if self.place_back and context.cropped:
+        whole = self.place_back and context.cropped
+        photo = self._photo(context.crop if not whole else (0, 0, *snapshot.size))
+        if whole:
             if pixels.shape[2] == 4 and photo.shape[2] == 3:
                 photo = np.dstack((photo, np.full(photo.shape[:2], 255, np.uint8)))
             made = composite(photo, pixels, snapshot.coverage, feather_px=self.feather_px, crop=context.crop)
@@ -306,14 +307,16 @@ class EditRun:
             write_atomically(placed, encode_like(made.pixels, image.content_type))
             return made.spill, placed
         x, y, w, h = context.crop
-        return spill_fraction(photo[y:y + h, x:x + w], pixels, snapshot.coverage[y:y + h, x:x + w]), None
+        return spill_fraction(photo, pixels, snapshot.coverage[y:y + h, x:x + w]), None
 
-    def _photo(self) -> np.ndarray:
-        """The photo as RGB(A), converted once per run (the window hands over Qt's BGRA memory)."""
+    def _photo(self, part: tuple[int, int, int, int]) -> np.ndarray:
+        """`part` = (x, y, w, h) of the photo as RGB(A), made once per run: the window hands over
+        Qt's BGRA memory, and only the part that was sent is converted (not all of a 60 MP photo)."""
         if self._photo_rgb is None:
             from editor.imaging.upload import rgb_pixels
 
-            self._photo_rgb = rgb_pixels(self.snapshot.photo, self.snapshot.photo_order)
+            x, y, w, h = part
+            self._photo_rgb = rgb_pixels(self.snapshot.photo[y:y + h, x:x + w], self.snapshot.photo_order)
         return self._photo_rgb
 
     async def _drain(self) -> None:

@@ -189,3 +189,28 @@ async def test_cancelling_at_every_await_closes_every_backend_and_keeps_what_arr
             assert path.read_bytes() in (RED, GREEN)
         if written:
             assert len(list(out.glob("door-*.json"))) == 1
+
+
+class EchoBackend(DoubleBackend):
+    """Answers with the photo it was sent, unchanged: nothing outside the mask changed."""
+
+    async def edit(self, request, on_progress=None):
+        self.requests.append(request)
+        first = request.images[0]
+        return EditResult(images=(ResultImage(first.data, first.content_type, first.width, first.height),))
+
+
+async def test_spill_is_measured_on_the_part_sent_in_the_windows_pixel_order(tmp_path):
+    rng = np.random.default_rng(4)
+    rgb = rng.integers(0, 255, (1500, 2000, 3), dtype=np.uint8)
+    bgrx = np.dstack((rgb[..., ::-1], np.full(rgb.shape[:2], 255, np.uint8)))  # Qt's RGB32 memory
+    coverage = np.zeros(rgb.shape[:2], np.uint8)
+    coverage[700:800, 900:1000] = 255
+    options = EditOptions(provider="custom", model="gpt-image-1", context="mask")
+    shot = EditSnapshot.take(bgrx, coverage, prompt="x", options=options, photo_order="BGRX")
+    events = []
+    outcome = await EditRun(shot, tmp_path, on_event=events.append).run(EchoBackend())
+    planned = next(event for event in events if isinstance(event, Planned))
+    ready = next(event for event in events if isinstance(event, VariantReady))
+    assert outcome.status == "completed" and planned.context.cropped
+    assert ready.spill < 0.01  # channels swapped, or the wrong part compared, would read near 1
