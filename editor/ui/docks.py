@@ -143,7 +143,12 @@ class GenerationDocks(GenerationCommands):
         self.jobs = JobsPanel(self.queue)
         self._fill_docks()
         self._setup_results()
-        self._setup_compare()
+        from editor.ui.compare_mode import CompareMode
+
+        self.comparison = CompareMode(
+            stack=self._stack, canvas=self.canvas, document=self.document, queue=self.queue,
+            results=self.results, actions=self.actions, tool_options=self.tool_options, run=self._run,
+            say=lambda text: self.statusBar().showMessage(text, MESSAGE_MS), loop=self._loop, parent=self)
         self.generate_bar.generate_requested.connect(self.generate)
         self.generator.availability_changed.connect(self._show_availability)
         self.options_panel.settings_requested.connect(self.edit_preferences)

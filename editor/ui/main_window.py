@@ -22,7 +22,6 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout,
 from editor.core.tasks import TaskOwner
 from editor.settings.store import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
-from editor.ui.compare_commands import CompareCommands
 from editor.ui.docks import GenerationDocks
 from editor.ui.mask_commands import MaskCommands
 from editor.ui.panels import EmptyState, StatusFields
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
     from editor.core.mask_layer import MaskLayer
     from editor.core.undo import UndoStack
     from editor.ui.canvas import CanvasView
-    from editor.ui.compare import ComparePage
+    from editor.ui.compare_mode import CompareMode
     from editor.ui.dialogs.shortcuts import ShortcutsDialog
     from editor.ui.project import ProjectKeeper
 
@@ -49,8 +48,7 @@ MB = 1024 * 1024
 MESSAGE_MS = 6000
 
 
-class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, CompareCommands, GenerationDocks,
-                 QMainWindow):
+class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, GenerationDocks, QMainWindow):
     """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
     bar around one Document.
 
@@ -81,7 +79,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         # Made by complete(); an unexpected error can come before that.
         self.keeper: ProjectKeeper | None = None
         self.undo_stack: UndoStack | None = None
-        self.compare: ComparePage | None = None
+        self.comparison: CompareMode | None = None
         self._env: dict[str, str] = {}
         self._closed = False
         self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
@@ -177,7 +175,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
             "file.save": self.save_project, "file.save_as": self.save_project_as,
             "results.export": self.export_shown_variant, "results.history": self.show_history_browser,
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
-            "results.compare": self.compare_shown,
+            "results.compare": lambda: self.comparison.compare_shown(),
             "mask.invert": lambda: self._with_mask(lambda mask: mask.invert()),
             "mask.clear": lambda: self._with_mask(lambda mask: mask.clear()),
             "mask.grow": lambda: self.adjust_mask("grow"), "mask.shrink": lambda: self.adjust_mask("shrink"),
@@ -231,7 +229,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         if self._shown_mask is not None:
             self._shown_mask.undo_changed.disconnect(self._update_undo_actions)
         self._shown_mask = mask
-        self._leave_compare_for("")
+        self.comparison.leave_for("")
         self.results.set_photo_origin(None)  # a new document starts from its own photo
         self.undo_stack.set_mask(mask)
         self.results.forget_previews()
@@ -246,7 +244,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Comp
         # A new document's photo arrives with its mask (see _mask_replaced); this is a same-size swap.
         photo = self.document.photo()
         if photo is not None and self._shown_mask is self.document.mask():
-            self._leave_compare_for("")
+            self.comparison.leave_for("")
             self.results.forget_previews()
             self.canvas.set_preview(None)
             self.canvas.set_photo(photo)

@@ -54,7 +54,7 @@ class ResultCommands:
     # --- variants ------------------------------------------------------------------------------
 
     def variant_command(self, name: str, job_id: str, index: int) -> None:
-        commands = {"apply": self.apply_variant, "compare": self.compare_variant,
+        commands = {"apply": self.apply_variant, "compare": self.comparison.compare_variant,
                     "star": self.toggle_star, "discard": self.discard_variant,
                     "reuse": self.reuse_settings, "copy": self.copy_variant, "reveal": self.reveal_variant,
                     "export": self.export_variant}

@@ -121,27 +121,27 @@ def test_compare_opens_on_the_shown_variant_steps_with_arrows_and_esc_returns_at
     zoomed, _ = window.canvas.view_transform()
 
     window.results.actions["compare"].click()
-    qtbot.waitUntil(window.comparing)
-    view = window.compare.view
+    qtbot.waitUntil(window.comparison.active)
+    view = window.comparison.page.view
     assert view.transform().scale == pytest.approx(2.0)  # the canvas's zoom carried over
-    assert window.compared() == ((job.id, 0), (job.id, 1))
-    assert window.compare.bar.a_combo.currentData() == (job.id, 0)
+    assert window.comparison.compared() == ((job.id, 0), (job.id, 1))
+    assert window.comparison.page.bar.a_combo.currentData() == (job.id, 0)
     tools = window.actions.tools()
     assert not any(a.isEnabled() for a in tools) and not window.tool_options.isEnabled()  # nothing to paint
 
     press_keys(qtbot, window, Qt.Key.Key_Right, target=view)
-    qtbot.waitUntil(lambda: window.compared()[0] == (job.id, 1))
+    qtbot.waitUntil(lambda: window.comparison.compared()[0] == (job.id, 1))
     assert window.results.shown() == (job.id, 1)  # Apply, Star, Export act on what is compared
 
-    window.compare.bar._buttons["side_by_side"].click()
+    window.comparison.page.bar._buttons["side_by_side"].click()
     assert view.mode() == "side_by_side"
-    qtbot.mouseClick(window.compare.bar._buttons["ab"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.comparison.page.bar._buttons["ab"], Qt.MouseButton.LeftButton)
     press_keys(qtbot, window, Qt.Key.Key_T, target=view)
     assert view.showing() == "b"
 
     view.set_transform(zoomed.zoomed(3.0, QPointF(10, 10)))
     press_keys(qtbot, window, Qt.Key.Key_Escape, target=view)
-    assert not window.comparing()
+    assert not window.comparison.active()
     assert window.canvas.view_transform()[0].scale == pytest.approx(3.0)  # and back again
     assert all(a.isEnabled() for a in tools) and window.tool_options.isEnabled()
     assert window.queue.job(job.id).state is JobState.DONE
@@ -152,9 +152,9 @@ def test_the_c_key_compares_and_applying_leaves_the_comparison(qtbot, loop, erro
     window = painted_window(qtbot, loop, tmp_path)
     finished_job(qtbot, window)
     press_keys(qtbot, window, Qt.Key.Key_C)
-    qtbot.waitUntil(window.comparing)
+    qtbot.waitUntil(window.comparison.active)
     window.results.actions["apply"].click()
-    qtbot.waitUntil(lambda: not window.comparing())
+    qtbot.waitUntil(lambda: not window.comparison.active())
     assert window.document.photo() is not None
 
 
@@ -163,7 +163,7 @@ def test_compare_without_variants_says_so(qtbot, loop, errors, tmp_path):
 
     window = start(qtbot, loop, tmp_path, [write_photo(tmp_path / "street.png")])
     window.actions["results.compare"].trigger()
-    assert not window.comparing()
+    assert not window.comparison.active()
     assert "no variant" in window.statusBar().currentMessage()
 
 
