@@ -17,6 +17,7 @@ from editor.ui import icons
 
 if TYPE_CHECKING:  # the mask layer brings numpy, which the window's first paint does without
     from editor.core.mask_layer import MaskLayer
+    from editor.core.undo import UndoStack
 
 
 @dataclass(frozen=True)
@@ -234,12 +235,12 @@ class ActionSet:
             if item.needs_document:
                 self._actions[item.key].setEnabled(is_open)
 
-    def show_history(self, mask: MaskLayer | None) -> None:
-        """Undo / Redo enabled as the mask's history allows, named after the step ("Undo Fill")."""
+    def show_undo(self, steps: MaskLayer | UndoStack | None) -> None:
+        """Undo / Redo enabled as the undo steps allow, named after the step ("Undo Fill")."""
         for key, verb, can, label in (("edit.undo", "Undo", "can_undo", "undo_label"),
                                       ("edit.redo", "Redo", "can_redo", "redo_label")):
             action = self._actions[key]
-            step = getattr(mask, label)() if mask is not None and getattr(mask, can)() else None
+            step = getattr(steps, label)() if steps is not None and getattr(steps, can)() else None
             action.setEnabled(step is not None)
             action.setText(f"&{verb} {step}" if step else f"&{verb}")
             action.setToolTip(f"{plain_text(action.text())} ({portable_text(spec(key).shortcuts[0])})")

@@ -143,12 +143,7 @@ class GenerationDocks(GenerationCommands):
         self.jobs = JobsPanel(self.queue)
         self._fill_docks()
         self._setup_results()
-        from editor.ui.compare_mode import CompareMode
-
-        self.comparison = CompareMode(
-            stack=self._stack, canvas=self.canvas, document=self.document, queue=self.queue,
-            results=self.results, actions=self.actions, tool_options=self.tool_options, run=self._run,
-            say=lambda text: self.statusBar().showMessage(text, MESSAGE_MS), loop=self._loop, parent=self)
+        self._compose_result_commands()
         self.generate_bar.generate_requested.connect(self.generate)
         self.generator.availability_changed.connect(self._show_availability)
         self.options_panel.settings_requested.connect(self.edit_preferences)
@@ -159,6 +154,24 @@ class GenerationDocks(GenerationCommands):
         self.document.options_changed.connect(lambda _options: self._options_changed())
         self._options_changed()
         self._setup_context_frame()
+
+    def _compose_result_commands(self) -> None:
+        """Compare mode, Export… and Project History…: objects the window composes, each given what
+        it works with."""
+        from editor.ui.compare_mode import CompareMode
+        from editor.ui.variant_export import HistoryBrowser, VariantExporter
+
+        def say(text: str) -> None:
+            self.statusBar().showMessage(text, MESSAGE_MS)
+
+        self.comparison = CompareMode(
+            stack=self._stack, canvas=self.canvas, document=self.document, queue=self.queue,
+            results=self.results, actions=self.actions, tool_options=self.tool_options, run=self._run,
+            say=say, loop=self._loop, parent=self)
+        self.exporter = VariantExporter(self, queue=self.queue, results=self.results, document=self.document,
+                                        run=self._run, say=say)
+        self.history = HistoryBrowser(self, queue=self.queue, results=self.results, loop=self._loop,
+                                      reuse=self.reuse_settings, reveal=self.reveal_variant)
 
     def _setup_context_frame(self) -> None:
         """The canvas frames the crop Generate would send, following the mask (at most every

@@ -28,7 +28,6 @@ from editor.ui.panels import EmptyState, StatusFields
 from editor.ui.panels.tool_options import ToolOptions, build_options_bar, build_tools_bar
 from editor.ui.photo_opening import PhotoOpening
 from editor.ui.result_commands import ResultCommands
-from editor.ui.variant_export import VariantExport
 
 if TYPE_CHECKING:
     import asyncio
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from editor.ui.compare_mode import CompareMode
     from editor.ui.dialogs.shortcuts import ShortcutsDialog
     from editor.ui.project import ProjectKeeper
+    from editor.ui.variant_export import HistoryBrowser, VariantExporter
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ MB = 1024 * 1024
 MESSAGE_MS = 6000
 
 
-class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, GenerationDocks, QMainWindow):
+class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QMainWindow):
     """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
     bar around one Document.
 
@@ -80,6 +80,8 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Gene
         self.keeper: ProjectKeeper | None = None
         self.undo_stack: UndoStack | None = None
         self.comparison: CompareMode | None = None
+        self.exporter: VariantExporter | None = None
+        self.history: HistoryBrowser | None = None
         self._env: dict[str, str] = {}
         self._closed = False
         self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
@@ -173,7 +175,8 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Gene
             "edit.undo": lambda: self.undo_stack.undo(),
             "edit.redo": lambda: self.undo_stack.redo(),
             "file.save": self.save_project, "file.save_as": self.save_project_as,
-            "results.export": self.export_shown_variant, "results.history": self.show_history_browser,
+            "results.export": lambda: self.exporter.export_shown(),
+            "results.history": lambda: self.history.show(),
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
             "results.compare": lambda: self.comparison.compare_shown(),
             "mask.invert": lambda: self._with_mask(lambda mask: mask.invert()),
@@ -267,8 +270,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, VariantExport, Gene
         self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
 
     def _update_undo_actions(self) -> None:
-        history = self.undo_stack
-        self.actions.show_history(history if history is not None else self.document.mask())
+        self.actions.show_undo(self.undo_stack if self.undo_stack is not None else self.document.mask())
 
     def _tool_changed(self, name: str) -> None:
         self.actions[tool_key(name)].setChecked(True)

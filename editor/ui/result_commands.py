@@ -57,7 +57,7 @@ class ResultCommands:
         commands = {"apply": self.apply_variant, "compare": self.comparison.compare_variant,
                     "star": self.toggle_star, "discard": self.discard_variant,
                     "reuse": self.reuse_settings, "copy": self.copy_variant, "reveal": self.reveal_variant,
-                    "export": self.export_variant}
+                    "export": self.exporter.export}
         command = commands.get(name)
         if command is not None:
             command(job_id, index)

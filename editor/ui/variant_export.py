@@ -1,20 +1,25 @@
-"""Export a variant with its provenance, and the project's history browser: two window commands
-kept out of result_commands.py. A part of MainWindow; relies on `queue`, `results`, `document`,
-`_loop`, `_run()` and `statusBar()`."""
+"""Export a variant with its provenance, and the project's history browser: two commands the
+window composes (Export… Ctrl+Shift+E, Project History… Ctrl+H)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 from editor import __version__
+from editor.core.document import Document
+from editor.core.jobs import JobQueue
 from editor.ui import dialogs
+from editor.ui.panels.results import ResultsPanel
 
-MESSAGE_MS = 6000
 EXPORT_FILTER = "PNG image (*.png);;JPEG image (*.jpg *.jpeg);;WebP image (*.webp)"
+
+Key = tuple[str, int]  # (job id, variant index)
 
 
 def variant_metadata(job, index: int, marks, photo_name: str) -> dict:
@@ -26,24 +31,30 @@ def variant_metadata(job, index: int, marks, photo_name: str) -> dict:
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
-class VariantExport:
-    """Export… (Ctrl+Shift+E) and Project History… (Ctrl+H)."""
+class VariantExporter(QObject):
+    """Export…: a variant at the photo's size, with its prompt and settings in the file. Dialogs
+    open over `window`; `run(name, coroutine)` starts the window's owned task; `say(text)` shows
+    a sentence in the status bar."""
 
-    _last_export_dir: Path | None = None
-    _history_dialog = None
+    def __init__(self, window: QWidget, *, queue: JobQueue, results: ResultsPanel, document: Document,
+                 run: Callable[[str, Coroutine], None], say: Callable[[str], None]) -> None:
+        super().__init__(window)
+        self._window, self._queue, self._results, self._document = window, queue, results, document
+        self._run, self._say = run, say
+        self._last_dir: Path | None = None
 
-    def export_shown_variant(self) -> None:
-        shown = self.results.shown()
+    def export_shown(self) -> None:
+        shown = self._results.shown()
         if shown is None or shown[1] < 0:
-            self.statusBar().showMessage("Pick a variant in the Results panel to export it.", MESSAGE_MS)
+            self._say("Pick a variant in the Results panel to export it.")
             return
-        self.export_variant(*shown)
+        self.export(*shown)
 
-    def export_variant(self, job_id: str, index: int) -> None:
-        job = self.queue.job(job_id)
-        stem = Path(self.document.display_name() or "photo").stem
-        start = (self._last_export_dir or Path.home()) / f"{stem}-{job.number}-{index + 1}.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export Variant", str(start), EXPORT_FILTER)
+    def export(self, job_id: str, index: int) -> None:
+        job = self._queue.job(job_id)
+        stem = Path(self._document.display_name() or "photo").stem
+        start = (self._last_dir or Path.home()) / f"{stem}-{job.number}-{index + 1}.png"
+        path, _ = QFileDialog.getSaveFileName(self._window, "Export Variant", str(start), EXPORT_FILTER)
         if path:
             self._run("export", self._export(job_id, index, Path(path)))
 
@@ -51,41 +62,54 @@ class VariantExport:
         from editor.imaging.export import ExportError, export_image
         from editor.ui.generate import photo_pixels
 
-        made = await self.results.variant_image(job_id, index)
+        made = await self._results.variant_image(job_id, index)
         if made is None:
-            self.statusBar().showMessage("That variant could not be read.", MESSAGE_MS)
+            self._say("That variant could not be read.")
             return
-        job = self.queue.job(job_id)
-        metadata = variant_metadata(job, index, self.queue.marks(job_id, index), self.document.display_name())
+        job = self._queue.job(job_id)
+        metadata = variant_metadata(job, index, self._queue.marks(job_id, index),
+                                    self._document.display_name())
         pixels, _owner = photo_pixels(made.image)
         try:
             await asyncio.to_thread(export_image, pixels, path, metadata=metadata)
         except ExportError as error:
-            dialogs.show_error(self, "Cannot export the variant", error.message)
+            dialogs.show_error(self._window, "Cannot export the variant", error.message)
             return
-        self._last_export_dir = path.parent
-        self.statusBar().showMessage(f"Exported {path.name} with its prompt and settings.", MESSAGE_MS)
+        self._last_dir = path.parent
+        self._say(f"Exported {path.name} with its prompt and settings.")
 
-    def show_history_browser(self) -> None:
+
+class HistoryBrowser(QObject):
+    """Project History…: every variant ever produced, to find, show, reuse or reveal. `reuse` and
+    `reveal` are the window's commands for a variant."""
+
+    def __init__(self, window: QWidget, *, queue: JobQueue, results: ResultsPanel, loop,
+                 reuse: Callable[[str, int], None], reveal: Callable[[str, int], None]) -> None:
+        super().__init__(window)
+        self._window, self._queue, self._results, self._loop = window, queue, results, loop
+        self._reuse, self._reveal = reuse, reveal
+        self.dialog = None  # made when first asked for
+
+    def show(self) -> None:
         from editor.ui.dialogs.history import HistoryDialog
 
-        if self._history_dialog is None:
-            self._history_dialog = HistoryDialog(self.history_entries(), self, loop=self._loop)
-            self._history_dialog.chosen.connect(lambda key: self.results.choose(*key))
-            self._history_dialog.reuse_requested.connect(lambda key: self.reuse_settings(*key))
-            self._history_dialog.reveal_requested.connect(lambda key: self.reveal_variant(*key))
+        if self.dialog is None:
+            self.dialog = HistoryDialog(self.entries(), self._window, loop=self._loop)
+            self.dialog.chosen.connect(lambda key: self._results.choose(*key))
+            self.dialog.reuse_requested.connect(lambda key: self._reuse(*key))
+            self.dialog.reveal_requested.connect(lambda key: self._reveal(*key))
         else:
-            self._history_dialog.set_entries(self.history_entries())
-        self._history_dialog.show()
-        self._history_dialog.raise_()
+            self.dialog.set_entries(self.entries())
+        self.dialog.show()
+        self.dialog.raise_()
 
-    def history_entries(self) -> list:
+    def entries(self) -> list:
         from editor.ui.dialogs.history import HistoryEntry
 
         entries = []
-        for job in self.queue.jobs():
-            for variant in self.queue.variants(job.id):
-                marks = self.queue.marks(job.id, variant.index)
+        for job in self._queue.jobs():
+            for variant in self._queue.variants(job.id):
+                marks = self._queue.marks(job.id, variant.index)
                 entries.append(HistoryEntry(
                     key=(job.id, variant.index), job_number=job.number, variant_index=variant.index,
                     prompt=job.prompt, model=job.options.model or job.provider_label,

@@ -99,7 +99,7 @@ def test_the_key_is_in_no_file_maskedit_writes(qtbot, loop, errors, tmp_path, ed
     qtbot.waitUntil(target.is_file)
     exported = tmp_path / "export.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(exported), ""))
-    window.export_shown_variant()
+    window.exporter.export_shown()
     qtbot.waitUntil(exported.is_file)
     try:
         raise RuntimeError(f"a crash mentioning {SECRET}")

@@ -284,7 +284,7 @@ def test_ctrl_h_lists_the_projects_variants_and_reuse_from_it_restores_the_promp
     job = finished_job(qtbot, window)
     window.results.actions["star"].click()
     press_keys(qtbot, window, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
-    dialog = window._history_dialog
+    dialog = window.history.dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.visible_count() == 2
     assert dialog.entry_at(0).starred and dialog.entry_at(0).key == (job.id, 0)
