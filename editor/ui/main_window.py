@@ -23,7 +23,6 @@ from editor.core.tasks import TaskOwner
 from editor.settings.store import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.docks import GenerationDocks
-from editor.ui.mask_commands import MaskCommands
 from editor.ui.panels import EmptyState, StatusFields
 from editor.ui.panels.tool_options import ToolOptions, build_options_bar, build_tools_bar
 from editor.ui.photo_opening import PhotoOpening
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from editor.ui.canvas import CanvasView
     from editor.ui.compare_mode import CompareMode
     from editor.ui.dialogs.shortcuts import ShortcutsDialog
+    from editor.ui.mask_commands import MaskCommands
     from editor.ui.project import ProjectKeeper
     from editor.ui.variant_export import HistoryBrowser, VariantExporter
 
@@ -48,7 +48,7 @@ MB = 1024 * 1024
 MESSAGE_MS = 6000
 
 
-class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QMainWindow):
+class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
     """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
     bar around one Document.
 
@@ -80,6 +80,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QM
         self.keeper: ProjectKeeper | None = None
         self.undo_stack: UndoStack | None = None
         self.comparison: CompareMode | None = None
+        self.masks: MaskCommands | None = None
         self.exporter: VariantExporter | None = None
         self.history: HistoryBrowser | None = None
         self._env: dict[str, str] = {}
@@ -135,6 +136,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QM
         from editor.core.document import Document
         from editor.core.mask_layer import BrushDab
         from editor.ui.canvas import CanvasView
+        from editor.ui.mask_commands import MaskCommands
 
         if loop is not None:
             self._loop = self.tasks.loop = loop
@@ -143,6 +145,9 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QM
         self.document = Document(undo_cap_bytes=settings.undo_cap_mb * MB, parent=self)
         self.canvas = CanvasView()
         self._stack.addWidget(self.canvas)
+        self.masks = MaskCommands(self, document=self.document, canvas=self.canvas, run=self._run,
+                                  say=lambda text: self.statusBar().showMessage(text, MESSAGE_MS),
+                                  threshold=lambda: self._settings.mask_threshold)
         self._setup_generation(settings, build_backend=build_backend, env=env)
         self.actions.connect(self._handlers())
         self._connect_signals()
@@ -168,7 +173,7 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QM
     # --- wiring ----------------------------------------------------------------------------------
 
     def _handlers(self) -> dict[str, Callable[..., object]]:
-        canvas = self.canvas
+        canvas, masks = self.canvas, self.masks
         handlers: dict[str, Callable[..., object]] = {
             "file.open": self.ask_and_open, "file.paste": self.paste,
             "file.preferences": self.edit_preferences, "file.quit": self.close, "file.batch": self.show_batch,
@@ -179,11 +184,11 @@ class MainWindow(PhotoOpening, MaskCommands, ResultCommands, GenerationDocks, QM
             "results.history": lambda: self.history.show(),
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
             "results.compare": lambda: self.comparison.compare_shown(),
-            "mask.invert": lambda: self._with_mask(lambda mask: mask.invert()),
-            "mask.clear": lambda: self._with_mask(lambda mask: mask.clear()),
-            "mask.grow": lambda: self.adjust_mask("grow"), "mask.shrink": lambda: self.adjust_mask("shrink"),
-            "mask.feather": lambda: self.adjust_mask("feather"),
-            "mask.import": self.ask_and_import_mask, "mask.export": self.ask_and_export_mask,
+            "mask.invert": lambda: masks.apply(lambda mask: mask.invert()),
+            "mask.clear": lambda: masks.apply(lambda mask: mask.clear()),
+            "mask.grow": lambda: masks.adjust("grow"), "mask.shrink": lambda: masks.adjust("shrink"),
+            "mask.feather": lambda: masks.adjust("feather"),
+            "mask.import": masks.ask_and_import, "mask.export": masks.ask_and_export,
             "mask.overlay": canvas.set_mask_visible,
             "generate.run": self.generate, "generate.cancel": self.cancel_newest,
             "generate.focus_prompt": self.focus_prompt,

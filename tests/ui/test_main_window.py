@@ -273,7 +273,7 @@ def test_importing_a_mask_in_each_convention_is_one_undo_step(qtbot, window, pho
     else:
         white = edit if convention == "white-edits" else ~edit
         Image.fromarray(np.where(white, 255, 0).astype(np.uint8), "L").save(tmp_path / "mask.png")
-    window.import_mask(tmp_path / "mask.png", convention)
+    window.masks.import_file(tmp_path / "mask.png", convention)
     wait_idle(qtbot, window)
     mask = window.document.mask()
     assert np.array_equal(mask.array() == 255, edit)
@@ -286,7 +286,7 @@ def test_a_mask_of_another_size_is_refused_and_the_mask_kept(qtbot, window, phot
     open_photo(qtbot, window, photo_path)
     window.actions["mask.invert"].trigger()
     Image.new("L", (10, 10), 255).save(tmp_path / "small.png")
-    window.import_mask(tmp_path / "small.png", "white-edits")
+    window.masks.import_file(tmp_path / "small.png", "white-edits")
     wait_idle(qtbot, window)
     assert "same size" in errors[0][1]
     assert (window.document.mask().array() == 255).all()
@@ -296,7 +296,7 @@ def test_exported_mask_is_transparent_exactly_where_painted(qtbot, window, photo
     open_photo(qtbot, window, photo_path)
     paint_stroke(qtbot, window, [(80, 80), (220, 200)])
     coverage = window.document.mask().array().copy()
-    window.export_mask(tmp_path / "out.png")
+    window.masks.export_file(tmp_path / "out.png")
     wait_idle(qtbot, window)
     exported = Image.open(tmp_path / "out.png")
     assert exported.mode == "RGBA" and exported.size == (400, 300)
