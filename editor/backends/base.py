@@ -35,11 +35,11 @@ from editor.backends.errors import (
     SpendLimitReached,
     StreamFailed,
 )
-from editor.backends.models import ModelSpec, model_spec, parse_size
+from editor.backends.models import FIDELITIES, MAX_PROMPT_CHARS, ModelSpec, model_spec, parse_size
 
 __all__ = [
-    "API_CONTENT_TYPES", "BACKGROUNDS", "FIDELITIES", "FORMAT_CONTENT_TYPES", "MAX_IMAGES",
-    "MAX_IMAGE_BYTES", "MAX_MASK_BYTES", "MAX_PROMPT_CHARS", "OUTPUT_FORMATS", "QUALITIES", "SIZES",
+    "API_CONTENT_TYPES", "FORMAT_CONTENT_TYPES", "MAX_IMAGES",
+    "MAX_IMAGE_BYTES", "MAX_MASK_BYTES", "MAX_PROMPT_CHARS",
     "AuthenticationFailed", "BadRequest", "ConnectionFailed", "EditBackend", "EditError", "EditRequest",
     "EditResult", "ImagePart", "InvalidImage", "InvalidRequest", "MalformedResponse", "ModelNotFound",
     "PayloadTooLarge", "PaymentRequired", "PermissionDenied", "Progress", "ProgressCallback",
@@ -50,15 +50,9 @@ __all__ = [
 # --- Limits and enums, from the OpenAPI spec of POST /images/edits -------------------------
 
 MAX_IMAGES = 16
-MAX_PROMPT_CHARS = 32_000
 MAX_IMAGE_BYTES = 50 * 1024 * 1024
 MAX_MASK_BYTES = 4 * 1024 * 1024
 API_CONTENT_TYPES = ("image/png", "image/jpeg", "image/webp")
-SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
-QUALITIES = ("low", "medium", "high", "auto")
-BACKGROUNDS = ("transparent", "opaque", "auto")
-OUTPUT_FORMATS = ("png", "jpeg", "webp")
-FIDELITIES = ("low", "high")
 FORMAT_CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
 

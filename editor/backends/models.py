@@ -140,10 +140,6 @@ def model_spec(model: str | None) -> ModelSpec:
     return spec if spec is not None else ModelSpec(model or "", known=False)
 
 
-def known_models() -> tuple[str, ...]:
-    return tuple(_TABLE)
-
-
 def parse_size(size: str | None) -> tuple[int, int] | None:
     """"1536x1024" → (1536, 1024); None for auto, nonsense or a zero edge."""
     width, sep, height = (size or "").partition("x")

@@ -10,7 +10,7 @@ import math
 from pathlib import Path
 
 from editor import __version__
-from editor.backends.base import BACKGROUNDS, FIDELITIES, OUTPUT_FORMATS, QUALITIES
+from editor.backends.models import BACKGROUNDS, FIDELITIES, OUTPUT_FORMATS, STANDARD_QUALITIES
 from editor.backends.providers import PROFILES
 
 
@@ -58,7 +58,7 @@ def _add_request_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--body", choices=("multipart", "json"), help="request encoding (default multipart)")
     sub.add_argument("-n", type=_int_in(1, 10), dest="n", help="number of variants, 1-10")
     sub.add_argument("--size", default=None, help="auto, 1024x1024, 1536x1024 or 1024x1536 (default auto)")
-    sub.add_argument("--quality", choices=QUALITIES)
+    sub.add_argument("--quality", choices=STANDARD_QUALITIES)
     sub.add_argument("--background", choices=BACKGROUNDS)
     sub.add_argument("--format", choices=OUTPUT_FORMATS, dest="output_format")
     sub.add_argument("--compression", type=_int_in(0, 100), help="0-100, for jpeg/webp")

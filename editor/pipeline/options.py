@@ -18,11 +18,7 @@ from editor.backends.models import (
 )
 from editor.backends.providers import PROFILES
 
-CONTEXTS = ("auto", "mask", "whole")  # see editor.imaging.prepare.plan_context
-QUALITIES = ("auto", "low", "medium", "high")
-BACKGROUNDS = ("auto", "opaque", "transparent")
-OUTPUT_FORMATS = ("png", "jpeg", "webp")
-FIDELITIES = ("low", "high")
+CONTEXTS = ("auto", "mask", "whole")  # what part of the photo is sent: see editor.pipeline.plan
 
 __all__ = ["MAX_PROMPT_CHARS", "MAX_VARIANTS", "STANDARD_SIZES", "Capabilities", "EditOptions",
            "capabilities", "normalized", "options_from_record", "provider_label"]

@@ -16,9 +16,9 @@ from editor.backends.providers import PROFILES
 from editor.imaging.passthrough import EncodedImage
 from editor.imaging.prepare import EditContext
 from editor.imaging.upload import Uploads
+from editor.pipeline.options import CONTEXTS as CONTEXT_MODES
 from editor.pipeline.options import EditOptions, capabilities
 
-CONTEXT_MODES = ("auto", "mask", "whole")
 STANDARD_BUCKETS = ((1024, 1024), (1536, 1024), (1024, 1536))
 DEFAULT_PADDING = 0.32  # of the mask's box, on each side
 MIN_PADDING_PX = 64
