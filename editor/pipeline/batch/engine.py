@@ -53,7 +53,7 @@ class Batch:
     (editor.pipeline), the same the window runs, with its answers placed back into the whole
     photo when a crop was sent. `on_event` gets a `BatchEvent` per step on the loop's thread.
     Await `run()` for the summary; cancelling its task stops the batch at once, keeping every image
-    already received, and `summary()` still tells what happened. `runs` keeps each photo's run.
+    already received, and `summary()` still tells what happened.
     """
 
     def __init__(self, items: Sequence[BatchItem], prompt: str, options: EditOptions, out_dir: Path,
@@ -66,7 +66,6 @@ class Batch:
         self.backend_factory, self.mask_mode = backend_factory, mask_mode
         self.concurrency, self.on_event, self.padding = concurrency, on_event, padding
         self.gate = RateGate()
-        self.runs: dict[int, EditRun] = {}
         self._outcomes: dict[int, FileOutcome] = {}
         self._pending: list[int] = []
         self._stopped: str | None = None
@@ -125,8 +124,8 @@ class Batch:
         except InputError as error:
             self._fail(position, error.message)
             return
-        run = self.runs[position] = EditRun(snapshot, self.out_dir, place_back=True,
-                                            on_event=lambda event: self._on_run_event(position, event))
+        run = EditRun(snapshot, self.out_dir, place_back=True,
+                      on_event=lambda event: self._on_run_event(position, event))
         try:
             outcome = await run.run(backend)
         except asyncio.CancelledError:
