@@ -139,7 +139,7 @@ async def generate(window, model: str) -> None:
     """One Generate with the offline method `model`, to its variant on show."""
     document = window.document
     document.set_options(replace(document.options(), model=model))
-    job_id = window.generate()
+    job_id = window.generation.generate()
     if job_id is None:
         raise RuntimeError(f"Generate refused: {window.statusBar().currentMessage()}")
     await until(lambda: window.queue.job(job_id).state.finished and not window.results.busy())
@@ -151,15 +151,15 @@ async def generate(window, model: str) -> None:
 
 async def fit_docks(window) -> None:
     """The Edit dock as short as it goes without a scroll bar; the Results dock gets the rest."""
-    fields = window.prompt_dock.findChild(QScrollArea)
-    docks = [window.prompt_dock, window.results_dock]
+    fields = window.docks.prompt_dock.findChild(QScrollArea)
+    docks = [window.docks.prompt_dock, window.docks.results_dock]
     total = sum(dock.height() for dock in docks)
     for height in range(*EDIT_DOCK_HEIGHT, 10):
         window.resizeDocks(docks, [height, total - height], Qt.Orientation.Vertical)
         await asyncio.sleep(0.05)
         if not fields.verticalScrollBar().isVisible():
             break
-    window.results_dock.widget().setSizes(list(RESULTS_SPLIT))
+    window.docks.results_dock.widget().setSizes(list(RESULTS_SPLIT))
 
 
 async def shoot(window, screen, sizes: dict[str, int]) -> None:
@@ -191,8 +191,8 @@ async def shoot(window, screen, sizes: dict[str, int]) -> None:
     grab("results")
 
     window.actions["results.compare"].trigger()
-    await until(window.comparing)
-    view = window.compare.view
+    await until(window.comparison.active)
+    view = window.comparison.page.view
     await asyncio.sleep(0.3)
     # The divider through the middle of the spoon: the original on its left, the variant right.
     view.set_split(view.transform().to_widget(QPointF(SPOON_BOWL[0], 0)).x() / view.width())

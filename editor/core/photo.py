@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from PySide6.QtGui import QImage
+
+from editor.imaging.load import ImageLoadError, load_image
 
 log = logging.getLogger(__name__)
 
@@ -66,3 +70,37 @@ def pixel_array(photo: QImage) -> np.ndarray:
     raw = np.frombuffer(photo.constBits(), np.uint8, count=photo.bytesPerLine() * height)
     rows = raw.reshape(height, photo.bytesPerLine())[:, : width * 4].reshape(height, width, 4)
     return np.ascontiguousarray(rows[:, :, :3])
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    """A decoded photo, and its file's bytes when the pixels are exactly that file (so Generate
+    can upload the file as it is instead of re-encoding it)."""
+
+    image: QImage
+    original: bytes | None = None
+
+
+def decode_photo(source: Path | bytes, max_pixels: int, name: str | None = None) -> DecodedPhoto:
+    """File or encoded bytes → QImage ready for the canvas. Runs on a worker thread."""
+    loaded = load_image(source, max_pixels=max_pixels, name=name)
+    original = None
+    if isinstance(source, bytes) and not loaded.changed_on_load:
+        original = source
+    elif isinstance(source, Path) and not loaded.changed_on_load:
+        try:
+            original = source.read_bytes()
+        except OSError:
+            original = None  # decoded already; the upload re-encodes the pixels instead
+    return DecodedPhoto(qimage_from_pil(loaded.image), original)
+
+
+def normalise_pasted(image: QImage, max_pixels: int) -> DecodedPhoto:
+    """A clipboard QImage in the format the canvas draws fastest. Runs on a worker thread."""
+    if image.width() * image.height() > max_pixels:
+        raise ImageLoadError(
+            f"The pasted image is {image.width()} × {image.height()} px; the limit is "
+            f"{max_pixels / 1e6:.0f} MP. Raise it in Settings or paste a smaller image."
+        )
+    opaque = not image.hasAlphaChannel()
+    return DecodedPhoto(image.convertToFormat(_RGB_FORMAT if opaque else _RGBA_FORMAT))

@@ -1,9 +1,11 @@
 """The main window: the canvas in the centre, the prompt and results docks on the right, and the
 one action table turned into document, canvas and job calls.
 
-Photos are decoded and masks exported off the GUI thread as owned tasks (see `_run`); Generate
-jobs are owned by the JobRunner. The window only reacts and paints, so it never freezes while
-a request runs and the user keeps painting.
+The window is a composition (see `complete`): state owners (the Document, the JobQueue, the
+ProjectKeeper), command objects (photo opening, mask, variant, project and Generate commands,
+compare mode, export) and views (canvas, panels, docks). Each is given what it works with; the
+action table maps names to their methods. Every async task is owned by `tasks` and awaited at
+shutdown, so the window never freezes while a request runs and the user keeps painting.
 """
 
 from __future__ import annotations
@@ -16,29 +18,41 @@ from typing import TYPE_CHECKING
 
 import PySide6
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, qVersion
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from editor.core.tasks import TaskOwner
 from editor.settings.store import UserSettings, save_settings
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
-from editor.ui.docks import GenerationDocks
+from editor.ui.docks import EditDocks
 from editor.ui.panels import EmptyState, StatusFields
 from editor.ui.panels.tool_options import ToolOptions, build_options_bar, build_tools_bar
-from editor.ui.photo_opening import PhotoOpening
-from editor.ui.result_commands import ResultCommands
 
 if TYPE_CHECKING:
     import asyncio
 
     from editor.core.document import Document
+    from editor.core.generate import GenerateController
+    from editor.core.jobs import JobQueue
     from editor.core.mask_layer import MaskLayer
+    from editor.core.project import ProjectKeeper
+    from editor.core.runner import JobRunner
+    from editor.core.services import Services
     from editor.core.undo import UndoStack
     from editor.ui.canvas import CanvasView
     from editor.ui.compare_mode import CompareMode
+    from editor.ui.context_frame import ContextFrame
     from editor.ui.dialogs.shortcuts import ShortcutsDialog
+    from editor.ui.generation_commands import GenerationCommands
     from editor.ui.mask_commands import MaskCommands
-    from editor.ui.project import ProjectKeeper
+    from editor.ui.panels.generate_bar import GenerateBar, NoticeBar
+    from editor.ui.panels.jobs import JobsPanel
+    from editor.ui.panels.options import OptionsPanel
+    from editor.ui.panels.prompt import PromptPanel
+    from editor.ui.panels.references import ReferencesTray
+    from editor.ui.panels.results import ResultsPanel
+    from editor.ui.photo_opening import PhotoOpener
+    from editor.ui.result_commands import ProjectCommands, VariantCommands
     from editor.ui.variant_export import HistoryBrowser, VariantExporter
 
 log = logging.getLogger(__name__)
@@ -46,9 +60,15 @@ log = logging.getLogger(__name__)
 APP_TITLE = "Maskedit"
 MB = 1024 * 1024
 MESSAGE_MS = 6000
+CONCURRENCY = 2  # jobs sent at once; more wait in the queue
+FIRST_RUN_HINT = (
+    "<b>You are working offline.</b> The Offline backend fills what you paint from its "
+    "surroundings. To edit with a prompt, add a Requesty API key in Settings "
+    "(or set REQUESTY_API_KEY)."
+)
 
 
-class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
+class MainWindow(QMainWindow):
     """Menus, tool bars, the canvas (or the empty state), the prompt/results docks and the status
     bar around one Document.
 
@@ -62,8 +82,24 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
     # Closing: every owned task has ended (the app quits on it).
     shut_down = Signal()
 
+    # Made by complete(): the state owners, the command objects and the views they drive.
     document: Document
     canvas: CanvasView
+    services: Services
+    queue: JobQueue
+    runner: JobRunner
+    generator: GenerateController
+    opener: PhotoOpener
+    variants: VariantCommands
+    projects: ProjectCommands
+    generation: GenerationCommands
+    context_frame: ContextFrame
+    prompt_panel: PromptPanel
+    options_panel: OptionsPanel
+    references: ReferencesTray
+    generate_bar: GenerateBar
+    results: ResultsPanel
+    jobs: JobsPanel
 
     def __init__(self, settings: UserSettings, *, loop: asyncio.AbstractEventLoop | None,
                  settings_path: Path | None = None, window_state_path: Path | None = None,
@@ -83,7 +119,7 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         self.masks: MaskCommands | None = None
         self.exporter: VariantExporter | None = None
         self.history: HistoryBrowser | None = None
-        self._env: dict[str, str] = {}
+        self.notice: NoticeBar | None = None  # the first-run hint, once shown
         self._closed = False
         self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
         self._crash_dialog = None  # the open report of an unexpected error, if any
@@ -122,7 +158,7 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         leading = [self.actions[k] for k in ("file.open", "edit.undo", "edit.redo", "mask.overlay")]
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, build_options_bar(self, self.tool_options, leading))
         self.status = StatusFields(self.statusBar())
-        self._build_generation_frame()
+        self.docks = EditDocks(self)
         self.setWindowTitle(APP_TITLE)
         self.resize(1400, 900)
 
@@ -135,20 +171,26 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         # first paint when start-up is staged.
         from editor.core.document import Document
         from editor.core.mask_layer import BrushDab
+        from editor.core.services import Services
         from editor.ui.canvas import CanvasView
         from editor.ui.mask_commands import MaskCommands
+        from editor.ui.photo_opening import PhotoOpener
 
         if loop is not None:
             self._loop = self.tasks.loop = loop
         build_backend, env = self._services
         settings = self._settings
+        self.services = Services(build_backend, env, lambda: self._settings)
         self.document = Document(undo_cap_bytes=settings.undo_cap_mb * MB, parent=self)
         self.canvas = CanvasView()
         self._stack.addWidget(self.canvas)
+        self.opener = PhotoOpener(self, document=self.document, settings=lambda: self._settings,
+                                  update_settings=self._update_settings, run=self._run,
+                                  status_bar=self.statusBar(), set_busy=self.status.set_busy)
         self.masks = MaskCommands(self, document=self.document, canvas=self.canvas, run=self._run,
-                                  say=lambda text: self.statusBar().showMessage(text, MESSAGE_MS),
-                                  threshold=lambda: self._settings.mask_threshold)
-        self._setup_generation(settings, build_backend=build_backend, env=env)
+                                  say=self._say, threshold=lambda: self._settings.mask_threshold)
+        self._compose_generation(settings)
+        self._compose_results()
         self.actions.connect(self._handlers())
         self._connect_signals()
         self._apply_settings(settings)
@@ -163,6 +205,94 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         self._complete = True
         self._show_document_state()
 
+    def _compose_generation(self, settings: UserSettings) -> None:
+        """The job queue and its runner, Generate, the panels of the docks and the project keeper."""
+        from editor.core.generate import GenerateController, forced_options
+        from editor.core.jobs import JobQueue
+        from editor.core.project import ProjectKeeper
+        from editor.core.remembered_options import restore_edit_state
+        from editor.core.runner import JobRunner
+        from editor.core.undo import UndoStack
+        from editor.settings.environment import base_url_for, effective_settings
+        from editor.ui.context_frame import ContextFrame
+        from editor.ui.panels.generate_bar import GenerateBar
+        from editor.ui.panels.jobs import JobsPanel
+        from editor.ui.panels.options import OptionsPanel
+        from editor.ui.panels.prompt import PromptPanel
+        from editor.ui.panels.references import ReferencesTray
+        from editor.ui.panels.results import ResultsPanel
+
+        env, document = self.services.env, self.document
+        restore_edit_state(document, settings, env)
+        document.set_options(forced_options(document.options(), env))
+        self.queue = JobQueue(self)
+        self.runner = JobRunner(self.queue, backend_factory=self.services.backend_for,
+                                results_dir=settings.data_folder_path() / "results",
+                                concurrency=CONCURRENCY, mask_threshold=settings.mask_threshold,
+                                tasks=self.tasks.group("jobs"), parent=self)
+        self.generator = GenerateController(
+            document, self.runner, has_key=self.services.has_key,
+            base_url=lambda provider: base_url_for(self._settings, provider, env),
+            original_bytes=self.opener.original_bytes, job_record=lambda: self.keeper.job_record(),
+            context_padding=lambda: self._settings.context_padding, parent=self)
+        self.prompt_panel = PromptPanel(document, settings.prompt_history)
+        self.options_panel = OptionsPanel(document, effective_settings(settings, env), env=env)
+        self.references = ReferencesTray(document, max_pixels=settings.max_megapixels * 1_000_000,
+                                         tasks=self.tasks.group("references"))
+        self.generate_bar = GenerateBar()
+        self.results = ResultsPanel(self.queue, loop=self._loop, context=self.generator.context,
+                                    commands=True, tasks=self.tasks.group("results"))
+        self.jobs = JobsPanel(self.queue)
+        self.docks.fill(prompt_panel=self.prompt_panel, options_panel=self.options_panel,
+                        references=self.references, generate_bar=self.generate_bar,
+                        results=self.results, jobs=self.jobs)
+        self.undo_stack = UndoStack(self)
+        self.keeper = ProjectKeeper(
+            document, self.queue, projects_dir=settings.data_folder_path() / "projects", loop=self._loop,
+            open_photo=self.opener.opened, original_bytes=self.opener.original_bytes,
+            add_context=self.generator.add_context, tasks=self.tasks.group("project"), parent=self)
+        self._configure_runner()
+        self.context_frame = ContextFrame(document, self.canvas, self.generator.edit_context, parent=self)
+
+    def _compose_results(self) -> None:
+        """The commands on variants and projects, compare mode, Export… and Project History…"""
+        from editor.ui.compare_mode import CompareMode
+        from editor.ui.generation_commands import GenerationCommands
+        from editor.ui.result_commands import ProjectCommands, VariantCommands
+        from editor.ui.variant_export import HistoryBrowser, VariantExporter
+
+        settings = lambda: self._settings  # noqa: E731 (the settings as they are when asked)
+        self.comparison = CompareMode(
+            stack=self._stack, canvas=self.canvas, document=self.document, queue=self.queue,
+            results=self.results, actions=self.actions, tool_options=self.tool_options, run=self._run,
+            say=self._say, loop=self._loop, parent=self)
+        self.exporter = VariantExporter(self, queue=self.queue, results=self.results, document=self.document,
+                                        run=self._run, say=self._say)
+        self.variants = VariantCommands(
+            self, document=self.document, queue=self.queue, results=self.results,
+            undo_stack=self.undo_stack, keeper=self.keeper, comparison=self.comparison,
+            exporter=self.exporter, settings=settings, run=self._run, say=self._say)
+        self.history = HistoryBrowser(self, queue=self.queue, results=self.results, loop=self._loop,
+                                      reuse=self.variants.reuse_settings, reveal=self.variants.reveal)
+        self.projects = ProjectCommands(
+            self, document=self.document, keeper=self.keeper, results=self.results, settings=settings,
+            update_settings=self._update_settings, may_discard=self._may_discard,
+            after_open=self._configure_runner, show_notice=lambda bar: self._centre.insertWidget(0, bar),
+            run=self._run, status_bar=self.statusBar())
+        self.generation = GenerationCommands(
+            self, document=self.document, canvas=self.canvas, queue=self.queue, runner=self.runner,
+            generator=self.generator, keeper=self.keeper, prompt_panel=self.prompt_panel,
+            prompt_dock=self.docks.prompt_dock, results=self.results, references=self.references,
+            settings=settings, save_settings=self.save_settings, env=self.services.env,
+            backend_for=self.services.backend_for, tasks=self.tasks, loop=self._loop, say=self._say)
+        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
+        self.results.set_budget(self._settings.token_budget)
+
+    def _configure_runner(self) -> None:
+        """Results go into the open project's folder; the mask threshold is the settings'."""
+        self.runner.configure(results_dir=self.keeper.results_dir,
+                              mask_threshold=self._settings.mask_threshold)
+
     def after_first_paint(self, step: Callable[[], object]) -> None:
         """Run `step` once the window has painted for the first time (steps run in order)."""
         if self._first_paint is None:
@@ -173,13 +303,14 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
     # --- wiring ----------------------------------------------------------------------------------
 
     def _handlers(self) -> dict[str, Callable[..., object]]:
-        canvas, masks = self.canvas, self.masks
+        canvas, masks, generation = self.canvas, self.masks, self.generation
         handlers: dict[str, Callable[..., object]] = {
-            "file.open": self.ask_and_open, "file.paste": self.paste,
-            "file.preferences": self.edit_preferences, "file.quit": self.close, "file.batch": self.show_batch,
+            "file.open": self.opener.ask_and_open, "file.paste": self.opener.paste,
+            "file.preferences": self.edit_preferences, "file.quit": self.close,
+            "file.batch": generation.show_batch,
             "edit.undo": lambda: self.undo_stack.undo(),
             "edit.redo": lambda: self.undo_stack.redo(),
-            "file.save": self.save_project, "file.save_as": self.save_project_as,
+            "file.save": self.projects.save, "file.save_as": self.projects.save_as,
             "results.export": lambda: self.exporter.export_shown(),
             "results.history": lambda: self.history.show(),
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
@@ -190,8 +321,8 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
             "mask.feather": lambda: masks.adjust("feather"),
             "mask.import": masks.ask_and_import, "mask.export": masks.ask_and_export,
             "mask.overlay": canvas.set_mask_visible,
-            "generate.run": self.generate, "generate.cancel": self.cancel_newest,
-            "generate.focus_prompt": self.focus_prompt,
+            "generate.run": generation.generate, "generate.cancel": generation.cancel_newest,
+            "generate.focus_prompt": generation.focus_prompt,
             "view.zoom_in": canvas.zoom_in, "view.zoom_out": canvas.zoom_out,
             "view.fit": canvas.fit_to_view, "view.actual": canvas.actual_pixels,
             "brush.smaller": canvas.shrink_brush, "brush.larger": canvas.grow_brush,
@@ -210,11 +341,28 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         self.canvas.brush_changed.connect(self.tool_options.show_brush)
         self.canvas.tool_changed.connect(self._tool_changed)
         self.canvas.step_requested.connect(self.results.step)
-        self.empty_state.open_requested.connect(self.ask_and_open)
-        self.empty_state.recent_chosen.connect(self.open_recent)
+        self.empty_state.open_requested.connect(self.opener.ask_and_open)
+        self.empty_state.recent_chosen.connect(self.opener.open_recent)
+        self.opener.project_chosen.connect(self.projects.open)
+        self.keeper.failed.connect(lambda text: self.statusBar().showMessage(text, 2 * MESSAGE_MS))
         self.tool_options.brush_edited.connect(self.canvas.set_brush)
         self.tool_options.fill_tolerance_edited.connect(self._fill_tolerance_edited)
-        self.actions.submenu("file.recent").aboutToShow.connect(self._fill_recent_menu)
+        recent = self.actions.submenu("file.recent")
+        recent.aboutToShow.connect(lambda: self.opener.fill_recent_menu(recent))
+        self.undo_stack.changed.connect(self._update_undo_actions)
+        # The Generate side: panels → commands, state → views.
+        self.results.command.connect(self.variants.command)
+        self.results.preview_ready.connect(self._show_preview)
+        self.generate_bar.generate_requested.connect(self.generation.generate)
+        self.generator.availability_changed.connect(self._show_availability)
+        self.options_panel.settings_requested.connect(self.edit_preferences)
+        self.jobs.cancel_requested.connect(self.runner.cancel)
+        self.queue.job_changed.connect(lambda job_id: self.docks.show_job_status(self.queue, job_id))
+        self.queue.job_added.connect(lambda job_id: self.docks.show_job_status(self.queue, job_id))
+        self.document.options_changed.connect(lambda _options: self._options_changed())
+        self.document.references_changed.connect(self.docks.show_reference_count)
+        self.docks.show_reference_count(self.document.references())
+        self._options_changed()
 
     def show_shortcuts(self) -> None:
         """The cheat sheet stays open beside the canvas while the user tries the keys."""
@@ -281,21 +429,109 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         self.actions[tool_key(name)].setChecked(True)
         self.tool_options.show_tool(name)
 
+    def _show_availability(self) -> None:
+        self.generate_bar.show_blocker(self.generator.blocker())
+
+    def _options_changed(self) -> None:
+        self.docks.show_provider(self.document.options())
+        self.generator.refresh()
+        self._show_availability()
+
+    def _show_preview(self, job_id: str, index: int, image: QImage) -> None:
+        photo = self.document.photo()
+        if photo is None:
+            return
+        if image.isNull():
+            self.canvas.set_preview(None)
+            return
+        if image.size() != photo.size():
+            self.results.forget_previews()
+            self.canvas.set_preview(None)
+            self._say("That variant was made from another photo; open it to view the variant on the canvas.")
+            return
+        self.canvas.set_preview(image)
+
+    def _say(self, text: str) -> None:
+        self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def show_first_run_hint(self) -> None:
+        """The friendly bar above the canvas when there is no key yet (not a modal box)."""
+        if self.notice is None:
+            from editor.ui.panels.generate_bar import NoticeBar
+
+            self.notice = NoticeBar(FIRST_RUN_HINT, "Add a Key…")
+            self.notice.action_requested.connect(self.edit_preferences)
+            self._centre.insertWidget(0, self.notice)
+        self.notice.show()
+
+    # --- opening ---------------------------------------------------------------------------------
+
+    def open_path(self, path: str | Path) -> None:
+        """Open a photo or a .maskedit project (the command line, and scripts driving the window)."""
+        self.opener.open_path(path)
+
+    def offer_restore(self) -> bool:
+        """At start: if a window died with work in it, offer to bring it back. True if offered."""
+        return self.projects.offer_restore()
+
+    def _may_discard(self) -> bool:
+        from editor.ui.photo_opening import may_discard
+
+        return may_discard(self, self.document)
+
+    def dragEnterEvent(self, event) -> None:
+        if self._complete and self.opener.can_open(event.mimeData()):
+            event.acceptProposedAction()
+            self.empty_state.set_drop_highlight(True)
+
+    def dragLeaveEvent(self, event) -> None:
+        self.empty_state.set_drop_highlight(False)
+
+    def dropEvent(self, event) -> None:
+        self.empty_state.set_drop_highlight(False)
+        if self._complete and self.opener.open_mime(event.mimeData(), "drop"):
+            event.acceptProposedAction()
+
     # --- settings ------------------------------------------------------------------------------------------
 
     def settings(self) -> UserSettings:
-        """The settings as they are now: the brush, and the prompt side (see GenerationDocks)."""
+        """The settings as they are now: the brush, the prompt, the options and the prompt history.
+        A provider forced by MASKEDIT_PROVIDER is for this session only and is not saved."""
+        from editor.core.remembered_options import remembered_edit_state
+        from editor.settings.environment import forced_provider
+
         brush = self.canvas.brush()
         current = replace(self._settings, brush_diameter=brush.diameter, brush_hardness=brush.hardness,
                           brush_opacity=brush.opacity)
-        return self._with_edit_state(current)
+        remembered = remembered_edit_state(current, self.document, self.prompt_panel.history())
+        if forced_provider(self.services.env) is not None:
+            remembered = replace(remembered, provider=current.provider, model=current.model)
+        return remembered
 
     def edit_preferences(self) -> None:
-        dialog = self._settings_dialog()
+        from editor.ui.dialogs.settings import SettingsDialog  # not needed until it is opened
+
+        provider = self.document.options().provider
+        dialog = SettingsDialog(self._settings, provider=provider if provider != "local" else None,
+                                loop=self._loop, env=self.services.env, parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._apply_settings(dialog.settings())
             self._update_settings()
         self._settings_closed()
+
+    def _settings_closed(self) -> None:
+        """After Settings: keys, base URLs and defaults may have changed."""
+        from editor.settings.environment import effective_settings
+
+        self.services.forget_keys()
+        self._configure_runner()
+        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
+        self.results.set_budget(self._settings.token_budget)
+        self.context_frame.schedule()  # the padding may have changed
+        self.options_panel.set_settings(effective_settings(self._settings, self.services.env))
+        self.generator.refresh()
+        if self.notice is not None and self.services.has_key("requesty"):
+            self.notice.dismiss()
 
     def _apply_settings(self, settings: UserSettings) -> None:
         self._settings = settings
@@ -361,7 +597,8 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         if self.keeper is not None:
             self.keeper.save_soon()  # whatever broke, the document as it is now is on disk
         versions = {"Qt": qVersion(), "PySide6": PySide6.__version__}
-        report = build_report(error, message, versions=versions, secrets=known_secrets(self._env or None))
+        env = self.services.env if self._complete else None
+        report = build_report(error, message, versions=versions, secrets=known_secrets(env))
         log.error("unexpected error\n%s", report)
         self.statusBar().showMessage(message, 2 * MESSAGE_MS)
         dialog = self._crash_dialog
@@ -376,11 +613,11 @@ class MainWindow(PhotoOpening, ResultCommands, GenerationDocks, QMainWindow):
         return self._window_tasks.busy()
 
     def closeEvent(self, event) -> None:
-        if self._complete and not (self._may_stop_batch() and self._may_discard()):
+        if self._complete and not (self.generation.may_stop_batch() and self._may_discard()):
             event.ignore()
             return
         if self._complete:
-            self._stop_generation()
+            self.generation.stop()
         self.tasks.cancel_all()
         store = self._window_state()
         if store is not None:

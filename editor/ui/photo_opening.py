@@ -1,77 +1,31 @@
 """Getting a photo into the window: Open, Open Recent, drop, paste and the command line.
 
-Photos are decoded off the GUI thread (asyncio.to_thread on the qasync loop). `PhotoOpening` is
-a part of MainWindow kept in its own module; it relies on the window's `document`, `_settings`,
-`status`, `empty_state`, `actions`, `_run()` and `_update_settings()`.
+`PhotoOpener` is the one code path of all of them; the window composes it and hands it the
+document, the settings and a way to run owned tasks. Photos are decoded off the GUI thread
+(asyncio.to_thread on the qasync loop).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QMimeData, QUrl
+from PySide6.QtCore import QMimeData, QObject, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from editor.ui import dialogs
 
 if TYPE_CHECKING:
-    from editor.imaging.load import LoadedImage
+    from editor.core.document import Document
+    from editor.core.photo import DecodedPhoto
+    from editor.settings.store import UserSettings
 
 log = logging.getLogger(__name__)
 
 MESSAGE_MS = 6000
-
-
-@dataclass(frozen=True)
-class DecodedPhoto:
-    """A decoded photo, and its file's bytes when the pixels are exactly that file (so Generate
-    can upload the file as it is instead of re-encoding it)."""
-
-    image: QImage
-    original: bytes | None = None
-
-
-def load_image(source: Path | bytes, **options) -> LoadedImage:
-    """editor.imaging.load.load_image, imported on first use: Pillow (~40 ms with its colour
-    management) is not needed before the window's first paint."""
-    from editor.imaging.load import load_image as load
-
-    return load(source, **options)
-
-
-def decode_photo(source: Path | bytes, max_pixels: int, name: str | None = None) -> DecodedPhoto:
-    """File or encoded bytes → QImage ready for the canvas. Runs on a worker thread."""
-    from editor.core.photo import qimage_from_pil
-
-    loaded = load_image(source, max_pixels=max_pixels, name=name)
-    original = None
-    if isinstance(source, bytes) and not loaded.changed_on_load:
-        original = source
-    elif isinstance(source, Path) and not loaded.changed_on_load:
-        try:
-            original = source.read_bytes()
-        except OSError:
-            original = None  # decoded already; the upload re-encodes the pixels instead
-    return DecodedPhoto(qimage_from_pil(loaded.image), original)
-
-
-def normalise_pasted(image: QImage, max_pixels: int) -> DecodedPhoto:
-    """A clipboard QImage in the format the canvas draws fastest. Runs on a worker thread."""
-    from editor.imaging.load import ImageLoadError
-
-    if image.width() * image.height() > max_pixels:
-        raise ImageLoadError(
-            f"The pasted image is {image.width()} × {image.height()} px; the limit is "
-            f"{max_pixels / 1e6:.0f} MP. Raise it in Settings or paste a smaller image."
-        )
-    opaque = not image.hasAlphaChannel()
-    return DecodedPhoto(image.convertToFormat(
-        QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
-    ))
 
 
 def local_path_from(mime: QMimeData) -> Path | str | None:
@@ -90,52 +44,86 @@ def local_path_from(mime: QMimeData) -> Path | str | None:
     return Path(urls[0].toLocalFile())
 
 
-class PhotoOpening:
-    """The window's photo-opening commands and its drag-and-drop handling."""
+def may_discard(parent: QWidget, document: Document) -> bool:
+    """True when the document holds no painted mask, or the user agrees to let it go."""
+    mask = document.mask()
+    if mask is None or mask.is_empty():
+        return True
+    return dialogs.confirm_discard(parent, document.display_name())
 
-    _original_bytes: tuple[int, bytes] | None = None  # (photo cacheKey, file bytes)
+
+class PhotoOpener(QObject):
+    """Open, Open Recent, paste, drop and the command line: each decodes off the GUI thread and
+    opens the photo in the document. `settings()` gives the settings as they are now and
+    `update_settings(**changes)` saves changes (the recent list). A `.maskedit` file is not a
+    photo: it is passed on as `project_chosen(path)`."""
+
+    project_chosen = Signal(Path)
+
+    def __init__(self, parent: QWidget, *, document: Document, settings: Callable[[], UserSettings],
+                 update_settings: Callable[..., None], run: Callable[[str, Coroutine], None],
+                 status_bar: QStatusBar, set_busy: Callable[[bool], None]):
+        super().__init__(parent)
+        self._parent, self._document = parent, document
+        self._settings, self._update_settings = settings, update_settings
+        self._run, self._status_bar, self._set_busy = run, status_bar, set_busy
+        self._original_bytes: tuple[int, bytes] | None = None  # (photo cacheKey, file bytes)
 
     def ask_and_open(self) -> None:
-        recent = self._settings.recent_files
-        path = dialogs.ask_photo_path(self, str(Path(recent[0]).parent) if recent else "")
+        recent = self._settings().recent_files
+        path = dialogs.ask_photo_path(self._parent, str(Path(recent[0]).parent) if recent else "")
         if path is not None:
             self.open_path(path)
 
     def open_path(self, path: str | Path) -> None:
         """Open a photo file: the one code path of Open, Open Recent, drop, paste and the command line."""
+        from editor.core.photo import decode_photo
+
         path = Path(path).expanduser().absolute()
         if path.suffix.lower() == ".maskedit":
-            self.open_project(path)
+            self.project_chosen.emit(path)
             return
-        if self._may_discard():
+        if may_discard(self._parent, self._document):
             self._run("open", self._open(decode_photo, path, path=path, name=path.name))
 
     def open_recent(self, path: str) -> None:
         if not Path(path).is_file():
-            self._update_settings(recent_files=tuple(p for p in self._settings.recent_files if p != path))
+            recent = tuple(p for p in self._settings().recent_files if p != path)
+            self._update_settings(recent_files=recent)
             dialogs.show_error(
-                self, "Photo not found",
+                self._parent, "Photo not found",
                 f"{Path(path).name} is no longer at {path}. It was removed from the recent list.",
             )
             return
         self.open_path(path)
 
     def open_pasted_image(self, image: QImage) -> None:
-        if self._may_discard():
+        from editor.core.photo import normalise_pasted
+
+        if may_discard(self._parent, self._document):
             self._run("open", self._open(normalise_pasted, image, path=None, name="the pasted image"))
 
     def paste(self) -> None:
-        if not self._open_mime(QGuiApplication.clipboard().mimeData(), "clipboard"):
-            self.statusBar().showMessage("The clipboard holds no image or image file.", MESSAGE_MS)
+        if not self.open_mime(QGuiApplication.clipboard().mimeData(), "clipboard"):
+            self._status_bar.showMessage("The clipboard holds no image or image file.", MESSAGE_MS)
+
+    def opened(self, image: QImage, path: Path | None, original: bytes | None) -> None:
+        """Show a decoded photo (a restored project's too), keeping its file bytes for the upload."""
+        self._original_bytes = (image.cacheKey(), original) if original is not None else None
+        self._document.open(image, path)
 
     def original_bytes(self) -> bytes | None:
         """The open photo's file bytes when its pixels are exactly that file, else None."""
-        photo = self.document.photo()
+        photo = self._document.photo()
         if photo is None or self._original_bytes is None or self._original_bytes[0] != photo.cacheKey():
             return None
         return self._original_bytes[1]
 
-    def _open_mime(self, mime: QMimeData | None, where: str) -> bool:
+    def can_open(self, mime: QMimeData) -> bool:
+        """True when a drag carries a local image file or an image."""
+        return isinstance(local_path_from(mime), Path) or mime.hasImage()
+
+    def open_mime(self, mime: QMimeData | None, where: str) -> bool:
         """Open what a drop or the clipboard carries; False if it carries nothing usable."""
         if mime is None:
             return False
@@ -143,7 +131,7 @@ class PhotoOpening:
         if isinstance(target, Path):
             self.open_path(target)
         elif isinstance(target, str):
-            dialogs.show_error(self, "Cannot open this image", target)
+            dialogs.show_error(self._parent, "Cannot open this image", target)
         elif mime.hasImage():
             image = QImage(mime.imageData())
             if image.isNull():
@@ -156,59 +144,34 @@ class PhotoOpening:
 
     async def _open(self, decode: Callable[..., DecodedPhoto], source: object, *, path: Path | None,
                     name: str) -> None:
-        self.statusBar().showMessage(f"Opening {name}…")
+        self._status_bar.showMessage(f"Opening {name}…")
         import asyncio  # not before the first paint: editor/app.py starts the loop after it
 
         from editor.imaging.load import ImageLoadError
 
-        limit = self._settings.max_megapixels * 1_000_000
+        limit = self._settings().max_megapixels * 1_000_000
         try:
             decoded = await asyncio.to_thread(decode, source, limit)
         except ImageLoadError as exc:
-            self.statusBar().clearMessage()
-            self.status.set_busy(False)
-            dialogs.show_error(self, "Cannot open this photo", exc.message)
+            self._status_bar.clearMessage()
+            self._set_busy(False)
+            dialogs.show_error(self._parent, "Cannot open this photo", exc.message)
             return
-        self._original_bytes = (
-            (decoded.image.cacheKey(), decoded.original) if decoded.original is not None else None
-        )
-        self.document.open(decoded.image, path)
+        self.opened(decoded.image, path, decoded.original)
         if path is not None:
-            self._update_settings(recent_files=self._settings.with_recent(str(path)).recent_files)
-        self.statusBar().showMessage(f"Opened {name}", MESSAGE_MS)
+            self._update_settings(recent_files=self._settings().with_recent(str(path)).recent_files)
+        self._status_bar.showMessage(f"Opened {name}", MESSAGE_MS)
 
-    def _may_discard(self) -> bool:
-        mask = self.document.mask()
-        if mask is None or mask.is_empty():
-            return True
-        return dialogs.confirm_discard(self, self.document.display_name())
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.actions.submenu("file.recent")
+    def fill_recent_menu(self, menu) -> None:
         menu.clear()
-        for path in self._settings.recent_files:
+        recent = self._settings().recent_files
+        for path in recent:
             action = menu.addAction(Path(path).name)
             action.setToolTip(path)
             action.setStatusTip(path)
             action.triggered.connect(lambda _=False, p=path: self.open_recent(p))
-        if self._settings.recent_files:
+        if recent:
             menu.addSeparator()
             menu.addAction("Clear Recent").triggered.connect(lambda: self._update_settings(recent_files=()))
         else:
             menu.addAction("No recent photos").setEnabled(False)
-
-    # --- drag and drop -------------------------------------------------------------------------
-
-    def dragEnterEvent(self, event) -> None:
-        mime = event.mimeData()
-        if isinstance(local_path_from(mime), Path) or mime.hasImage():
-            event.acceptProposedAction()
-            self.empty_state.set_drop_highlight(True)
-
-    def dragLeaveEvent(self, event) -> None:
-        self.empty_state.set_drop_highlight(False)
-
-    def dropEvent(self, event) -> None:
-        self.empty_state.set_drop_highlight(False)
-        if self._open_mime(event.mimeData(), "drop"):
-            event.acceptProposedAction()

@@ -59,8 +59,8 @@ class VariantExporter(QObject):
             self._run("export", self._export(job_id, index, Path(path)))
 
     async def _export(self, job_id: str, index: int, path: Path) -> None:
+        from editor.core.generate import photo_pixels
         from editor.imaging.export import ExportError, export_image
-        from editor.ui.generate import photo_pixels
 
         made = await self._results.variant_image(job_id, index)
         if made is None:

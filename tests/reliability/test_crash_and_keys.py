@@ -95,7 +95,7 @@ def test_the_key_is_in_no_file_maskedit_writes(qtbot, loop, errors, tmp_path, ed
     wait_finished(qtbot, window, generate_with_keys(qtbot, window).id)
     target = tmp_path / "saved.maskedit"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.save_project_as()
+    window.projects.save_as()
     qtbot.waitUntil(target.is_file)
     exported = tmp_path / "export.png"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(exported), ""))

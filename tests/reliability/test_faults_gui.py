@@ -32,7 +32,7 @@ def test_the_window_survives(case: Case, qtbot, loop, errors, tmp_path, service_
     photo = window.document.photo()
     before = len(service_env.edit_requests)
     # The window read its environment when it was built; the next job goes where the case says.
-    window._env["MASKEDIT_BASE_URL"] = base_url_for(case, service_env)
+    window.services.env["MASKEDIT_BASE_URL"] = base_url_for(case, service_env)
     service_env.script(*case.faults)
 
     job = wait_finished(qtbot, window, generate_with_keys(qtbot, window).id, timeout=60000)

@@ -24,7 +24,7 @@ async def drive(window, loop_done: asyncio.Future) -> None:
     window.document.mask().replace(coverage, "Paint")
     window.prompt_panel.editor.setPlainText(PROMPT)
     window.options_panel.variants.setValue(2)
-    job_id = window.generate()
+    job_id = window.generation.generate()
     while not window.queue.job(job_id).state.finished or window.results.busy():
         await asyncio.sleep(0.05)
     while window.keeper.busy():

@@ -47,7 +47,7 @@ def test_kill_9_after_a_job_then_restart_restores_everything(qtbot, loop, errors
     second = tmp_path / "second"
     second.mkdir()
     window = start(qtbot, loop, second)
-    bar = getattr(window, "restore_notice", None)
+    bar = window.projects.restore_notice
     assert bar is not None and bar.isVisibleTo(window), "no offer to restore"
     assert "closed unexpectedly" in bar.text.text() and "1 job with their results" in bar.text.text()
     bar.action.click()
@@ -78,5 +78,5 @@ def test_a_dead_window_that_held_nothing_is_cleared_away_not_offered(qtbot, loop
     empty = Project.create(data_dir() / "projects")
     (empty.root / LOCK).write_text(f'{{"pid": {child.pid}}}')
     window = start(qtbot, loop, tmp_path, [write_photo(tmp_path / "street.png")])
-    assert getattr(window, "restore_notice", None) is None
+    assert window.projects.restore_notice is None
     assert not empty.root.exists()

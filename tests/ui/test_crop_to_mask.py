@@ -12,8 +12,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QRect
 
+from editor.core.generate import photo_pixels
 from editor.core.jobs import JobState
-from editor.ui.generate import photo_pixels
 from tests.fakes.faults import Fault
 from tests.fakes.painting import MAGENTA
 from tests.ui.test_end_to_end import start, type_prompt

@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication
 
 from editor.app import build_backend
 from editor.backends.base import InvalidRequest
+from editor.core.generate import photo_pixels
 from editor.core.jobs import JobState
 from editor.pipeline.options import EditOptions
 from editor.settings.environment import base_url_for
 from editor.settings.store import UserSettings, load_settings
-from editor.ui.generate import photo_pixels
 from editor.ui.main_window import MainWindow
 from tests.fakes.faults import Fault
 from tests.ui.window_driving import (
@@ -128,7 +128,7 @@ def test_a_job_sends_the_file_as_it_is_until_the_photo_changes(qtbot, service_wi
     changed = window.document.photo().copy()
     changed.setPixelColor(0, 0, Qt.GlobalColor.white)
     window.document.set_photo(changed)
-    assert window.original_bytes() is None
+    assert window.opener.original_bytes() is None
     wait_finished(qtbot, window, generate_with_keys(qtbot, window).id)
     assert edit_server.edit_requests[-1].image_bytes[0] != (tmp_path / "photo.png").read_bytes()
 
@@ -228,7 +228,7 @@ def test_a_provider_forced_by_the_environment_is_not_remembered(qtbot, loop, err
                         env={"MASKEDIT_PROVIDER": "custom", "MASKEDIT_MODEL": "my-model"})
     qtbot.addWidget(window)
     assert (window.document.options().provider, window.document.options().model) == ("custom", "my-model")
-    assert window.provider_status.text() == "Custom · my-model"
+    assert window.docks.provider_status.text() == "Custom · my-model"
     window.save_settings()
     saved = load_settings(path)
     assert (saved.provider, saved.model) == ("openai", "gpt-image-1.5")

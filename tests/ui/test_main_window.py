@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QDialog
 
 from editor import app as app_module
 from editor.app import create_main_window
+from editor.core import photo as photo_opening
 from editor.settings.store import UserSettings, load_settings
-from editor.ui import dialogs, photo_opening
+from editor.ui import dialogs
 from editor.ui.dialogs import mask_adjust
 from editor.ui.main_window import MainWindow
 from tests.ui.window_driving import LEFT, RIGHT, open_photo, paint_stroke, to_widget, wait_idle, write_photo
@@ -147,7 +148,7 @@ def test_a_drag_is_accepted_only_when_it_carries_a_local_file_or_an_image(window
 
 def test_a_web_address_is_refused_with_a_reason(qtbot, window, errors):
     QGuiApplication.clipboard().setText("https://example.com/photo.jpg")
-    window.paste()
+    window.opener.paste()
     assert "download it first" in errors[0][1] and not window.document.is_open()
 
 
@@ -174,14 +175,14 @@ def test_pasting_an_image_opens_it_without_a_path(qtbot, window):
 
 def test_pasting_a_copied_file_path_opens_the_file(qtbot, window, photo_path):
     QGuiApplication.clipboard().setText(str(photo_path))
-    window.paste()
+    window.opener.paste()
     wait_idle(qtbot, window)
     assert window.document.path() == photo_path
 
 
 def test_pasting_text_that_is_no_image_says_so(qtbot, window):
     QGuiApplication.clipboard().setText("just some words")
-    window.paste()
+    window.opener.paste()
     assert not window.document.is_open()
     assert "no image" in window.statusBar().currentMessage()
 
@@ -189,7 +190,7 @@ def test_pasting_text_that_is_no_image_says_so(qtbot, window):
 def test_a_missing_recent_file_is_removed_with_a_message(qtbot, window, photo_path, errors, settings_path):
     open_photo(qtbot, window, photo_path)
     photo_path.unlink()
-    window.open_recent(str(photo_path))
+    window.opener.open_recent(str(photo_path))
     assert "no longer" in errors[0][1]
     assert load_settings(settings_path).recent_files == ()
 

@@ -6,17 +6,11 @@ import pytest
 
 from editor.backends.providers import PROFILES, ApiKey
 from editor.core.document import Document
+from editor.core.remembered_options import initial_options, remembered_edit_state, restore_edit_state
 from editor.pipeline.options import EditOptions
 from editor.settings.keys import store_api_key
 from editor.settings.store import UserSettings, load_settings, save_settings
-from editor.ui.panels.options import (
-    OFFLINE_NOTE,
-    OptionsPanel,
-    initial_options,
-    remembered_edit_state,
-    restore_edit_state,
-    size_value,
-)
+from editor.ui.panels.options import OFFLINE_NOTE, OptionsPanel, size_value
 
 
 @pytest.fixture

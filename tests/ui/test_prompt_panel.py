@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from editor.core.document import Document
+from editor.core.remembered_options import remembered_edit_state
 from editor.pipeline.options import EditOptions
 from editor.settings.store import UserSettings, load_settings, save_settings
-from editor.ui.panels.options import remembered_edit_state
 from editor.ui.panels.prompt import PLACEHOLDER, TEMPLATES, PromptPanel
 
 

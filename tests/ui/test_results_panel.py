@@ -12,9 +12,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from editor.core.generate import JobContext
 from editor.core.jobs import Job, JobQueue, JobState, Variant
 from editor.pipeline.options import EditOptions
-from editor.ui.generate import JobContext
 from editor.ui.panels.results import PARTIAL, ResultsPanel, composite_variant, thumbnail
 
 W, H = 120, 80

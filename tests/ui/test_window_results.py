@@ -12,10 +12,10 @@ from PIL import Image
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QFileDialog
 
+from editor.core.generate import photo_pixels
 from editor.core.jobs import JobState
 from editor.core.session import PROJECT_SUFFIX
 from editor.imaging.export import read_metadata
-from editor.ui.generate import photo_pixels
 from tests.ui.test_end_to_end import PROMPT, painted_window, start
 from tests.ui.window_driving import generate_with_keys, press_keys, wait_finished, wait_idle
 
@@ -105,7 +105,7 @@ def test_star_and_reuse(qtbot, loop, errors, tmp_path, service_env):
     assert window.queue.marks(job.id, 0).starred
     assert window.results.actions["star"].text() == "Unstar"
     window.prompt_panel.editor.setPlainText("something else entirely")
-    window.variant_command("reuse", job.id, 0)
+    window.variants.command("reuse", job.id, 0)
     assert window.prompt_panel.editor.toPlainText() == PROMPT
     assert window.document.options().n == 2
 
@@ -268,13 +268,13 @@ def test_a_job_past_the_budget_is_asked_about_and_not_sent_unless_the_user_says_
     assert spent and spent > 500 and asked == []  # nothing to go by before the first job
     assert window.results.usage.text() == f"Tokens this project: {spent:,} · budget: 500"
 
-    window.generate()
+    window.generation.generate()
     assert len(window.queue.jobs()) == 1 and len(service_env.edit_requests) == 1
     assert f"{spent:,} of its 500" in asked[0] and f"about {spent:,} tokens for 1 variant" in asked[0]
     assert "budget" in window.statusBar().currentMessage()
 
     answer[0] = True
-    second = wait_finished(qtbot, window, window.generate())
+    second = wait_finished(qtbot, window, window.generation.generate())
     assert second.state is JobState.DONE and len(asked) == 2
 
 

@@ -39,6 +39,7 @@ from editor.backends import create_backend
 from editor.backends.base import EditError
 from editor.backends.providers import PROFILES, ApiKey, ProviderProfile, check_base_url
 from editor.core.document import Document
+from editor.core.remembered_options import initial_options, options_from_pairs, options_to_pairs
 from editor.settings.keys import (
     GENERIC_KEY_ENV,
     KeychainUnavailable,
@@ -50,13 +51,7 @@ from editor.settings.store import UserSettings, data_dir
 from editor.ui.dialogs.preferences import CanvasPreferences
 from editor.ui.dialogs.results_preferences import ResultsPreferences
 from editor.ui.panels import quiet_label
-from editor.ui.panels.options import (
-    PROVIDERS,
-    OptionsPanel,
-    initial_options,
-    options_from_pairs,
-    options_to_pairs,
-)
+from editor.ui.panels.options import PROVIDERS, OptionsPanel
 from editor.ui.panels.prompt import OVER_COLOUR
 
 log = logging.getLogger(__name__)

@@ -28,21 +28,10 @@ from PySide6.QtWidgets import (
 
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
+from editor.core.remembered_options import options_from_pairs
 from editor.pipeline.options import Capabilities, EditOptions, capabilities
 from editor.settings.keys import find_api_key
 from editor.settings.store import UserSettings
-from editor.ui.panels.remembered_options import (
-    initial_options,
-    options_from_pairs,
-    options_to_pairs,
-    remembered_edit_state,
-    restore_edit_state,
-)
-
-# Remembering the options across restarts moved to remembered_options; still importable from here.
-__all__ = ["OFFLINE_NOTE", "PROVIDERS", "OptionsPanel", "PreviewCount", "initial_options",
-           "options_from_pairs", "options_to_pairs", "remembered_edit_state", "restore_edit_state",
-           "size_value"]
 
 PROVIDERS: tuple[tuple[str, str], ...] = (
     ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))

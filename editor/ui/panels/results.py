@@ -18,11 +18,10 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
+from editor.core.generate import JobContext
 from editor.core.jobs import JobQueue
 from editor.core.tasks import TaskGroup, TaskOwner
-from editor.ui.generate import JobContext
-from editor.ui.panels import quiet_label, scrolling_column
-from editor.ui.panels.variant_images import (
+from editor.core.variant_images import (
     Encoded,
     VariantImage,
     composite_variant,
@@ -30,6 +29,7 @@ from editor.ui.panels.variant_images import (
     spill_text,
     thumbnail,
 )
+from editor.ui.panels import quiet_label, scrolling_column
 from editor.ui.panels.variant_strip import PARTIAL, THUMB, JobStrip
 
 log = logging.getLogger(__name__)

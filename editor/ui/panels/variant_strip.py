@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from editor.core.jobs import Job, JobState, VariantMarks
+from editor.core.variant_images import spill_text
 from editor.ui.panels import quiet_label
 from editor.ui.panels.jobs import format_elapsed
-from editor.ui.panels.variant_images import spill_text
 
 THUMB = 88
 PARTIAL = -1  # the index a strip's streamed preview is shown under

@@ -11,9 +11,9 @@ import numpy as np
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
+from editor.core.generate import JobContext, photo_pixels
 from editor.imaging.composite import composite, spill_fraction
 from editor.imaging.result_codec import decode_result
-from editor.ui.generate import JobContext, photo_pixels
 
 _CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from editor.core.document import Document
+from editor.core.generate import JobContext, photo_pixels
 from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
 from editor.core.session import (
     RECORD_KEY,
@@ -35,7 +36,6 @@ from editor.core.session import (
 from editor.core.tasks import TaskGroup, TaskOwner
 from editor.imaging.prepare import EditContext
 from editor.pipeline.options import options_from_record
-from editor.ui.generate import JobContext, photo_pixels
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class ProjectKeeper(QObject):
             old.remove()
 
     async def _restore_document(self, state: ProjectState) -> None:
-        from editor.ui.photo_opening import decode_photo
+        from editor.core.photo import decode_photo
 
         document, project = state.document, self.project
         self._document.set_prompt(document.prompt)
@@ -302,7 +302,7 @@ class ProjectKeeper(QObject):
             self._add_context(record.job_id, context)
 
     async def _context_for(self, record: JobRecord) -> JobContext | None:
-        from editor.ui.photo_opening import decode_photo
+        from editor.core.photo import decode_photo
 
         photo = self._document.photo()
         current = self._photo_files.get(photo.cacheKey()) if photo is not None else None
