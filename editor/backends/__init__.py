@@ -7,12 +7,17 @@ backend, httpx for the HTTP one).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from editor.backends.base import EditBackend, InvalidRequest
 from editor.backends.providers import (
     ApiKey,
     ProviderProfile,
     check_base_url,
 )
+
+if TYPE_CHECKING:
+    from editor.backends.file_ids import FileIds
 
 __all__ = ["create_backend"]
 
@@ -25,6 +30,7 @@ def create_backend(
     model: str | None = None,
     read_timeout: float = 300.0,
     body: str | None = None,
+    files: FileIds | None = None,
 ) -> EditBackend:
     """Build the backend for `profile`; raise InvalidRequest with a human reason when the
     profile cannot work as configured (no base URL for a custom provider, plain http, …)."""
@@ -51,6 +57,7 @@ def create_backend(
         name=profile.name,
         description=f"{profile.label} at {url}",
         body=body or profile.body,
+        files=files,
         read_timeout=read_timeout,
         extra_headers=dict(profile.extra_headers),
     )

@@ -35,7 +35,15 @@ from editor.backends.errors import (
     SpendLimitReached,
     StreamFailed,
 )
-from editor.backends.models import FIDELITIES, MAX_PROMPT_CHARS, ModelSpec, model_spec, parse_size
+from editor.backends.models import (
+    COMPLEXITIES,
+    FIDELITIES,
+    MAX_PROMPT_CHARS,
+    MODERATIONS,
+    ModelSpec,
+    model_spec,
+    parse_size,
+)
 
 __all__ = [
     "API_CONTENT_TYPES", "FORMAT_CONTENT_TYPES", "MAX_IMAGES",
@@ -94,6 +102,8 @@ class EditRequest:
     input_fidelity: str | None = None
     stream: bool = False
     partial_images: int | None = None
+    complexity: str | None = None
+    moderation: str | None = None  # JSON bodies only: the multipart form has no such field
     user: str | None = None
 
     def validate(self) -> None:
@@ -107,10 +117,12 @@ class EditRequest:
             raise InvalidRequest(" ".join(problems))
 
     def form_fields(self) -> dict[str, str]:
-        """The text fields, as strings, in the order the official SDK sends them; unset left out."""
+        """The text fields, as strings, in the order the official SDK sends them; unset left out.
+        `moderation` is not among them: only the JSON body carries it (see editor.backends.wire)."""
         values: dict[str, object | None] = {
             "prompt": self.prompt,
             "background": self.background,
+            "complexity": self.complexity,
             "input_fidelity": self.input_fidelity,
             "model": self.model,
             "n": self.n,
@@ -153,13 +165,18 @@ def _request_problems(req: EditRequest):
         yield f"The number of variants must be between 1 and 10, not {req.n}."
     spec = model_spec(req.model)
     yield from _size_problem(req.size, spec)
-    yield from _enum_problem("quality", req.quality, spec.qualities)
-    yield from _enum_problem("background", req.background, spec.backgrounds)
-    yield from _enum_problem("output format", req.output_format, spec.output_formats)
+    yield from _enum_problem("quality", req.quality, spec.qualities, spec)
+    yield from _enum_problem("background", req.background, spec.backgrounds, spec)
+    yield from _enum_problem("output format", req.output_format, spec.output_formats, spec)
+    if req.complexity is not None and spec.known and not spec.complexities:
+        yield f"{spec.name} does not take a complexity; leave it out (only gpt-image-2.6 does)."
+    else:
+        yield from _enum_problem("complexity", req.complexity, spec.complexities or COMPLEXITIES, spec)
+    yield from _enum_problem("moderation", req.moderation, MODERATIONS, spec)
     if req.input_fidelity is not None and spec.known and not spec.fidelities:
         yield f"{spec.name} does not take an input fidelity; leave it out."
     else:
-        yield from _enum_problem("input fidelity", req.input_fidelity, spec.fidelities or FIDELITIES)
+        yield from _enum_problem("input fidelity", req.input_fidelity, spec.fidelities or FIDELITIES, spec)
     if req.output_compression is not None:
         if not 0 <= req.output_compression <= 100:
             yield f"Compression must be between 0 and 100, not {req.output_compression}."
@@ -179,10 +196,11 @@ def _request_problems(req: EditRequest):
         yield from _mask_problems(req.mask, req.images[0])
 
 
-def _enum_problem(label: str, value: str | None, allowed: tuple[str, ...]):
+def _enum_problem(label: str, value: str | None, allowed: tuple[str, ...], spec: ModelSpec | None = None):
     if value is None or value in allowed:
         return
-    yield f"The {label} '{value}' is not one the API accepts ({', '.join(allowed)})."
+    takes = f"{spec.name} takes" if spec is not None and spec.known else "the API accepts"
+    yield f"The {label} '{value}' is not one {takes} ({', '.join(allowed)})."
 
 
 def _size_problem(size: str | None, spec: ModelSpec):

@@ -12,7 +12,7 @@ class EditError(Exception):
     """Why an edit failed, written for a person, with what support needs to trace it.
 
     `message` is the human sentence (what happened and what to do next); `status`, `request_id`,
-    `server_message` and `code` are the facts. No attribute ever holds the API key.
+    `server_message`, `code` and `param` are the facts. No attribute ever holds the API key.
     """
 
     retryable: bool = False
@@ -26,6 +26,7 @@ class EditError(Exception):
         server_message: str | None = None,
         code: str | None = None,
         retry_after_s: float | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -34,6 +35,7 @@ class EditError(Exception):
         self.server_message = server_message
         self.code = code
         self.retry_after_s = retry_after_s
+        self.param = param  # the request field the service named, when it named one
 
     def details(self) -> dict[str, object]:
         """The facts, for a "Copy details" button, a sidecar or `--json` output."""
@@ -44,6 +46,7 @@ class EditError(Exception):
             "request_id": self.request_id,
             "server_message": self.server_message,
             "code": self.code,
+            "param": self.param,
         }
 
     def __str__(self) -> str:

@@ -25,6 +25,7 @@ from editor.backends.base import (
     BadRequest,
     ConnectionFailed,
     EditError,
+    EditRequest,
     MalformedResponse,
     ModelNotFound,
     PayloadTooLarge,
@@ -142,6 +143,7 @@ def error_for_status(
         server_message=body.message,
         code=body.code or body.type,
         retry_after_s=retry_after_s,
+        param=body.param,
     )
 
 
@@ -315,3 +317,34 @@ def retry_reason(error: EditError) -> str:
     if isinstance(error, ConnectionFailed):
         return "The connection failed; trying again."
     return f"The provider had trouble ({error.status}); trying again."
+
+
+# The request fields a refusal may name, as the options call them.
+_FIELD_LABELS = {"size": "size", "quality": "quality", "background": "background",
+                 "output_format": "output format", "output_compression": "compression",
+                 "input_fidelity": "input fidelity", "complexity": "complexity", "moderation": "moderation",
+                 "n": "number of variants", "partial_images": "number of previews", "stream": "previews",
+                 "model": "model"}
+_NAMED_FIELD = re.compile(r"'([a-z_]+)'")
+
+
+def name_the_field(error: EditError, request: EditRequest) -> None:
+    """A 400 that names a field of `request` gets a sentence saying which field, with which value,
+    the model refused and what to change (the service's own words stay in `server_message`)."""
+    if error.status != 400:
+        return
+    named = [error.param or "", *_NAMED_FIELD.findall(error.server_message or "")]
+    field_name = next((name for name in named if name in _FIELD_LABELS), None)
+    if field_name is None:
+        return
+    label = _FIELD_LABELS[field_name]
+    value = getattr(request, field_name, None)
+    model = request.model or "the model"
+    if field_name == "model":
+        error.message = (f"The provider does not know the model '{model}' (400). Choose another model in "
+                         "the options or check its name with Settings → Test Connection.")
+        return
+    shown = f" '{value}'" if value not in (None, "", True, False) else ""
+    error.message = (f"{model} refused the {label}{shown} (400). Choose another {label} in the options, "
+                     "or leave it at its default, and try again; your prompt, mask and earlier results "
+                     "are kept.")

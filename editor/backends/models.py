@@ -16,11 +16,43 @@ from dataclasses import dataclass
 
 STANDARD_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
 STANDARD_QUALITIES = ("auto", "low", "medium", "high")
+QUALITIES = (*STANDARD_QUALITIES, "xhigh", "max")  # xhigh and max: gpt-image-2.5 and later
 BACKGROUNDS = ("auto", "opaque", "transparent")
 OUTPUT_FORMATS = ("png", "jpeg", "webp")
 FIDELITIES = ("low", "high")
+COMPLEXITIES = ("low", "medium", "high")  # gpt-image-2.6 only
+MODERATIONS = ("auto", "low")  # JSON bodies only (the multipart form has no such field)
 MAX_VARIANTS = 10
 MAX_PROMPT_CHARS = 32_000
+
+# Why some fields are left out, for the options' tooltips (MODELS.md: where a fact is unconfirmed,
+# the field is not sent).
+NOT_CONFIRMED = "not sent: whether {model} takes it is unconfirmed"
+NOT_OFFERED_FORMATS = ("GIF and SVG output (gpt-image-2.6) are not offered: GIF takes no mask, and "
+                       "an SVG cannot be placed back into a photo.")
+
+
+@dataclass(frozen=True)
+class Prices:
+    """What one model costs, in US dollars. `per_image`: quality → (square 1024², 1536×1024 or
+    1024×1536) per output image, where OpenAI publishes it; `image_output_per_million`: the
+    token price where only that is known (per-image token counts unconfirmed)."""
+
+    per_image: dict[str, tuple[float, float]] | None = None
+    image_output_per_million: float | None = None
+    confirmed: bool = True
+
+    def per_variant(self, quality: str | None, size: str | None) -> float | None:
+        """The price of one output image at `quality` and `size`, or None when it is not known
+        (auto quality, free sizes, token-priced models)."""
+        if self.per_image is None or quality not in self.per_image:
+            return None
+        square, oblong = self.per_image[quality]
+        if size in ("1024x1024",):
+            return square
+        if size in ("1536x1024", "1024x1536"):
+            return oblong
+        return None
 
 
 @dataclass(frozen=True)
@@ -77,9 +109,18 @@ class ModelSpec:
     transparency: str = "yes"
     fidelities: tuple[str, ...] = FIDELITIES
     output_formats: tuple[str, ...] = OUTPUT_FORMATS
+    complexities: tuple[str, ...] = ()
+    moderations: tuple[str, ...] = MODERATIONS
     max_variants: int = MAX_VARIANTS
     max_prompt_chars: int = MAX_PROMPT_CHARS
     streaming: bool = True
+    summary: str = ""  # what it is good for, in a few words
+    prices: Prices | None = None
+    notes: tuple[tuple[str, str], ...] = ()  # field → why it is left out or what to expect
+
+    def note(self, field: str) -> str | None:
+        """The tooltip line for `field` on this model (unconfirmed, preview…), or None."""
+        return dict(self.notes).get(field)
 
     @property
     def custom_sizes(self) -> bool:
@@ -102,22 +143,57 @@ class ModelSpec:
 
 FREE_SIZES = SizeRules()
 
+_IMAGE_1 = Prices({"low": (0.011, 0.016), "medium": (0.042, 0.063), "high": (0.167, 0.25)})
+_IMAGE_1_MINI = Prices({"low": (0.005, 0.006), "medium": (0.011, 0.015), "high": (0.036, 0.052)})
+_IMAGE_1_5 = Prices({"low": (0.009, 0.013), "medium": (0.034, 0.05), "high": (0.133, 0.2)})
+_IMAGE_2 = Prices({"low": (0.006, 0.005), "medium": (0.053, 0.041), "high": (0.211, 0.165)})
+_TOKEN_PRICED = Prices(image_output_per_million=30.0, confirmed=False)  # third-party pages only
+
+
+def _unconfirmed(model: str, *fields: str) -> tuple[tuple[str, str], ...]:
+    return tuple((field, NOT_CONFIRMED.format(model=model)) for field in fields)
+
+
+def _sunburst_flare(version: str, tier: str, **changes) -> ModelSpec:
+    name = f"gpt-image-{version}-{tier}"
+    purpose = "precision and editing" if tier == "sunburst" else "faster"
+    return ModelSpec(name, qualities=QUALITIES, fidelities=(), summary=f"GPT Image {version}, {purpose}",
+                     prices=_TOKEN_PRICED, **changes)
+
+
 _TABLE: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("gpt-image-1"),
-        ModelSpec("gpt-image-1-mini", fidelities=("low",)),
-        ModelSpec("gpt-image-1.5"),
-        ModelSpec("chatgpt-image-latest"),
-        ModelSpec("gpt-image-2", size_rules=FREE_SIZES, transparency="preview", fidelities=()),
-        # 2.5 and 2.6: input_fidelity unconfirmed (left out); 2.6's free sizes are unconfirmed too,
-        # so the planner keeps to the standard buckets there.
-        ModelSpec("gpt-image-2.5-sunburst", size_rules=FREE_SIZES, fidelities=()),
-        ModelSpec("gpt-image-2.5-flare", size_rules=FREE_SIZES, fidelities=()),
-        ModelSpec("gpt-image-2.6-sunburst", fidelities=()),
-        ModelSpec("gpt-image-2.6-flare", fidelities=()),
+        ModelSpec("gpt-image-1", summary="the first GPT Image model; standard sizes", prices=_IMAGE_1),
+        ModelSpec("gpt-image-1-mini", fidelities=("low",), summary="the lowest price; standard sizes",
+                  prices=_IMAGE_1_MINI,
+                  notes=(("input_fidelity", "gpt-image-1-mini takes low fidelity only"),)),
+        ModelSpec("gpt-image-1.5", summary="the API's default model; standard sizes", prices=_IMAGE_1_5),
+        ModelSpec("chatgpt-image-latest", fidelities=(), summary="the model ChatGPT uses now",
+                  notes=_unconfirmed("chatgpt-image-latest", "input_fidelity")),
+        ModelSpec("gpt-image-2", size_rules=FREE_SIZES, transparency="preview", fidelities=(),
+                  summary="free sizes up to 3840 px", prices=_IMAGE_2,
+                  notes=(("input_fidelity", "gpt-image-2 always keeps details at high fidelity"),
+                         ("background", "transparent backgrounds are a preview on gpt-image-2"))),
+        # 2.5 and 2.6: input_fidelity is unconfirmed (left out); 2.6's free sizes are unconfirmed
+        # too, so the planner keeps to the standard buckets there.
+        *(_sunburst_flare("2.5", tier, size_rules=FREE_SIZES,
+                          notes=_unconfirmed(f"gpt-image-2.5-{tier}", "input_fidelity"))
+          for tier in ("sunburst", "flare")),
+        *(_sunburst_flare("2.6", tier, complexities=COMPLEXITIES,
+                          notes=(*_unconfirmed(f"gpt-image-2.6-{tier}", "input_fidelity"),
+                                 ("size", f"free sizes on gpt-image-2.6-{tier} are unconfirmed: only the "
+                                          "standard sizes are offered"),
+                                 ("output_format", NOT_OFFERED_FORMATS)))
+          for tier in ("sunburst", "flare")),
     )
 }
+
+
+def known_models() -> tuple[ModelSpec, ...]:
+    """Every model the table knows, in the order of the table."""
+    return tuple(_TABLE.values())
+
 
 _PROVIDER_PREFIXES = ("azure/openai/", "openai/")
 _SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
@@ -134,10 +210,13 @@ def canonical_model(model: str | None) -> str:
 
 
 def model_spec(model: str | None) -> ModelSpec:
-    """The row for `model`; a model the table does not know gets the standard, safe row."""
+    """The row for `model`. A model the table does not know (a Custom server's) gets the standard
+    sizes, and may be given any value of the other fields: only what the user sets is sent."""
     name = canonical_model(model)
     spec = _TABLE.get(name)
-    return spec if spec is not None else ModelSpec(model or "", known=False)
+    if spec is not None:
+        return spec
+    return ModelSpec(model or "", known=False, qualities=QUALITIES, complexities=COMPLEXITIES)
 
 
 def parse_size(size: str | None) -> tuple[int, int] | None:

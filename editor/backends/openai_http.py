@@ -9,38 +9,43 @@ task that awaits `edit()` stops it wherever it is and closes the connection.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from typing import Literal, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from editor.backends.base import (
     AuthenticationFailed,
+    BadRequest,
     EditError,
     EditRequest,
     EditResult,
+    ImagePart,
     InvalidRequest,
     MalformedResponse,
     Progress,
     ProgressCallback,
 )
 from editor.backends.edit_response import AnswerReader, limit_body, parse_json, read_body
+from editor.backends.file_ids import FILE_PURPOSE, LIFETIME_S, FileIds, content_key
 from editor.backends.http_errors import (
     ErrorContext,
     error_for_status,
     error_for_transport,
+    name_the_field,
     parse_error_body,
     redact,
     retry_after_seconds,
     retry_reason,
     retry_wait,
 )
-from editor.backends.providers import PROFILES, ApiKey, check_base_url
-from editor.backends.wire import USER_AGENT, EncodedBody, encode_body
+from editor.backends.providers import BODY_MODES, PROFILES, ApiKey, BodyMode, check_base_url
+from editor.backends.wire import USER_AGENT, EncodedBody, body_kind, encode_body, json_document
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ T = TypeVar("T")
 Exchange = Callable[[httpx.Response, ErrorContext], Awaitable[T]]
 
 _ERROR_BODY_LIMIT = 1024 * 1024
+DELETE_TIMEOUT_S = 10.0  # deleting uploaded files at close: they expire on their own anyway
 _GENERIC_KEY_ENV = "MASKEDIT_API_KEY"
 
 
@@ -67,7 +73,8 @@ class OpenAIHttpBackend:
         api_key: ApiKey | None,
         name: str = "custom",
         description: str = "",
-        body: Literal["multipart", "json"] = "multipart",
+        body: BodyMode = "auto",
+        files: FileIds | None = None,
         read_timeout: float = 300.0,
         connect_timeout: float = 10.0,
         max_retries: int = 2,
@@ -80,12 +87,16 @@ class OpenAIHttpBackend:
             self.base_url = check_base_url(base_url)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
-        if body not in ("multipart", "json"):
-            raise ValueError(f"body must be 'multipart' or 'json', not {body!r}")
+        if body not in BODY_MODES:
+            raise ValueError(f"body must be one of {', '.join(BODY_MODES)}, not {body!r}")
         self.name = name
         self.description = description
         self._api_key = api_key
         self._body = body
+        # File ids of the `files` body: shared when the caller keeps them across edits (the window,
+        # per provider), else this backend's own, deleted at the provider when it is closed.
+        self._owns_files = files is None
+        self._files = files if files is not None else FileIds()
         self._timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout,
                                       write=read_timeout, pool=connect_timeout)
         self._max_retries = max(0, max_retries)
@@ -110,15 +121,110 @@ class OpenAIHttpBackend:
         # Both decode or base64 whole images: off the event loop, which in the app is the GUI thread.
         await asyncio.to_thread(request.validate)
         secret = self._require_secret()
-        body = await asyncio.to_thread(encode_body, request, self._body)
         report = _Reporter(on_progress)
         started = time.monotonic()
+        if self._body == "files":
+            result, attempts = await self._edit_with_file_ids(request, secret, report)
+        else:
+            body = await asyncio.to_thread(encode_body, request, body_kind(self._body, request))
+            result, attempts = await self._send_edit(request, body, secret, report)
+        return replace(result, attempts=attempts, elapsed_s=time.monotonic() - started)
 
+    async def _send_edit(self, request: EditRequest, body: EncodedBody, secret: str, report: _Reporter
+                         ) -> tuple[EditResult, int]:
         async def attempt(number: int) -> EditResult:
             return await self._edit_attempt(request, body, secret, number, report)
 
-        result, attempts = await self._with_retries(attempt, report)
-        return replace(result, attempts=attempts, elapsed_s=time.monotonic() - started)
+        try:
+            return await self._with_retries(attempt, report)
+        except BadRequest as error:
+            name_the_field(error, request)
+            raise
+
+    async def _edit_with_file_ids(self, request: EditRequest, secret: str, report: _Reporter
+                                  ) -> tuple[EditResult, int]:
+        """The JSON body naming each image by file id, uploading only what the provider does not
+        hold yet. An id the provider no longer knows (expired, deleted) is uploaded again, once."""
+        parts = (*request.images, *((request.mask,) if request.mask is not None else ()))
+        keys = await asyncio.to_thread(lambda: [content_key(part.data) for part in parts])
+        for last_try in (False, True):
+            ids = [await self._file_id(part, key, secret, report)
+                   for part, key in zip(parts, keys, strict=True)]
+            body = EncodedBody(kind="json", json=json_document(request, file_ids=ids))
+            try:
+                return await self._send_edit(request, body, secret, report)
+            except EditError as error:
+                if last_try or not _names_a_missing_file(error, ids):
+                    raise
+                logger.info("the provider no longer knows a file id; uploading again")
+                self._files.forget(set(ids))
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _file_id(self, part: ImagePart, key: str, secret: str, report: _Reporter) -> str:
+        known = self._files.get(key)
+        if known is not None:
+            return known
+        report(Progress(kind="sending", message=f"Uploading {part.filename} once to {self._host}; "
+                                                "later edits reuse it"))
+        client = self._ensure_client()
+        form = {"purpose": FILE_PURPOSE, "expires_after[anchor]": "created_at",
+                "expires_after[seconds]": str(LIFETIME_S)}
+
+        async def attempt(number: int) -> tuple[str, float | None]:
+            http_request = client.build_request(
+                "POST", f"{self.base_url}/files", headers=self._headers(secret, accept="application/json"),
+                data=form, files=[("file", (part.filename, io.BytesIO(part.data), part.content_type))])
+            return await self._exchange(http_request, self._context(secret, number - 1), self._read_file)
+
+        try:
+            (file_id, expires_at), _ = await self._with_retries(attempt, report)
+        except EditError as error:
+            if error.status in (404, 405):
+                raise InvalidRequest(
+                    f"{self._host} does not offer the Files API (POST /files answered {error.status}), so "
+                    "images cannot be sent as file IDs. Choose the multipart or JSON body for this provider "
+                    "in Settings (or --body multipart).", status=error.status,
+                    request_id=error.request_id) from None
+            raise
+        lifetime = LIFETIME_S if expires_at is None else min(LIFETIME_S, expires_at - time.time())
+        self._files.put(key, file_id, len(part.data), lifetime)
+        return file_id
+
+    async def _read_file(self, response: httpx.Response, ctx: ErrorContext) -> tuple[str, float | None]:
+        document = parse_json(await read_body(response, _ERROR_BODY_LIMIT))
+        file_id = document.get("id") if isinstance(document, Mapping) else None
+        if not isinstance(file_id, str) or not file_id:
+            raise MalformedResponse("The provider's Files API answered without a file id.")
+        expires_at = document.get("expires_at")
+        return file_id, float(expires_at) if isinstance(expires_at, int | float) else None
+
+    async def delete_files(self, file_ids: list[str], timeout_s: float = DELETE_TIMEOUT_S) -> int:
+        """Delete uploaded files at the provider (ids it no longer knows count as deleted); how many
+        are gone. Failures are logged, not raised: the files expire on their own anyway."""
+        if not file_ids:
+            return 0
+        secret = self._require_secret()
+        client = self._ensure_client()
+
+        async def delete(file_id: str) -> bool:
+            http_request = client.build_request("DELETE", f"{self.base_url}/files/{file_id}",
+                                                headers=self._headers(secret, accept="application/json"))
+            try:
+                await self._exchange(http_request, self._context(secret, 0), _ignore_body)
+            except EditError as error:
+                if error.status == 404:
+                    return True
+                logger.info("could not delete %s at %s: %s", file_id, self._host, error.message)
+                return False
+            return True
+
+        try:
+            async with asyncio.timeout(timeout_s):
+                done = [await delete(file_id) for file_id in file_ids]
+        except TimeoutError:
+            logger.info("deleting uploaded files at %s took longer than %.0f s", self._host, timeout_s)
+            return 0
+        return sum(done)
 
     async def list_models(self) -> list[str]:
         """Model ids the provider offers (`GET {base}/models`), for a "Test connection" button.
@@ -137,6 +243,9 @@ class OpenAIHttpBackend:
         self._ensure_client()
 
     async def aclose(self) -> None:
+        """Close the connection; files this backend uploaded for itself are deleted first."""
+        if self._owns_files and len(self._files) and self._api_key is not None:
+            await self.delete_files(self._files.take_all())
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
@@ -310,6 +419,19 @@ class _Reporter:
             self._callback(progress)
         except Exception:
             logger.exception("progress callback failed on %s", progress.kind)
+
+
+async def _ignore_body(response: httpx.Response, ctx: ErrorContext) -> None:
+    await read_body(response, _ERROR_BODY_LIMIT)
+
+
+def _names_a_missing_file(error: EditError, file_ids: list[str]) -> bool:
+    """Does this refusal say one of our file ids is unknown (expired or deleted at the provider)?
+    The exact wording is unconfirmed: a 400 or 404 that names one of the ids, or says file_not_found."""
+    if error.status not in (400, 404):
+        return False
+    said = " ".join(filter(None, (error.server_message, error.code, error.param)))
+    return "file_not_found" in said or any(file_id in said for file_id in file_ids)
 
 
 def _request_id(headers: httpx.Headers) -> str | None:

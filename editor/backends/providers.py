@@ -40,6 +40,13 @@ class ApiKey:
         raise TypeError("an API key is not pickled or serialised")
 
 
+# How a provider's requests are written: `auto` is multipart (what the official SDKs send) unless
+# the request has a field only JSON carries (moderation); `files` is JSON with file IDs (each image
+# uploaded once to the Files API and reused); see editor.backends.wire.
+BodyMode = Literal["auto", "multipart", "json", "files"]
+BODY_MODES: tuple[str, ...] = ("auto", "multipart", "json", "files")
+
+
 @dataclass(frozen=True)
 class ProviderProfile:
     """A place edits can go.
@@ -54,7 +61,7 @@ class ProviderProfile:
     base_url: str = ""
     models: tuple[str, ...] = ()
     key_env: str | None = None
-    body: Literal["multipart", "json"] = "multipart"
+    body: BodyMode = "auto"
     extra_headers: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -85,7 +92,9 @@ PROFILES: dict[str, ProviderProfile] = {
             label="OpenAI",
             kind="http",
             base_url="https://api.openai.com/v1",
-            models=("gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2"),
+            models=("gpt-image-1", "gpt-image-1.5", "gpt-image-1-mini", "gpt-image-2",
+                    "gpt-image-2.5-sunburst", "gpt-image-2.5-flare", "gpt-image-2.6-sunburst",
+                    "gpt-image-2.6-flare", "chatgpt-image-latest"),
             key_env="OPENAI_API_KEY",
         ),
         ProviderProfile(

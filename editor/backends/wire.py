@@ -26,6 +26,8 @@ _INTEGER_FIELDS = frozenset({"n", "output_compression", "partial_images"})
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 
 BodyKind = Literal["multipart", "json"]
+MODERATION_NEEDS_JSON = ("Moderation can only be set in a JSON request body: choose the JSON body for this "
+                         "provider (Settings, or --body json) or leave moderation at its default.")
 FilePart = tuple[str, tuple[str, bytes, str]]
 
 
@@ -55,7 +57,16 @@ def encode_body(request: EditRequest, kind: BodyKind) -> EncodedBody:
     """The body for `request` in the chosen form; raises `InvalidRequest` if it cannot be sent."""
     if kind == "json":
         return EncodedBody(kind="json", json=json_document(request))
+    if request.moderation is not None:
+        raise InvalidRequest(MODERATION_NEEDS_JSON)
     return EncodedBody(kind="multipart", fields=request.form_fields(), files=multipart_files(request))
+
+
+def body_kind(mode: str, request: EditRequest) -> BodyKind:
+    """The body kind `mode` gives for `request` (files mode is JSON, with file IDs)."""
+    if mode == "auto":
+        return "json" if request.moderation is not None else "multipart"
+    return "multipart" if mode == "multipart" else "json"
 
 
 def multipart_files(request: EditRequest) -> tuple[FilePart, ...]:
@@ -70,8 +81,9 @@ def multipart_files(request: EditRequest) -> tuple[FilePart, ...]:
     return tuple(parts)
 
 
-def json_document(request: EditRequest) -> dict[str, object]:
-    """The JSON body: set fields with their JSON types, images and mask as data URLs."""
+def json_document(request: EditRequest, file_ids: list[str] | None = None) -> dict[str, object]:
+    """The JSON body: set fields with their JSON types, images and mask as data URLs, or, given
+    `file_ids` (one per image, then the mask's), as uploaded files."""
     document: dict[str, object] = {}
     for name, text in request.form_fields().items():
         if name == "stream":
@@ -80,6 +92,13 @@ def json_document(request: EditRequest) -> dict[str, object]:
             document[name] = int(text)
         else:
             document[name] = text
+    if request.moderation is not None:
+        document["moderation"] = request.moderation
+    if file_ids is not None:
+        document["images"] = [{"file_id": file_id} for file_id in file_ids[:len(request.images)]]
+        if request.mask is not None:
+            document["mask"] = {"file_id": file_ids[len(request.images)]}
+        return document
     document["images"] = [
         {"image_url": data_url(part, label=f"Image {index}")}
         for index, part in enumerate(request.images, start=1)

@@ -10,8 +10,15 @@ import math
 from pathlib import Path
 
 from editor import __version__
-from editor.backends.models import BACKGROUNDS, FIDELITIES, OUTPUT_FORMATS, STANDARD_QUALITIES
-from editor.backends.providers import PROFILES
+from editor.backends.models import (
+    BACKGROUNDS,
+    COMPLEXITIES,
+    FIDELITIES,
+    MODERATIONS,
+    OUTPUT_FORMATS,
+    QUALITIES,
+)
+from editor.backends.providers import BODY_MODES, PROFILES
 
 
 class UsageError(Exception):
@@ -55,14 +62,19 @@ def _add_request_flags(sub: argparse.ArgumentParser) -> None:
                      "else the offline backend")
     sub.add_argument("--base-url", help="API base URL (required for --provider custom)")
     sub.add_argument("--model", help="model id (default: the provider's first model)")
-    sub.add_argument("--body", choices=("multipart", "json"), help="request encoding (default multipart)")
+    sub.add_argument("--body", choices=BODY_MODES,
+                     help="request encoding: multipart, json (data URLs), files (JSON with file IDs: each "
+                     "image uploaded once and reused) or auto (default: multipart, json with --moderation)")
     sub.add_argument("-n", type=_int_in(1, 10), dest="n", help="number of variants, 1-10")
     sub.add_argument("--size", default=None, help="auto, 1024x1024, 1536x1024 or 1024x1536 (default auto)")
-    sub.add_argument("--quality", choices=STANDARD_QUALITIES)
+    sub.add_argument("--quality", choices=QUALITIES, help="xhigh and max: gpt-image-2.5 and later")
     sub.add_argument("--background", choices=BACKGROUNDS)
     sub.add_argument("--format", choices=OUTPUT_FORMATS, dest="output_format")
     sub.add_argument("--compression", type=_int_in(0, 100), help="0-100, for jpeg/webp")
     sub.add_argument("--fidelity", choices=FIDELITIES)
+    sub.add_argument("--complexity", choices=COMPLEXITIES, help="planning effort (gpt-image-2.6 only)")
+    sub.add_argument("--moderation", choices=MODERATIONS,
+                     help="content moderation strictness (sent in a JSON body)")
     sub.add_argument("--stream", action="store_true", help="stream, with partial previews")
     sub.add_argument("--partial-images", type=_int_in(0, 3), help="partial previews with --stream, 0-3")
     sub.add_argument("--context", choices=("auto", "mask", "whole"), default="auto",

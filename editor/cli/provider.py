@@ -16,6 +16,7 @@ from pathlib import Path
 from editor.backends import create_backend
 from editor.backends.base import MAX_IMAGES, EditBackend, InvalidRequest
 from editor.backends.providers import PROFILES, ApiKey, ProviderProfile
+from editor.backends.wire import MODERATION_NEEDS_JSON
 from editor.cli.args import UsageError
 from editor.pipeline.options import EditOptions, normalized
 from editor.pipeline.plan import check_options
@@ -81,7 +82,10 @@ def edit_options(args: argparse.Namespace, destination: Destination) -> EditOpti
         size=(args.size or "auto") if is_http else "auto", context=args.context, quality=args.quality,
         background=args.background, output_format=args.output_format, output_compression=args.compression,
         input_fidelity=args.fidelity, stream=args.stream, partial_images=args.partial_images,
+        complexity=args.complexity, moderation=args.moderation,
     )
+    if asked.moderation is not None and args.body == "multipart":
+        raise UsageError(MODERATION_NEEDS_JSON)
     try:
         check_options(args.prompt, asked)
     except InvalidRequest as exc:

@@ -20,8 +20,9 @@ _REMEMBERED = tuple(f.name for f in fields(EditOptions) if f.name not in ("provi
 # The type each remembered field takes besides None.
 _KINDS = {"provider": str, "model": str, "n": int, "size": str, "context": str, "quality": str,
           "background": str, "output_format": str, "output_compression": int, "input_fidelity": str,
-          "stream": bool, "partial_images": int}
-_OPTIONAL = ("output_compression", "input_fidelity", "partial_images")  # None leaves them out
+          "stream": bool, "partial_images": int, "complexity": str, "moderation": str}
+# None leaves these out of the request
+_OPTIONAL = ("output_compression", "input_fidelity", "partial_images", "complexity", "moderation")
 
 
 def options_to_pairs(options: EditOptions, *, with_provider: bool = False) -> tuple[tuple[str, object], ...]:

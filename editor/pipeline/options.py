@@ -41,6 +41,8 @@ class EditOptions:
     input_fidelity: str | None = None
     stream: bool = False
     partial_images: int | None = None
+    complexity: str | None = None  # gpt-image-2.6: planning effort, apart from quality
+    moderation: str | None = None  # JSON bodies only
 
 
 @dataclass(frozen=True)
@@ -111,14 +113,44 @@ def normalized(options: EditOptions) -> EditOptions:
     if not caps.fidelity or (caps.spec is not None and caps.spec.known
                              and options.input_fidelity not in (None, *caps.spec.fidelities)):
         changes["input_fidelity"] = None
+    spec = caps.spec
+    if spec is not None:
+        if options.quality is not None and options.quality not in spec.qualities:
+            changes["quality"] = "auto"
+        if options.background is not None and options.background not in spec.backgrounds:
+            changes["background"] = "auto"
+        if output_format is not None and output_format not in spec.output_formats:
+            changes["output_format"] = "png"
+            changes["output_compression"] = None
+        if options.complexity is not None and options.complexity not in spec.complexities:
+            changes["complexity"] = None
+        if options.moderation is not None and options.moderation not in spec.moderations:
+            changes["moderation"] = None
     if not options.stream or not caps.streaming:
         changes["stream"] = False
         changes["partial_images"] = None
     elif options.partial_images is not None:
         changes["partial_images"] = min(max(options.partial_images, 0), 3)
     if caps.offline:
-        changes.update(size="auto", quality="auto", background="auto", input_fidelity=None)
+        changes.update(size="auto", quality="auto", background="auto", input_fidelity=None, complexity=None,
+                       moderation=None)
     return replace(options, **changes)
+
+
+def adjustments(before: EditOptions, after: EditOptions) -> str | None:
+    """What `normalized` changed when the model changed, in one line for the user, or None."""
+    texts = {"quality": "quality", "background": "background", "output_format": "format",
+             "input_fidelity": "input fidelity", "complexity": "complexity", "moderation": "moderation",
+             "size": "size"}
+    changed = [f"{label} {_shown(getattr(before, name))} → {_shown(getattr(after, name))}"
+               for name, label in texts.items() if getattr(before, name) != getattr(after, name)]
+    if not changed:
+        return None
+    return f"{after.model or 'This model'} does not take them all: " + ", ".join(changed) + "."
+
+
+def _shown(value: object) -> str:
+    return "default" if value is None else str(value)
 
 
 def options_from_record(values: dict) -> EditOptions:

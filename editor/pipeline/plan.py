@@ -138,7 +138,7 @@ def edit_request(uploads: Uploads, prompt: str, options: EditOptions,
         n=options.n, size=size, quality=options.quality, background=options.background,
         output_format=options.output_format, output_compression=options.output_compression,
         input_fidelity=options.input_fidelity, stream=options.stream,
-        partial_images=options.partial_images,
+        partial_images=options.partial_images, complexity=options.complexity, moderation=options.moderation,
     )
 
 

@@ -83,6 +83,25 @@ async def test_a_400_from_the_services_own_checks_keeps_its_facts(make_backend, 
     assert len(edit_server.edit_requests) == 1
 
 
+async def test_a_400_that_names_a_field_says_which_field_and_model(make_backend, edit_server):
+    edit_server.script(Fault.status(400, "Unknown parameter: 'input_fidelity'.", code="unknown_parameter"))
+
+    with pytest.raises(BadRequest) as caught:
+        await make_backend().edit(simple_request(model="router-image-model", input_fidelity="high"))
+
+    error = caught.value
+    assert error.message.startswith("router-image-model refused the input fidelity 'high' (400).")
+    assert "Choose another input fidelity" in error.message
+    assert error.server_message == "Unknown parameter: 'input_fidelity'."  # the service's words kept
+
+
+async def test_the_fakes_own_size_refusal_is_named_too(make_backend, edit_server):
+    with pytest.raises(BadRequest) as caught:
+        await make_backend().edit(simple_request(model="router-image-model", size="512x512"))
+    assert caught.value.param == "size"
+    assert "refused the size '512x512'" in caught.value.message
+
+
 @pytest.mark.parametrize(("fault", "server_message"), [
     (Fault.status(400, "Model not supported", shape="requesty"), "Model not supported"),
     (Fault.status(400, "bare words", shape="string"), "bare words"),

@@ -179,6 +179,10 @@ def test_bad_usage_exits_2_in_one_line(capsys, argv):
     (("--model", "gpt-image-1-mini", "--fidelity", "high"), "input fidelity 'high'"),
     (("--model", "gpt-image-1", "--size", "2048x1152"), "2048x1152"),
     (("--model", "gpt-image-2", "--size", "512x512"), "655,360"),
+    (("--model", "gpt-image-1", "--complexity", "low"), "does not take a complexity"),
+    (("--model", "gpt-image-1.5", "--quality", "max"), "quality 'max'"),
+    (("--model", "gpt-image-2.6-flare", "--size", "2048x1152"), "2048x1152"),
+    (("--moderation", "low", "--body", "multipart"), "JSON request body"),
 ])
 def test_invalid_option_combination_is_caught_before_sending(capsys, inputs, http_args, edit_server, flags,
                                                              words):
@@ -186,6 +190,16 @@ def test_invalid_option_combination_is_caught_before_sending(capsys, inputs, htt
                        *flags)
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1
     assert edit_server.requests == []
+
+
+def test_the_newest_models_fields_reach_the_service(capsys, inputs, http_args, edit_server):
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x", *http_args,
+                       "--model", "gpt-image-2.6-sunburst", "--quality", "max", "--complexity", "high",
+                       "--moderation", "low", "--out", inputs["out"])
+    assert code == 0, err
+    sent = edit_server.requests[-1].json  # moderation rides in JSON: auto chose it
+    assert (sent["model"], sent["quality"], sent["complexity"], sent["moderation"]) == (
+        "gpt-image-2.6-sunburst", "max", "high", "low")
 
 
 @pytest.mark.parametrize(

@@ -8,22 +8,25 @@ code that shows or parses them meets what it will meet in production.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from tests.fakes.model_rules import ModelRules, rules_for
 from tests.fakes.recorded import FormPart, RecordedRequest, data_url_type, decode_data_url
 
 TEXT_FIELDS = ("prompt", "model", "n", "size", "quality", "background", "output_format",
-               "output_compression", "input_fidelity", "stream", "partial_images", "user")
+               "output_compression", "input_fidelity", "stream", "partial_images", "user", "complexity")
 FILE_FIELDS = ("image", "image[]", "mask")
 JSON_FIELDS = (*TEXT_FIELDS, "images", "mask", "moderation")
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/webp")
 SIZES = ("1024x1024", "1024x1536", "1536x1024", "auto")
 ENUMS = {
-    "quality": ("low", "medium", "high", "auto"),
+    "quality": ("low", "medium", "high", "auto", "xhigh", "max"),
+    "complexity": ("low", "medium", "high"),
     "background": ("transparent", "opaque", "auto"),
+    # gpt-image-2.6 also makes gif and svg (MODELS.md), which this fake cannot draw: it refuses them.
     "output_format": ("png", "jpeg", "webp"),
     "input_fidelity": ("high", "low"),
     "moderation": ("low", "auto"),
@@ -71,10 +74,14 @@ class EditCall:
     partial_images: int
 
 
-def check_edit(request: RecordedRequest) -> EditCall:
-    """The `EditCall` for a recorded edit request, or `ApiError` for the first rule it breaks."""
+Uploaded = Callable[[str], "tuple[bytes, str] | None"]  # file id → (bytes, content type) or None
+
+
+def check_edit(request: RecordedRequest, uploaded: Uploaded | None = None) -> EditCall:
+    """The `EditCall` for a recorded edit request, or `ApiError` for the first rule it breaks.
+    `uploaded` looks up the Files API's files for JSON image references by `file_id`."""
     if request.json is not None:
-        values, images, mask = _from_json(request.json)
+        values, images, mask = _from_json(request.json, uploaded or (lambda _file_id: None))
     else:
         values, images, mask = _from_multipart(request.parts)
     return _check_values(values, images, mask)
@@ -131,7 +138,7 @@ def _unsupported(name: str, content_type: str) -> ApiError:
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def _from_json(document: object) -> tuple[dict[str, object], list[bytes], bytes | None]:
+def _from_json(document: object, uploaded: Uploaded) -> tuple[dict[str, object], list[bytes], bytes | None]:
     if not isinstance(document, Mapping):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_json")
     for name in document:
@@ -150,8 +157,8 @@ def _from_json(document: object) -> tuple[dict[str, object], list[bytes], bytes 
     if not isinstance(raw_images, list):
         raise ApiError(400, "Missing required parameter: 'images'.", param="images",
                        code="missing_required_parameter")
-    images = [_json_image(item, f"images[{index}]") for index, item in enumerate(raw_images)]
-    mask = _json_image(document["mask"], "mask") if document.get("mask") is not None else None
+    images = [_json_image(item, f"images[{index}]", uploaded) for index, item in enumerate(raw_images)]
+    mask = _json_image(document["mask"], "mask", uploaded) if document.get("mask") is not None else None
     return values, images, mask
 
 
@@ -160,11 +167,24 @@ def _invalid_type(name: str, expected: str, value: object) -> ApiError:
                     param=name, code="invalid_type")
 
 
-def _json_image(item: object, param: str) -> bytes:
-    url = item.get("image_url") if isinstance(item, Mapping) else None
+def _json_image(item: object, param: str, uploaded: Uploaded) -> bytes:
+    keys = set(item) if isinstance(item, Mapping) else set()
+    if keys not in ({"image_url"}, {"file_id"}):
+        raise ApiError(400, f"Invalid '{param}': provide exactly one of 'image_url' or 'file_id'.",
+                       param=param, code="invalid_value")
+    if "file_id" in keys:
+        file_id = item["file_id"]
+        found = uploaded(file_id) if isinstance(file_id, str) else None
+        if found is None:  # unknown, deleted or expired (the exact wording is unconfirmed)
+            raise ApiError(404, f"No such File object: {file_id}", param=f"{param}.file_id")
+        data, content_type = found
+        if content_type not in IMAGE_TYPES:
+            raise _unsupported(param, content_type)
+        return data
+    url = item["image_url"]
     if not isinstance(url, str):
-        raise ApiError(400, f"Invalid '{param}': expected an object with 'image_url'.", param=param,
-                       code="invalid_value")
+        raise ApiError(400, f"Invalid '{param}.image_url': expected a string.", param=param,
+                       code="invalid_type")
     if len(url) > MAX_DATA_URL:
         raise ApiError(400, f"Invalid '{param}.image_url': string too long. Expected a string with maximum "
                        f"length {MAX_DATA_URL}, but got a string with length {len(url)} instead.",
@@ -177,6 +197,37 @@ def _json_image(item: object, param: str) -> bytes:
     if data_url_type(url) not in IMAGE_TYPES:
         raise _unsupported(param, data_url_type(url))
     return data
+
+
+# --- The Files API ------------------------------------------------------------------------------
+
+FILE_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+EXPIRY_SECONDS = (3600, 2_592_000)
+
+
+def check_upload(request: RecordedRequest) -> tuple[FormPart, str, int | None]:
+    """The file, purpose and lifetime of a `POST /files`, or `ApiError` as the service words it."""
+    files = [part for part in request.parts if part.name == "file" and part.is_file]
+    if not files:
+        raise ApiError(400, "Missing required parameter: 'file'.", param="file",
+                       code="missing_required_parameter")
+    fields = request.fields
+    purpose = fields.get("purpose")
+    if purpose is None:
+        raise ApiError(400, "Missing required parameter: 'purpose'.", param="purpose",
+                       code="missing_required_parameter")
+    _check_enum_values("purpose", purpose, FILE_PURPOSES)
+    anchor, seconds = fields.get("expires_after[anchor]"), fields.get("expires_after[seconds]")
+    if anchor is None and seconds is None:
+        return files[0], purpose, None
+    if anchor != "created_at":
+        raise ApiError(400, f"Invalid value: '{anchor}'. Supported values are: 'created_at'.",
+                       param="expires_after.anchor", code="invalid_value")
+    low, high = EXPIRY_SECONDS
+    if seconds is None or not seconds.isdigit() or not low <= int(seconds) <= high:
+        raise ApiError(400, f"Invalid 'expires_after.seconds': expected an integer between {low} and {high}, "
+                       f"but got {seconds!r} instead.", param="expires_after.seconds", code="invalid_value")
+    return files[0], purpose, int(seconds)
 
 
 # --- Shared rules -------------------------------------------------------------------------------
@@ -205,6 +256,9 @@ def _check_values(values: dict[str, object], images: list[bytes], mask: bytes | 
     for name in ENUMS:
         _check_enum(name, values.get(name))
     model = values.get("model")
+    rules = rules_for(model if isinstance(model, str) else None)
+    if rules is not None:
+        _check_model(str(model), rules, values, mask is not None)
     size = _check_size(values.get("size"), model if isinstance(model, str) else None)
     stream = values.get("stream") in (True, "true", "True", "1")
     if values.get("stream") not in (None, True, False, "true", "false", "True", "False", "1", "0"):
@@ -223,6 +277,29 @@ def _check_values(values: dict[str, object], images: list[bytes], mask: bytes | 
         background=background, output_format=output_format,
         output_compression=numbers["output_compression"], stream=stream,
         partial_images=numbers["partial_images"] or 0)
+
+
+def _check_model(model: str, rules: ModelRules, values: Mapping[str, object], masked: bool) -> None:
+    """The strict per-model rules: a field the model does not take, or a value it does not know."""
+    for name, allowed in (("quality", rules.qualities), ("output_format", rules.output_formats),
+                          ("input_fidelity", rules.fidelities), ("complexity", rules.complexities)):
+        value = values.get(name)
+        if value is None:
+            continue
+        if not allowed:
+            raise ApiError(400, f"Unsupported parameter: '{name}' is not supported with the model '{model}'.",
+                           param=name, code="unsupported_parameter")
+        if value not in allowed:
+            listed = ", ".join(f"'{item}'" for item in allowed[:-1]) + f", and '{allowed[-1]}'"
+            if len(allowed) == 1:
+                listed = f"'{allowed[0]}'"
+            raise ApiError(400, f"Invalid value: '{value}'. Supported values for the model '{model}' are: "
+                           f"{listed}.", param=name, code="invalid_value")
+    if values.get("background") == "transparent" and not rules.transparent:
+        raise ApiError(400, f"Transparent background is not supported with the model '{model}'.",
+                       param="background", code="invalid_value")
+    if values.get("output_format") == "gif" and masked:
+        raise ApiError(400, "GIF output does not support masks.", param="mask", code="invalid_value")
 
 
 def _number(values: Mapping[str, object], name: str) -> int | None:
@@ -245,23 +322,19 @@ def _number(values: Mapping[str, object], name: str) -> int | None:
 
 
 def _check_enum(name: str, value: object) -> None:
-    allowed = ENUMS[name]
+    _check_enum_values(name, value, ENUMS[name])
+
+
+def _check_enum_values(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value is not None and value not in allowed:
         listed = ", ".join(f"'{item}'" for item in allowed[:-1]) + f", and '{allowed[-1]}'"
         raise ApiError(400, f"Invalid value: '{value}'. Supported values are: {listed}.", param=name,
                        code="invalid_value")
 
 
-# Models that take free sizes (MODELS.md): gpt-image-2 and the 2.5 family, under provider prefixes
-# and dated snapshots. 2.6's free sizes are unconfirmed, so the fake refuses them, as is safe.
-FREE_SIZE_MODELS = ("gpt-image-2", "gpt-image-2.5-sunburst", "gpt-image-2.5-flare")
-
-
 def _takes_free_sizes(model: str | None) -> bool:
-    name = (model or "").lower()
-    for prefix in ("azure/openai/", "openai/"):
-        name = name.removeprefix(prefix)
-    return any(name == base or name.startswith(f"{base}-20") for base in FREE_SIZE_MODELS)
+    rules = rules_for(model)
+    return rules is not None and rules.free_sizes
 
 
 def _check_size(value: object, model: str | None) -> str:

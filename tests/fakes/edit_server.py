@@ -24,7 +24,9 @@ import secrets
 import signal
 import socket
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Literal
 
@@ -53,6 +55,24 @@ class _Listener(ThreadingHTTPServer):
         # A client that hangs up mid-answer is business as usual here (drops, caps, cancels).
         logger.debug("fake edit server: connection from %s ended with an error", client_address,
                      exc_info=True)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file uploaded through `POST /v1/files`."""
+
+    file_id: str
+    data: bytes
+    content_type: str
+    filename: str
+    purpose: str
+    created_at: int
+    expires_at: int | None
+
+    def document(self) -> dict[str, object]:
+        return {"id": self.file_id, "object": "file", "bytes": len(self.data), "created_at": self.created_at,
+                "expires_at": self.expires_at, "filename": self.filename, "purpose": self.purpose,
+                "status": "processed"}
 
 
 class FakeEditServer:
@@ -85,6 +105,7 @@ class FakeEditServer:
         self._requests: list[RecordedRequest] = []
         self._faults: list[Fault] = []
         self._files: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._uploads: dict[str, Upload] = {}  # the Files API: what clients uploaded
         self._counter = itertools.count(1)
         self._connections: set[socket.socket] = set()
         self._listener = _Listener(("127.0.0.1", port), self)
@@ -160,6 +181,7 @@ class FakeEditServer:
             self._requests.clear()
             self._faults.clear()
             self._files.clear()
+            self._uploads.clear()
 
     # --- What the handler uses -----------------------------------------------------------------
 
@@ -186,6 +208,45 @@ class FakeEditServer:
     def stored_file(self, file_id: str) -> tuple[bytes, str] | None:
         with self._lock:
             return self._files.get(file_id)
+
+    # --- The Files API -------------------------------------------------------------------------
+
+    def upload(self, data: bytes, content_type: str, filename: str, purpose: str, lifetime_s: int | None
+               ) -> Upload:
+        created = int(time.time())
+        upload = Upload(f"file-{secrets.token_hex(12)}", data, content_type, filename, purpose, created,
+                        created + lifetime_s if lifetime_s is not None else None)
+        with self._lock:
+            self._uploads[upload.file_id] = upload
+        return upload
+
+    def uploaded(self, file_id: str) -> Upload | None:
+        """The upload behind `file_id`, unless deleted or past its expiry."""
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is not None and upload.expires_at is not None and upload.expires_at <= time.time():
+                del self._uploads[file_id]
+                return None
+            return upload
+
+    def delete_upload(self, file_id: str) -> bool:
+        with self._lock:
+            return self._uploads.pop(file_id, None) is not None
+
+    def expire_uploads(self) -> None:
+        """Every uploaded file reaches its expiry now (as if a day went by)."""
+        with self._lock:
+            self._uploads.clear()
+
+    @property
+    def uploads(self) -> list[str]:
+        """The ids of the files uploaded and not deleted."""
+        with self._lock:
+            return list(self._uploads)
+
+    @property
+    def upload_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/files")]
 
     def file_origin(self) -> str:
         return f"http://{self.url_host or '127.0.0.1'}:{self.port}"

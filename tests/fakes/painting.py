@@ -16,7 +16,8 @@ from PIL import Image
 from tests.fakes.edit_rules import EditCall
 
 MAGENTA = (255, 0, 255)
-_OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 1056}
+# xhigh and max: per-image token counts are unconfirmed (MODELS.md); the fake doubles per step.
+_OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 1056, "xhigh": 8320, "max": 16640}
 _TOKENS_PER_INPUT_IMAGE = 194
 
 

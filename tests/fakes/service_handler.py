@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tests.fakes.edit_rules import ApiError, EditCall, check_edit
+from tests.fakes.edit_rules import ApiError, EditCall, check_edit, check_upload
 from tests.fakes.faults import Fault
 from tests.fakes.painting import output_size, render_output, usage_for
 from tests.fakes.recorded import MultipartError, RecordedRequest, parse_multipart
@@ -34,7 +34,8 @@ _BAD_GATEWAY_PAGE = (
 
 
 class ServiceHandler(BaseHTTPRequestHandler):
-    """Serves `/v1/images/edits`, `/v1/models` and result files `/files/<id>.<ext>`."""
+    """Serves `/v1/images/edits`, `/v1/models`, the Files API (`POST /v1/files`, `DELETE
+    /v1/files/<id>`) and result files `/files/<id>.<ext>`."""
 
     protocol_version = "HTTP/1.1"
     server_version = "fake-edit-service/1.0"
@@ -84,6 +85,10 @@ class ServiceHandler(BaseHTTPRequestHandler):
             return
         if self.command == "POST" and path == "/v1/images/edits":
             return self._edit(recorded, problem)
+        if self.command == "POST" and path == "/v1/files":
+            return self._upload(recorded, problem)
+        if self.command == "DELETE" and path.startswith("/v1/files/"):
+            return self._delete_upload(path.removeprefix("/v1/files/"))
         if self.command == "GET" and path == "/v1/models":
             return self._send_json(200, {"object": "list", "data": [
                 {"id": model, "object": "model", "created": 1_700_000_000, "owned_by": "fake"}
@@ -153,7 +158,7 @@ class ServiceHandler(BaseHTTPRequestHandler):
         if problem:
             return self._send_error(ApiError(400, problem, code="invalid_request"))
         try:
-            call = check_edit(recorded)
+            call = check_edit(recorded, uploaded=self._uploaded_image)
         except ApiError as error:
             return self._send_error(error)
         seed = int(self.request_id.removeprefix("req_"))
@@ -163,6 +168,26 @@ class ServiceHandler(BaseHTTPRequestHandler):
         document = {"created": int(time.time()), "data": [self._item(call, image) for _ in range(call.n)],
                     **self._facts(call), "usage": usage_for(call)}
         self._send_json(200, document)
+
+    def _uploaded_image(self, file_id: str) -> tuple[bytes, str] | None:
+        upload = self.fake.uploaded(file_id)
+        return None if upload is None else (upload.data, upload.content_type)
+
+    def _upload(self, recorded: RecordedRequest, problem: str | None) -> None:
+        if problem:
+            return self._send_error(ApiError(400, problem, code="invalid_request"))
+        try:
+            file_part, purpose, lifetime = check_upload(recorded)
+        except ApiError as error:
+            return self._send_error(error)
+        upload = self.fake.upload(file_part.data, file_part.content_type or "application/octet-stream",
+                                  file_part.filename or "upload", purpose, lifetime)
+        self._send_json(200, upload.document())
+
+    def _delete_upload(self, file_id: str) -> None:
+        if not self.fake.delete_upload(file_id):
+            return self._send_error(ApiError(404, f"No such File object: {file_id}", param="id"))
+        self._send_json(200, {"id": file_id, "object": "file", "deleted": True})
 
     def _facts(self, call: EditCall) -> dict[str, object]:
         width, height = output_size(call)

@@ -174,3 +174,23 @@ def test_a_damaged_options_entry_in_the_settings_file_is_ignored(tmp_path):
     loaded = load_settings(path)
     assert loaded.last_options == () and loaded.default_options == (("n", 2),)
     assert loaded.prompt_history == ("a", "b")
+
+
+def test_the_panel_follows_the_model_and_says_what_a_switch_changed(qtbot, document):
+    panel = make_panel(qtbot, document)
+    choose(panel.model, "gpt-image-2.6-sunburst")
+    assert row_shown(panel, panel.complexity) and not row_shown(panel, panel.fidelity)
+    assert [panel.quality.itemData(i) for i in range(panel.quality.count())][-2:] == ["xhigh", "max"]
+    choose(panel.quality, "max")
+    choose(panel.complexity, "low")
+    assert (document.options().quality, document.options().complexity) == ("max", "low")
+    assert "unconfirmed" in panel.model.toolTip()  # why input fidelity is not offered
+    choose(panel.model, "gpt-image-1")
+    options = document.options()
+    assert (options.quality, options.complexity) == ("auto", None)  # never sent to gpt-image-1
+    assert not row_shown(panel, panel.complexity) and row_shown(panel, panel.fidelity)
+    assert "quality max → auto" in panel.adjusted_note.text()
+    assert "complexity low → default" in panel.adjusted_note.text()
+    assert not panel.adjusted_note.isHidden()
+    choose(panel.model, "gpt-image-1.5")  # nothing to change this time
+    assert panel.adjusted_note.isHidden()

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor.backends.models import OUTPUT_FORMATS, STANDARD_QUALITIES, ModelSpec
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
 from editor.core.remembered_options import options_from_pairs
-from editor.pipeline.options import Capabilities, EditOptions, capabilities
+from editor.pipeline.options import Capabilities, EditOptions, adjustments, capabilities, normalized
 from editor.settings.keys import find_api_key
 from editor.settings.store import UserSettings
 
@@ -37,7 +38,14 @@ PROVIDERS: tuple[tuple[str, str], ...] = (
     ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))
 SIZE_TEXTS = {"auto": "Auto", "1024x1024": "1024 × 1024  square", "1536x1024": "1536 × 1024  landscape",
               "1024x1536": "1024 × 1536  portrait"}
-QUALITY_TEXTS = {"auto": "Auto", "low": "Low", "medium": "Medium", "high": "High"}
+QUALITY_TEXTS = {"auto": "Auto", "low": "Low", "medium": "Medium", "high": "High", "xhigh": "Extra high",
+                 "max": "Maximum"}
+COMPLEXITY_TEXTS = {None: "Default", "low": "Low", "medium": "Medium", "high": "High"}
+COMPLEXITY_TIP = "How much the model plans the image before drawing it, apart from quality (gpt-image-2.6)"
+QUALITY_TIP = "Higher quality takes longer and costs more"
+FIDELITY_TIP = "How closely the model keeps the input's details and faces"
+BACKGROUND_TIP = "Transparent needs PNG or WebP output"
+MODEL_TIP = "The model; type any model id your provider offers"
 CONTEXT_TEXTS = {"auto": "Auto", "mask": "Mask area", "whole": "Whole photo"}
 CONTEXT_TIP = ("What the model sees. Auto sends a padded crop around the mask when it is a small part of a "
                "large photo (more detail for less); Mask area always does; Whole photo never. The amber "
@@ -101,23 +109,23 @@ class OptionsPanel(QWidget):
         self.model = QComboBox()
         self.model.setEditable(True)
         self.model.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.model.setToolTip("The model; type any model id your provider offers")
+        self.model.setToolTip(MODEL_TIP)
         self.size = QComboBox()
         self.size.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.quality = self._combo("Higher quality takes longer and costs more", QUALITY_TEXTS.items())
+        self.quality = self._combo(QUALITY_TIP, QUALITY_TEXTS.items())
+        self.complexity = self._combo(COMPLEXITY_TIP, COMPLEXITY_TEXTS.items())
         self.context = self._combo(CONTEXT_TIP, CONTEXT_TEXTS.items())
         self.variants = QSpinBox()
         self.variants.setToolTip("How many variants one Generate asks for (each is billed)")
         self.variants.setKeyboardTracking(False)
-        self.background = self._combo("Transparent needs PNG or WebP output", BACKGROUND_TEXTS.items())
+        self.background = self._combo(BACKGROUND_TIP, BACKGROUND_TEXTS.items())
         self.output_format = self._combo("The file format the service returns", FORMAT_TEXTS.items())
         self.compression = QSpinBox()
         self.compression.setRange(-1, 100)
         self.compression.setSpecialValueText("Default")
         self.compression.setSuffix(" %")
         self.compression.setKeyboardTracking(False)
-        self.fidelity = self._combo("How closely the model keeps the input's details and faces",
-                                    FIDELITY_TEXTS.items())
+        self.fidelity = self._combo(FIDELITY_TIP, FIDELITY_TEXTS.items())
         self.stream = QCheckBox("Show previews while it renders")
         self.stream.setToolTip("Streams partial images as the model works (same price)")
         self.partial_images = PreviewCount()
@@ -125,6 +133,9 @@ class OptionsPanel(QWidget):
         self.partial_images.setToolTip("How many in-between previews to stream (1–3)")
         self.offline_note = QLabel(OFFLINE_NOTE)
         self.offline_note.setWordWrap(True)
+        self.adjusted_note = QLabel()  # what switching the model changed
+        self.adjusted_note.setWordWrap(True)
+        self.adjusted_note.hide()
         self.key_status = QLabel()
         self.key_status.setWordWrap(True)
         self.settings_button = QPushButton("Settings…")
@@ -158,12 +169,14 @@ class OptionsPanel(QWidget):
         self._stream_row.setLayout(stream_row)
         for caption, widget in (("&Provider", self.provider), ("&Model", self.model), ("Si&ze", self.size),
                                 ("Con&text", self.context), ("&Quality", self.quality),
+                                ("Com&plexity", self.complexity),
                                 ("&Variants", self.variants),
                                 ("&Background", self.background), ("&Format", self.output_format),
                                 ("Co&mpression", self.compression), ("Input &fidelity", self.fidelity),
                                 ("Previews", self._stream_row)):
             self.form.addRow(caption, widget)
         self.form.addRow(self.offline_note)
+        self.form.addRow(self.adjusted_note)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addLayout(self.form)
@@ -183,7 +196,8 @@ class OptionsPanel(QWidget):
             self.provider.currentData(), None))
         self.model.currentTextChanged.connect(self._model_edited)
         self.size.activated.connect(lambda _i: self._size_edited(self.size.currentText()))
-        for combo, name in ((self.quality, "quality"), (self.background, "background"),
+        for combo, name in ((self.quality, "quality"), (self.complexity, "complexity"),
+                            (self.background, "background"),
                             (self.context, "context"),
                             (self.output_format, "output_format"), (self.fidelity, "input_fidelity")):
             combo.currentIndexChanged.connect(lambda _i, c=combo, n=name: self._edit(**{n: c.currentData()}))
@@ -247,7 +261,12 @@ class OptionsPanel(QWidget):
         caps = capabilities(provider, model)
         keeps = current.size in caps.sizes or (caps.typed_sizes and not caps.size_problem(current.size))
         size = current.size if keeps else "auto"
-        self._document.set_options(replace(current, provider=provider, model=model, size=size))
+        chosen = replace(current, provider=provider, model=model)
+        after = normalized(replace(chosen, size=size))
+        said = adjustments(chosen, after) if not caps.offline and model != current.model else None
+        self.adjusted_note.setText(said or "")
+        self.adjusted_note.setVisible(bool(said))
+        self._document.set_options(after)
 
     def _size_edited(self, text: str) -> None:
         value = size_value(text)
@@ -261,7 +280,8 @@ class OptionsPanel(QWidget):
 
     def show_options(self, options: EditOptions) -> None:
         caps = capabilities(options.provider, options.model)
-        widgets = (self.provider, self.model, self.size, self.context, self.quality, self.variants,
+        widgets = (self.provider, self.model, self.size, self.context, self.quality, self.complexity,
+                   self.variants,
                    self.background, self.output_format, self.compression, self.fidelity, self.stream,
                    self.partial_images)
         for widget in widgets:
@@ -280,14 +300,18 @@ class OptionsPanel(QWidget):
         _select(self.provider, options.provider)
         self._fill_models(options)
         self._fill_sizes(options, caps)
+        spec = caps.spec
+        _offer(self.quality, QUALITY_TEXTS, spec.qualities if spec else STANDARD_QUALITIES)
         _select(self.quality, options.quality)
+        _offer(self.complexity, COMPLEXITY_TEXTS, (None, *spec.complexities) if spec else (None,))
+        _select(self.complexity, options.complexity)
+        _offer(self.output_format, FORMAT_TEXTS, spec.output_formats if spec else OUTPUT_FORMATS)
         _select(self.context, options.context)
         self.variants.setRange(1, caps.max_variants)
         self.variants.setValue(options.n)
         _select(self.background, options.background)
         _select(self.output_format, options.output_format)
         self.compression.setValue(-1 if options.output_compression is None else options.output_compression)
-        spec = caps.spec
         _offer(self.fidelity, FIDELITY_TEXTS, (None, *spec.fidelities) if spec else (None,))
         _select(self.fidelity, options.input_fidelity)
         self.stream.setChecked(options.stream)
@@ -310,8 +334,7 @@ class OptionsPanel(QWidget):
                 self.model.setCurrentIndex(index)
             else:
                 self.model.setEditText(options.model)
-        self.model.setToolTip("How the offline backend fills the masked area" if offline else
-                              "The model; type any model id your provider offers")
+        self.model.setToolTip("How the offline backend fills the masked area" if offline else MODEL_TIP)
         if not offline:
             self.model.lineEdit().setPlaceholderText("Model id, e.g. gpt-image-1")
 
@@ -346,7 +369,10 @@ class OptionsPanel(QWidget):
                        self.compression):
             self.form.setRowVisible(widget, online)
         self.form.setRowVisible(self.variants, caps.max_variants > 1)
+        spec = caps.spec
         self.form.setRowVisible(self.fidelity, online and caps.fidelity)
+        self.form.setRowVisible(self.complexity, online and spec is not None and bool(spec.complexities))
+        self._explain(spec)
         self.form.setRowVisible(self._stream_row, online and caps.streaming)
         self.form.labelForField(self.model).setText("&Method" if caps.offline else "&Model")
         self.offline_note.setVisible(caps.offline)
@@ -364,6 +390,25 @@ class OptionsPanel(QWidget):
             "0–100 %: lower is smaller and loses more detail" if compressible
             else "Compression applies to JPEG and WebP output only")
         self.partial_images.setEnabled(options.stream)
+
+
+    def _explain(self, spec: ModelSpec | None) -> None:
+        """Tooltips that say what a model is for, why a field is missing and what to expect."""
+        if spec is None:  # offline: _fill_models says what the method does
+            return
+        note = spec.note
+        self.quality.setToolTip(QUALITY_TIP + (" (Extra high and Maximum: gpt-image-2.5 and later)"
+                                               if "max" in spec.qualities else ""))
+        for widget, field, tip in ((self.fidelity, "input_fidelity", FIDELITY_TIP),
+                                   (self.background, "background", BACKGROUND_TIP)):
+            extra = note(field)
+            widget.setToolTip(f"{tip} ({extra})" if extra else tip)
+        lines = [f"{spec.name}: {spec.summary}" if spec.summary else MODEL_TIP]
+        if not spec.fidelities and note("input_fidelity"):
+            lines.append(f"Input fidelity: {note('input_fidelity')}.")
+        lines += [text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+                  for text in (note("size"), note("output_format")) if text]
+        self.model.setToolTip("\n".join(lines))
 
 
 def _offer(combo: QComboBox, texts: dict, values: tuple) -> None:
