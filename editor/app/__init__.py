@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from editor.backends.base import EditBackend
+    from editor.backends.file_ids import FileIds
     from editor.pipeline.options import EditOptions
 
 log = logging.getLogger(__name__)
@@ -96,10 +97,12 @@ def photo_arguments(arguments: Sequence[str]) -> list[str]:
     return [arg for arg in arguments if arg and not arg.startswith("-")]
 
 
-def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str, str]) -> EditBackend:
+def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str, str], *,
+                  files: FileIds | None = None) -> EditBackend:
     """The backend for one job, from its provider: the key (MASKEDIT_API_KEY, the provider's own
-    variable, then the keychain), the base URL (MASKEDIT_BASE_URL, then Settings) and the timeout.
-    Raises InvalidRequest with a sentence when the provider cannot be used as configured."""
+    variable, then the keychain), the base URL (MASKEDIT_BASE_URL, then Settings), the request
+    body and the timeout; `files` keeps file IDs across jobs. Raises InvalidRequest with a sentence
+    when the provider cannot be used as configured."""
     # httpx or OpenCV, Pillow and numpy: loaded for the first job, never before the first paint.
     from editor.backends import create_backend
     from editor.backends.base import InvalidRequest
@@ -117,7 +120,8 @@ def build_backend(options: EditOptions, settings: UserSettings, env: Mapping[str
                                  "Open Settings → Provider to add one.")
         key = lookup.key
     return create_backend(profile, api_key=key, base_url=base_url_for(settings, profile.name, env),
-                          model=options.model or None, read_timeout=settings.read_timeout_s)
+                          model=options.model or None, read_timeout=settings.read_timeout_s,
+                          body=settings.body_for(profile.name), files=files)
 
 
 def _start_state(settings_path: Path | None, window_state_path: Path | None,

@@ -15,6 +15,12 @@ import re
 from dataclasses import dataclass
 
 STANDARD_SIZES = ("auto", "1024x1024", "1536x1024", "1024x1536")
+# Where a model takes free sizes, these name a size the planner works out from the area sent:
+# the area's own pixels ("crop"), or about 1, 4 or 8.3 MP at its aspect; see SizeRules.fit.
+SIZE_PRESETS: dict[str, int | None] = {"crop": None, "1k": 1024 * 1024, "2k": 2048 * 2048,
+                                       "4k": 8_294_400}
+# Above this the providers call free sizes "experimental" (2560 × 1440): Auto stays below it.
+STEADY_PIXELS = 3_686_400
 STANDARD_QUALITIES = ("auto", "low", "medium", "high")
 QUALITIES = (*STANDARD_QUALITIES, "xhigh", "max")  # xhigh and max: gpt-image-2.5 and later
 BACKGROUNDS = ("auto", "opaque", "transparent")
@@ -127,12 +133,19 @@ class ModelSpec:
         return self.size_rules is not None
 
     @property
+    def offered_sizes(self) -> tuple[str, ...]:
+        """The sizes to offer: with free sizes, the presets too ("as the crop", 1K, 2K, 4K)."""
+        if self.size_rules is None:
+            return self.sizes
+        return (self.sizes[0], *SIZE_PRESETS, *self.sizes[1:])
+
+    @property
     def backgrounds(self) -> tuple[str, ...]:
         return BACKGROUNDS if self.transparency != "no" else BACKGROUNDS[:2]
 
     def size_problem(self, size: str | None) -> str | None:
         """Why this model would refuse `size`, or None when it takes it (None and "auto" always)."""
-        if size is None or size in self.sizes:
+        if size is None or size in self.sizes or (size in SIZE_PRESETS and self.size_rules is not None):
             return None
         dimensions = parse_size(size)
         if self.size_rules is None or dimensions is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from editor.backends.models import (
     MAX_PROMPT_CHARS,
     MAX_VARIANTS,
+    SIZE_PRESETS,
     STANDARD_SIZES,
     ModelSpec,
     model_spec,
@@ -84,7 +85,7 @@ def capabilities(provider: str, model: str) -> Capabilities:
     return Capabilities(
         offline=False,
         uses_prompt=True,
-        sizes=spec.sizes,
+        sizes=spec.offered_sizes,
         custom_sizes=spec.custom_sizes,
         fidelity=bool(spec.fidelities),
         transparency=spec.transparency != "no",
@@ -115,6 +116,8 @@ def normalized(options: EditOptions) -> EditOptions:
         changes["input_fidelity"] = None
     spec = caps.spec
     if spec is not None:
+        if options.size in SIZE_PRESETS and spec.size_rules is None:
+            changes["size"] = "auto"  # "as the crop", 1K, 2K, 4K: free sizes only
         if options.quality is not None and options.quality not in spec.qualities:
             changes["quality"] = "auto"
         if options.background is not None and options.background not in spec.backgrounds:

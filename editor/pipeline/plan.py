@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 
 from editor.backends.base import EditRequest, ImagePart
-from editor.backends.models import SizeRules, parse_size
+from editor.backends.models import SIZE_PRESETS, STEADY_PIXELS, SizeRules, model_spec, parse_size
 from editor.backends.providers import PROFILES
 from editor.imaging.passthrough import EncodedImage
 from editor.imaging.prepare import EditContext
@@ -22,7 +22,8 @@ from editor.pipeline.options import EditOptions, capabilities
 STANDARD_BUCKETS = ((1024, 1024), (1536, 1024), (1024, 1536))
 DEFAULT_PADDING = 0.32  # of the mask's box, on each side
 MIN_PADDING_PX = 64
-# Free sizes ask for about the pixels of the standard buckets (what the models are tuned for).
+# Free sizes on Auto: the area's own pixels (no detail lost to scaling), at least those of the
+# standard buckets and at most STEADY_PIXELS (above it the providers call sizes experimental).
 CUSTOM_PIXELS = 1536 * 1024
 # "auto" crops when the padded box is at most this share of the photo and the photo is larger
 # than the model answers: then cropping sends more detail for less.
@@ -36,28 +37,37 @@ SMALLER_REFERENCE_SIDE = 1024
 
 
 def choose_size(width: int, height: int, *, rules: SizeRules | None = None,
-                buckets: tuple[tuple[int, int], ...] = STANDARD_BUCKETS) -> tuple[int, int]:
+                buckets: tuple[tuple[int, int], ...] = STANDARD_BUCKETS, preset: str = "auto"
+                ) -> tuple[int, int]:
     """The API size for a width×height area: the standard bucket whose aspect is nearest (on a log
     scale, so 2:1 and 1:2 are equally far from 1:1), or, where the model takes free sizes under
-    `rules`, the area's own aspect (clamped to the rules) at about the standard pixel count."""
+    `rules`, the area's own aspect (clamped to the rules) at the pixels `preset` names: "crop" the
+    area's own, "1k"/"2k"/"4k" about 1, 4 or 8.3 MP, "auto" the area's own within the standard
+    buckets' pixels and STEADY_PIXELS."""
     if width <= 0 or height <= 0:
         raise ValueError(f"an area of {width}×{height} has no size")
     aspect = width / height
     if rules is None:
         return min(buckets, key=lambda b: abs(math.log(aspect / (b[0] / b[1]))))
-    return rules.fit(aspect, CUSTOM_PIXELS)
+    if preset in SIZE_PRESETS:
+        pixels = SIZE_PRESETS[preset] or width * height
+    else:
+        pixels = min(max(width * height, CUSTOM_PIXELS), STEADY_PIXELS)
+    return rules.fit(aspect, pixels)
 
 
 def plan_context(photo_size: tuple[int, int], box: tuple[int, int, int, int] | None, *,
                  mode: str = "auto", padding: float = DEFAULT_PADDING, min_padding: int = MIN_PADDING_PX,
-                 rules: SizeRules | None = None, requested: tuple[int, int] | None = None) -> EditContext:
+                 rules: SizeRules | None = None, requested: tuple[int, int] | None = None,
+                 preset: str = "auto") -> EditContext:
     """Which part of a photo of `photo_size` to send for a mask whose box is `box` = (x0, y0, x1, y1).
 
     "whole" sends the photo; "mask" sends the box padded by `padding` of its size on each side (at
     least `min_padding` px), grown to the chosen size's aspect where the photo has room, so
     scaling it does not distort it; "auto" does that when the padded crop is at most half the photo
     and the photo is larger than the model's answer, else sends the whole photo. `requested` is a
-    size the user chose (not auto): the crop takes its aspect.
+    size the user chose (not auto): the crop takes its aspect; `preset` a size named after the
+    area (see choose_size).
     """
     width, height = photo_size
     whole = EditContext((0, 0, width, height))
@@ -70,7 +80,7 @@ def plan_context(photo_size: tuple[int, int], box: tuple[int, int, int, int] | N
     pad_y = max(round((y1 - y0) * padding), min_padding)
     x0, y0 = max(0, x0 - pad_x), max(0, y0 - pad_y)
     x1, y1 = min(width, x1 + pad_x), min(height, y1 + pad_y)
-    size = requested or choose_size(x1 - x0, y1 - y0, rules=rules)
+    size = requested or choose_size(x1 - x0, y1 - y0, rules=rules, preset=preset)
     x0, x1 = _grow(x0, x1, round((y1 - y0) * size[0] / size[1]), width)
     y0, y1 = _grow(y0, y1, round((x1 - x0) * size[1] / size[0]), height)
     if mode == "auto":
@@ -107,7 +117,8 @@ def plan_edit(photo_size: tuple[int, int], box: tuple[int, int, int, int] | None
     if requested is not None and caps.size_problem(options.size) is not None:
         requested = None
     return plan_context(photo_size, box, mode=options.context, padding=padding,
-                        rules=spec.size_rules if spec is not None else None, requested=requested)
+                        rules=spec.size_rules if spec is not None else None, requested=requested,
+                        preset=options.size)
 
 
 def smaller_context(context: EditContext) -> EditContext:
@@ -133,6 +144,10 @@ def edit_request(uploads: Uploads, prompt: str, options: EditOptions,
     size = options.size
     if context is not None and context.cropped:
         size = f"{context.size[0]}x{context.size[1]}"
+    elif size in SIZE_PRESETS and (rules := model_spec(options.model).size_rules) is not None:
+        # The whole photo is sent: the preset is worked out from the photo's own shape.
+        width, height = choose_size(uploads.photo.width, uploads.photo.height, rules=rules, preset=size)
+        size = f"{width}x{height}"
     return EditRequest(
         images=tuple(images), prompt=prompt, mask=mask, model=options.model or _default_model(options),
         n=options.n, size=size, quality=options.quality, background=options.background,

@@ -32,7 +32,8 @@ SETTINGS_FILE = "settings.json"
 MAX_RECENT = 10
 MAX_PROMPT_HISTORY = 100
 # Fields stored as a JSON object of plain values (str, number, bool, null) rather than a list.
-_MAPPING_FIELDS = ("base_urls", "last_options", "default_options")
+_MAPPING_FIELDS = ("base_urls", "body_modes", "last_options", "default_options")
+_STRING_MAPPINGS = ("base_urls", "body_modes")
 OptionPairs = tuple[tuple[str, object], ...]
 
 
@@ -44,6 +45,8 @@ class UserSettings:
     provider: str = ""
     model: str = ""
     base_urls: tuple[tuple[str, str], ...] = ()
+    # How each provider's requests are written (editor.backends.providers.BODY_MODES); absent: auto.
+    body_modes: tuple[tuple[str, str], ...] = ()
     read_timeout_s: float = 300.0
     recent_files: tuple[str, ...] = ()
     overlay_color: str = "#ff0000"
@@ -76,6 +79,10 @@ class UserSettings:
 
     def base_url_for(self, provider: str) -> str | None:
         return dict(self.base_urls).get(provider)
+
+    def body_for(self, provider: str) -> str:
+        mode = dict(self.body_modes).get(provider, "auto")
+        return mode if mode in ("auto", "multipart", "json", "files") else "auto"
 
     def with_recent(self, path: str) -> UserSettings:
         recent = (path, *(p for p in self.recent_files if p != path))[:MAX_RECENT]
@@ -114,7 +121,7 @@ def load_settings(path: Path | None = None) -> UserSettings:
     for item in fields(UserSettings):
         if item.name not in raw:
             continue
-        if item.name in _MAPPING_FIELDS and item.name != "base_urls":
+        if item.name in _MAPPING_FIELDS and item.name not in _STRING_MAPPINGS:
             value = _plain_pairs(raw[item.name])
         else:
             value = _coerce(raw[item.name], getattr(defaults, item.name))

@@ -103,6 +103,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Stop the most recently started job that is still running", needs_document=False),
     ActionSpec("generate.focus_prompt", "Focus the &Prompt", "Generate", "generate", ("Ctrl+L",),
                separator_before=True, needs_document=False),
+    ActionSpec("generate.delete_uploads", "&Delete Uploaded Images", "Generate", "generate",
+               separator_before=True, needs_document=False,
+               tip="Delete the images sent as file IDs from the provider's storage now (they are deleted "
+                   "anyway when the project closes, and expire after a day)"),
     # Results
     ActionSpec("results.next", "&Next Variant", "Results", "results", ("Alt+Right",), needs_document=False,
                tip="Show the next variant in the Results panel"),

@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
             "mask.overlay": canvas.set_mask_visible,
             "generate.run": generation.generate, "generate.cancel": generation.cancel_newest,
             "generate.focus_prompt": generation.focus_prompt,
+            "generate.delete_uploads": self.delete_uploads,
             "view.zoom_in": canvas.zoom_in, "view.zoom_out": canvas.zoom_out,
             "view.fit": canvas.fit_to_view, "view.actual": canvas.actual_pixels,
             "brush.smaller": canvas.shrink_brush, "brush.larger": canvas.grow_brush,
@@ -382,6 +383,9 @@ class MainWindow(QMainWindow):
     # --- model → view ----------------------------------------------------------------------------------
 
     def _mask_replaced(self, mask: MaskLayer | None) -> None:
+        if mask is not None and self.services.uploads():
+            # Another photo or project: the images uploaded for the last one are of no more use.
+            self._window_tasks.start(self._delete_uploads(quiet=True), key="delete uploads")
         if self._shown_mask is not None:
             self._shown_mask.undo_changed.disconnect(self._update_undo_actions)
         self._shown_mask = mask
@@ -450,6 +454,19 @@ class MainWindow(QMainWindow):
             self._say("That variant was made from another photo; open it to view the variant on the canvas.")
             return
         self.canvas.set_preview(image)
+
+    def delete_uploads(self) -> None:
+        """Generate → Delete Uploaded Images: the file-ID uploads go now, not at close."""
+        if not self.services.uploads():
+            self._say("No images are held at a provider as file IDs.")
+            return
+        self._run("delete uploads", self._delete_uploads(quiet=False))
+
+    async def _delete_uploads(self, *, quiet: bool) -> None:
+        deleted = await self.services.delete_uploads()
+        if not quiet:
+            self._say(f"Deleted {deleted} uploaded image{'s' * (deleted != 1)} at the provider." if deleted
+                      else "The uploaded images could not be deleted now; they expire within a day.")
 
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
@@ -641,6 +658,8 @@ class MainWindow(QMainWindow):
         async def finish() -> None:
             try:
                 await self.tasks.shutdown()
+                if self._complete and self.services.uploads():
+                    await self.services.delete_uploads()  # bounded: each provider gets a few seconds
             finally:
                 self.shut_down.emit()
 

@@ -30,7 +30,9 @@ def test_capabilities_follow_the_model(provider, model, fidelities, custom):
     caps = capabilities(provider, model)
     assert caps.spec.fidelities == fidelities and caps.fidelity is bool(fidelities)
     assert caps.custom_sizes is custom
-    assert caps.sizes == STANDARD_SIZES and caps.transparency and caps.uses_prompt and not caps.offline
+    presets = ("crop", "1k", "2k", "4k") if custom else ()  # free sizes: named after the area sent
+    assert caps.sizes == (STANDARD_SIZES[0], *presets, *STANDARD_SIZES[1:])
+    assert caps.transparency and caps.uses_prompt and not caps.offline
     assert caps.max_prompt_chars == MAX_PROMPT_CHARS == 32_000 and caps.max_variants == 10
 
 

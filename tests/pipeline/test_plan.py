@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from editor.backends.models import FREE_SIZES, model_spec
+from editor.backends.base import InvalidRequest
+from editor.backends.models import FREE_SIZES, STEADY_PIXELS, model_spec, parse_size
 from editor.imaging.composite import composite
+from editor.imaging.passthrough import EncodedImage
 from editor.imaging.prepare import EditContext, crop_for_api
-from editor.imaging.upload import prepare_uploads
+from editor.imaging.upload import Uploads, prepare_uploads
 from editor.pipeline.options import EditOptions
-from editor.pipeline.plan import choose_size, plan_context, plan_edit
+from editor.pipeline.plan import check_options, choose_size, edit_request, plan_context, plan_edit
 
 PHOTO = (6000, 4000)
 
@@ -190,3 +192,33 @@ def test_a_crop_outside_the_photo_is_refused():
     photo = np.zeros((10, 10, 3), np.uint8)
     with pytest.raises(ValueError, match="not inside"):
         composite(photo, photo, np.zeros((10, 10), np.uint8), crop=(5, 5, 10, 10))
+
+
+def test_free_size_presets_keep_detail_on_a_big_photo():
+    photo, box = (6000, 4000), (2500, 1500, 3700, 2500)  # a 1200×1000 mask on 24 MP
+    planned = {size: plan_edit(photo, box, EditOptions(provider="openai", model="gpt-image-2", context="mask",
+                                                      size=size)) for size in ("auto", "crop", "1k", "4k")}
+    crop = planned["crop"]
+    crop_pixels = crop.crop[2] * crop.crop[3]
+    assert crop.size[0] * crop.size[1] == pytest.approx(crop_pixels, rel=0.03)  # sent at its own detail
+    assert planned["auto"].size[0] * planned["auto"].size[1] <= STEADY_PIXELS  # never "experimental"
+    assert planned["auto"].size[0] * planned["auto"].size[1] == pytest.approx(min(crop_pixels, STEADY_PIXELS),
+                                                                            rel=0.03)
+    assert planned["4k"].size[0] * planned["4k"].size[1] > 7_500_000
+    assert planned["1k"].size[0] * planned["1k"].size[1] == pytest.approx(1024 * 1024, rel=0.05)
+    for context in planned.values():
+        assert FREE_SIZES.problem(*context.size) is None
+
+
+def test_a_preset_on_the_whole_photo_asks_for_the_photos_shape():
+    uploads = Uploads(EncodedImage(b"photo", "image/jpeg", 6000, 4000))
+    request = edit_request(uploads, "a bench", EditOptions(provider="openai", model="gpt-image-2", size="2k",
+                                                          context="whole"))
+    width, height = parse_size(request.size)
+    assert width / height == pytest.approx(1.5, rel=0.02) and FREE_SIZES.problem(width, height) is None
+    assert width * height == pytest.approx(2048 * 2048, rel=0.05)
+
+
+def test_a_preset_is_refused_for_a_model_without_free_sizes():
+    with pytest.raises(InvalidRequest, match="'2k' does not work"):
+        check_options("a bench", EditOptions(provider="openai", model="gpt-image-1", size="2k"))

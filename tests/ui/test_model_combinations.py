@@ -76,7 +76,7 @@ def test_every_combination_the_panel_offers_is_accepted(qtbot, provider, model):
         "output_format": offered(panel.output_format),
         "input_fidelity": offered(panel.fidelity) if shown(panel.fidelity) else [None],
         "output_compression": [None, 60],
-        "moderation": [None, "low"],
+        "moderation": offered(panel.moderation) if shown(panel.moderation) else [None],
     }
     sizes = [panel.size.itemData(i) for i in range(panel.size.count())]
     if panel.size.isEditable():

@@ -194,3 +194,32 @@ def test_the_panel_follows_the_model_and_says_what_a_switch_changed(qtbot, docum
     assert not panel.adjusted_note.isHidden()
     choose(panel.model, "gpt-image-1.5")  # nothing to change this time
     assert panel.adjusted_note.isHidden()
+
+
+def test_moderation_is_offered_only_where_the_body_can_carry_it(qtbot, document):
+    panel = make_panel(qtbot, document)  # auto body: moderation switches the request to JSON
+    assert row_shown(panel, panel.moderation)
+    choose(panel.moderation, "low")
+    assert document.options().moderation == "low"
+    panel.set_settings(UserSettings(body_modes=(("openai", "multipart"),)))
+    assert not row_shown(panel, panel.moderation)
+    qtbot.waitUntil(lambda: document.options().moderation is None)  # never sent unseen
+
+
+def test_a_free_size_model_offers_presets_and_checks_a_typed_size_as_it_is_typed(qtbot, document):
+    panel = make_panel(qtbot, document)
+    choose(panel.model, "gpt-image-2")
+    offered = [panel.size.itemData(i) for i in range(panel.size.count())]
+    assert offered[:5] == ["auto", "crop", "1k", "2k", "4k"]
+    choose(panel.size, "2k")
+    panel.size.activated.emit(panel.size.currentIndex())
+    assert document.options().size == "2k"
+    editor = panel.size.lineEdit()
+    editor.setText("")
+    qtbot.keyClicks(editor, "4096x1024")
+    assert row_shown(panel, panel.size_note) and "3840" in panel.size_note.text()
+    editor.setText("")
+    qtbot.keyClicks(editor, "2048x1152")
+    assert not row_shown(panel, panel.size_note)
+    choose(panel.model, "gpt-image-1")  # no free sizes: the preset falls back to Auto, and says so
+    assert document.options().size == "auto" and "size 2k → auto" in panel.adjusted_note.text()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from editor.backends.providers import PROFILES, ApiKey
 from editor.settings.keys import find_api_key, store_api_key
-from editor.settings.store import UserSettings, save_settings, settings_path
+from editor.settings.store import UserSettings, load_settings, save_settings, settings_path
 from editor.ui.dialogs import settings as settings_module
 from editor.ui.dialogs.settings import SettingsDialog, connected_sentence
 from tests.fakes.edit_server import Fault
@@ -139,7 +139,8 @@ def test_test_connection_reports_the_models_without_blocking_the_gui(qtbot, loop
     qtbot.waitUntil(lambda: not dialog.testing(), timeout=10000)
     timer.stop()
     count = len(edit_server.models)
-    assert dialog.test_result.text() == f"Connected — {count} models, including gpt-image-1"
+    known = f"Connected — {count} models. Known image models: gpt-image-1,"
+    assert dialog.test_result.text().startswith(known)
     assert len(ticks) >= 8  # of ~20: the GUI thread kept running its timers while waiting
     assert dialog.test_button.text() == "Test Connection"
     request = edit_server.requests[-1]
@@ -172,8 +173,28 @@ def test_without_a_key_there_is_nothing_to_test(qtbot, loop):
     assert not dialog.testing() and "REQUESTY_API_KEY" in dialog.test_result.text()
 
 
-def test_the_connected_sentence_names_a_known_image_model():
+def test_the_connected_sentence_lists_the_image_models_and_marks_the_known_ones():
     profile = PROFILES["requesty"]
-    models = ["openai/gpt-4o", "azure/openai/gpt-image-1", "x"]
-    assert connected_sentence(models, profile) == "Connected — 3 models, including azure/openai/gpt-image-1"
-    assert connected_sentence(["only"], PROFILES["custom"]) == "Connected — 1 model, including only"
+    models = ["openai/gpt-4o", "azure/openai/gpt-image-1", "vendor/fancy-image-9",
+              "openai/gpt-image-2.6-flare"]
+    assert connected_sentence(models, profile) == (
+        "Connected — 4 models. Known image models: azure/openai/gpt-image-1, openai/gpt-image-2.6-flare. "
+        "Not in Maskedit's table (usable; only the options you set are sent): vendor/fancy-image-9.")
+    assert connected_sentence(["only"], PROFILES["custom"]) == (
+        "Connected — 1 model, none of them an image model by its name.")
+    many = [f"gpt-image-1-2026-0{n}-01" for n in range(1, 10)]
+    assert connected_sentence(many, profile).endswith("and 3 more.")
+
+
+def test_the_request_body_is_chosen_per_provider_and_kept(qtbot, tmp_path):
+    dialog = make_dialog(qtbot, UserSettings(body_modes=(("requesty", "multipart"),)), provider="openai")
+    assert dialog.body.currentData() == "auto"
+    dialog.body.setCurrentIndex(dialog.body.findData("files"))
+    dialog.provider.setCurrentIndex(dialog.provider.findData("requesty"))
+    assert dialog.body.currentData() == "multipart"  # each provider shows its own
+    chosen = dialog.settings()
+    assert chosen.body_modes == (("openai", "files"), ("requesty", "multipart"))
+    save_settings(chosen, tmp_path / "settings.json")
+    loaded = load_settings(tmp_path / "settings.json")
+    assert (loaded.body_for("openai"), loaded.body_for("requesty"), loaded.body_for("custom")) == (
+        "files", "multipart", "auto")

@@ -73,15 +73,15 @@ def wait_finished(qtbot, window: MainWindow, job_id: str, timeout: int = 30000) 
 
 
 def service_window(qtbot, loop, tmp_path: Path, edit_server, api_key: str, *, provider: str = "custom",
-                   build_backend=None, **env: str) -> MainWindow:
+                   build_backend=None, settings=None, **env: str) -> MainWindow:
     """A shown main window whose jobs go to the loopback fake through the real backend factory;
-    `env` adds variables (MASKEDIT_MODEL=…)."""
+    `env` adds variables (MASKEDIT_MODEL=…), `settings` replaces the default UserSettings."""
     from editor.app import build_backend as real_backend_factory
     from editor.settings.store import UserSettings
 
     variables = {"MASKEDIT_PROVIDER": provider, "MASKEDIT_BASE_URL": edit_server.base_url,
                  "MASKEDIT_API_KEY": api_key, **env}
-    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json",
+    window = MainWindow(settings or UserSettings(), loop=loop, settings_path=tmp_path / "settings.json",
                         build_backend=build_backend or real_backend_factory, env=variables)
     qtbot.addWidget(window)
     window.show()

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from editor.backends import create_backend
 from editor.backends.base import EditError
+from editor.backends.models import model_spec
 from editor.backends.providers import PROFILES, ApiKey, ProviderProfile, check_base_url
 from editor.core.document import Document
 from editor.core.remembered_options import initial_options, options_from_pairs, options_to_pairs
@@ -66,15 +67,37 @@ def ask_folder(parent: QWidget | None, start: str) -> Path | None:
     return Path(path) if path else None
 
 
+BODY_TEXTS = {"auto": "Auto (multipart; JSON when moderation is set)", "multipart": "Multipart (as the SDKs)",
+              "json": "JSON with the images inline", "files": "JSON with file IDs (upload once, reuse)"}
+BODY_TIP = ("How requests are written. File IDs upload each photo, reference and mask once to the provider's "
+            "Files API and name them in every later edit: iterating on a large photo sends it once. The "
+            "uploads expire after a day and are deleted when the project closes. Not every provider offers "
+            "the Files API (Requesty: unconfirmed).")
+
+
 def connected_sentence(models: list[str], profile: ProviderProfile) -> str:
-    """"Connected — 12 models, including azure/openai/gpt-image-1" (an image model if there is one)."""
+    """What Test Connection found: how many models, the image models Maskedit knows (their options
+    follow the capability table) and those it does not (usable; only what the user sets is sent)."""
     if not models:
         return "Connected — the service lists no models."
-    known = [m for m in profile.models if m in models]
-    images = [m for m in models if "image" in m]
-    example = (known or images or models)[0]
     count = f"{len(models)} model" + ("" if len(models) == 1 else "s")
-    return f"Connected — {count}, including {example}"
+    images = [m for m in models if "image" in m.lower() or m in profile.models]
+    if not images:
+        return f"Connected — {count}, none of them an image model by its name."
+    known = [m for m in images if model_spec(m).known]
+    unknown = [m for m in images if not model_spec(m).known]
+    parts = [f"Connected — {count}."]
+    if known:
+        parts.append(f"Known image models: {_listed(known)}.")
+    if unknown:
+        parts.append(f"Not in Maskedit's table (usable; only the options you set are sent): "
+                     f"{_listed(unknown)}.")
+    return " ".join(parts)
+
+
+def _listed(names: list[str], most: int = 6) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _sentence(colour: QColor | None = None) -> QLabel:
@@ -102,6 +125,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self._original, self._loop, self._env = settings, loop, env
         self._urls = dict(settings.base_urls)
+        self._bodies = dict(settings.body_modes)
         self._typed_keys: dict[str, str] = {}
         self._test_task: asyncio.Task | None = None
         self._shown: str | None = None
@@ -157,6 +181,11 @@ class SettingsDialog(QDialog):
         self.test_button.setToolTip("Ask the service for its models with this address and key")
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = _sentence()
+        self.body = QComboBox()
+        for mode, text in BODY_TEXTS.items():
+            self.body.addItem(text, mode)
+        self.body.setToolTip(BODY_TIP)
+        self.body.currentIndexChanged.connect(self._body_edited)
         self.timeout = QSpinBox()
         self.timeout.setRange(10, 900)
         self.timeout.setSuffix(" s")
@@ -180,6 +209,7 @@ class SettingsDialog(QDialog):
         form.addRow(key_label, key_row)
         form.addRow("", self.key_status)
         form.addRow("", test_row)
+        form.addRow("Request &body", self.body)
         self._connection_form = form
         page = QWidget()
         top = QFormLayout()
@@ -234,7 +264,8 @@ class SettingsDialog(QDialog):
 
     def settings(self) -> UserSettings:
         """The original settings with this dialog's fields replaced. Never holds a key."""
-        settings = replace(self._original, read_timeout_s=float(self.timeout.value()),
+        bodies = tuple(sorted((name, mode) for name, mode in self._bodies.items() if mode != "auto"))
+        settings = replace(self._original, read_timeout_s=float(self.timeout.value()), body_modes=bodies,
                            base_urls=tuple(sorted((k, check_base_url(v)) for k, v in self._urls.items()
                                                   if v and not self._url_problem(v))),
                            default_options=options_to_pairs(self._defaults.options(), with_provider=True),
@@ -277,7 +308,14 @@ class SettingsDialog(QDialog):
         self.base_url.setPlaceholderText(profile.base_url or "https://my-router.example/v1")
         self._url_edited(self.base_url.text())
         self.key.setText(self._typed_keys.get(name, ""))
+        self.body.blockSignals(True)
+        self.body.setCurrentIndex(max(self.body.findData(self._bodies.get(name, "auto")), 0))
+        self.body.blockSignals(False)
         self._show_key_status(profile)
+
+    def _body_edited(self, _index: int) -> None:
+        if self._shown is not None:
+            self._bodies[self._shown] = self.body.currentData()
 
     def _show_key_status(self, profile: ProviderProfile, done: str = "") -> None:
         lookup = find_api_key(profile, self._env)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItemModel, QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,11 +36,17 @@ from editor.settings.store import UserSettings
 
 PROVIDERS: tuple[tuple[str, str], ...] = (
     ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))
-SIZE_TEXTS = {"auto": "Auto", "1024x1024": "1024 × 1024  square", "1536x1024": "1536 × 1024  landscape",
+SIZE_PROBLEM_COLOUR = "#d64541"
+SIZE_TEXTS = {"auto": "Auto", "crop": "As the crop (full detail)", "1k": "1K  about 1 MP",
+              "2k": "2K  about 4 MP", "4k": "4K  about 8 MP, the largest",
+              "1024x1024": "1024 × 1024  square", "1536x1024": "1536 × 1024  landscape",
               "1024x1536": "1024 × 1536  portrait"}
 QUALITY_TEXTS = {"auto": "Auto", "low": "Low", "medium": "Medium", "high": "High", "xhigh": "Extra high",
                  "max": "Maximum"}
 COMPLEXITY_TEXTS = {None: "Default", "low": "Low", "medium": "Medium", "high": "High"}
+MODERATION_TEXTS = {None: "Default", "auto": "Auto", "low": "Low"}
+MODERATION_TIP = ("How strictly the provider filters what it makes. Sent in a JSON body: not offered when "
+                  "this provider's request body is set to multipart in Settings.")
 COMPLEXITY_TIP = "How much the model plans the image before drawing it, apart from quality (gpt-image-2.6)"
 QUALITY_TIP = "Higher quality takes longer and costs more"
 FIDELITY_TIP = "How closely the model keeps the input's details and faces"
@@ -114,6 +120,7 @@ class OptionsPanel(QWidget):
         self.size.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.quality = self._combo(QUALITY_TIP, QUALITY_TEXTS.items())
         self.complexity = self._combo(COMPLEXITY_TIP, COMPLEXITY_TEXTS.items())
+        self.moderation = self._combo(MODERATION_TIP, MODERATION_TEXTS.items())
         self.context = self._combo(CONTEXT_TIP, CONTEXT_TEXTS.items())
         self.variants = QSpinBox()
         self.variants.setToolTip("How many variants one Generate asks for (each is billed)")
@@ -133,6 +140,10 @@ class OptionsPanel(QWidget):
         self.partial_images.setToolTip("How many in-between previews to stream (1–3)")
         self.offline_note = QLabel(OFFLINE_NOTE)
         self.offline_note.setWordWrap(True)
+        self.size_note = QLabel()  # what is wrong with a typed size, as it is typed
+        self.size_note.setWordWrap(True)
+        self.size_note.setStyleSheet(f"color: {SIZE_PROBLEM_COLOUR};")
+        self.size_note.hide()
         self.adjusted_note = QLabel()  # what switching the model changed
         self.adjusted_note.setWordWrap(True)
         self.adjusted_note.hide()
@@ -173,8 +184,11 @@ class OptionsPanel(QWidget):
                                 ("&Variants", self.variants),
                                 ("&Background", self.background), ("&Format", self.output_format),
                                 ("Co&mpression", self.compression), ("Input &fidelity", self.fidelity),
+                                ("Mo&deration", self.moderation),
                                 ("Previews", self._stream_row)):
             self.form.addRow(caption, widget)
+        self.form.insertRow(3, "", self.size_note)
+        self.form.setRowVisible(self.size_note, False)
         self.form.addRow(self.offline_note)
         self.form.addRow(self.adjusted_note)
         layout = QVBoxLayout(self)
@@ -197,6 +211,7 @@ class OptionsPanel(QWidget):
         self.model.currentTextChanged.connect(self._model_edited)
         self.size.activated.connect(lambda _i: self._size_edited(self.size.currentText()))
         for combo, name in ((self.quality, "quality"), (self.complexity, "complexity"),
+                            (self.moderation, "moderation"),
                             (self.background, "background"),
                             (self.context, "context"),
                             (self.output_format, "output_format"), (self.fidelity, "input_fidelity")):
@@ -211,9 +226,11 @@ class OptionsPanel(QWidget):
     # --- for the window ---------------------------------------------------------------------------
 
     def set_settings(self, settings: UserSettings) -> None:
-        """New settings (after the Settings dialog): base URLs, defaults and the key line."""
+        """New settings (after the Settings dialog): base URLs, bodies, defaults and the key line."""
         self._settings = settings
         self.refresh_key_status()
+        self._show_applicable(self._document.options(), capabilities(self._document.options().provider,
+                                                                    self._document.options().model))
 
     def refresh_key_status(self) -> None:
         self.key_status.setText(self.key_status_text())
@@ -268,12 +285,24 @@ class OptionsPanel(QWidget):
         self.adjusted_note.setVisible(bool(said))
         self._document.set_options(after)
 
+    def _check_typed_size(self, text: str) -> None:
+        """Say what is wrong with a typed size while it is typed (nothing until it looks like W×H)."""
+        options = self._document.options()
+        value = size_value(text)
+        problem = None
+        if value is not None and value not in SIZE_TEXTS:
+            problem = capabilities(options.provider, options.model).size_problem(value)
+        self.size_note.setText(f"{value}: {problem}." if problem else "")
+        self.form.setRowVisible(self.size_note, bool(problem))
+
     def _size_edited(self, text: str) -> None:
         value = size_value(text)
         options = self._document.options()
         if value is None or capabilities(options.provider, options.model).size_problem(value):
+            self._check_typed_size(text)  # the note says why it went back
             self.show_options(self._document.options())  # back to what it was
             return
+        self.form.setRowVisible(self.size_note, False)
         self._edit(size=value)
 
     # --- model → view ---------------------------------------------------------------------------------
@@ -281,7 +310,7 @@ class OptionsPanel(QWidget):
     def show_options(self, options: EditOptions) -> None:
         caps = capabilities(options.provider, options.model)
         widgets = (self.provider, self.model, self.size, self.context, self.quality, self.complexity,
-                   self.variants,
+                   self.moderation, self.variants,
                    self.background, self.output_format, self.compression, self.fidelity, self.stream,
                    self.partial_images)
         for widget in widgets:
@@ -305,6 +334,7 @@ class OptionsPanel(QWidget):
         _select(self.quality, options.quality)
         _offer(self.complexity, COMPLEXITY_TEXTS, (None, *spec.complexities) if spec else (None,))
         _select(self.complexity, options.complexity)
+        _select(self.moderation, options.moderation)
         _offer(self.output_format, FORMAT_TEXTS, spec.output_formats if spec else OUTPUT_FORMATS)
         _select(self.context, options.context)
         self.variants.setRange(1, caps.max_variants)
@@ -354,6 +384,7 @@ class OptionsPanel(QWidget):
         if editor is not None and editor is not self._size_editor:
             self._size_editor = editor
             editor.editingFinished.connect(lambda: self._size_edited(self.size.currentText()))
+            editor.textEdited.connect(self._check_typed_size)
         if caps.custom_sizes:
             self.size.setToolTip("Output size: choose one or type width × height, e.g. 2048x1152 (multiples "
                                  "of 16, long edge ≤ 3840, at most 3:1, 0.66–8.3 MP)")
@@ -372,6 +403,12 @@ class OptionsPanel(QWidget):
         spec = caps.spec
         self.form.setRowVisible(self.fidelity, online and caps.fidelity)
         self.form.setRowVisible(self.complexity, online and spec is not None and bool(spec.complexities))
+        json_body = self._settings.body_for(options.provider) != "multipart"
+        self.form.setRowVisible(self.moderation, online and spec is not None and bool(spec.moderations)
+                                and json_body)
+        if options.moderation is not None and not (online and json_body):
+            # A multipart body cannot carry it: never leave a value the user cannot see in a job.
+            QTimer.singleShot(0, lambda: self._edit(moderation=None))
         self._explain(spec)
         self.form.setRowVisible(self._stream_row, online and caps.streaming)
         self.form.labelForField(self.model).setText("&Method" if caps.offline else "&Model")
