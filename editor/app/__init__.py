@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication
 import editor
 from editor.app.main_thread_gc import MainThreadCollector
 from editor.resources import APP_ICON_SIZES, SAMPLE_PHOTO, app_icon_png
+from editor.secrets import install_redaction
 from editor.settings.keys import find_api_key
 from editor.settings.store import UserSettings, config_dir, data_dir, load_settings
 from editor.settings.store import settings_path as default_settings_path
@@ -54,12 +55,14 @@ EXIT_AFTER_SHOW_ENV = "MASKEDIT_EXIT_AFTER_SHOW"
 def configure_logging() -> Path | None:
     """Warnings to stderr; everything from INFO up to a small rotating file. Returns the file."""
     root = logging.getLogger()
-    if root.handlers:  # embedded (tests, another host): leave their logging alone
+    if root.handlers:  # embedded (tests, another host): leave their logging alone, keys aside
+        install_redaction(root)
         return None
     root.setLevel(logging.INFO)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     root.addHandler(console)
+    install_redaction(root)
     path = data_dir() / LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,6 +73,7 @@ def configure_logging() -> Path | None:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
+    install_redaction(root)  # no key reaches the terminal or the log file, whoever logs it
     return path
 
 

@@ -1,15 +1,20 @@
 """Reading an edit's answer into an `EditResult`: the JSON document, or the event stream.
 
 Parsing is lenient the way the spec asks: only `created` is promised, enum values stay open
-strings, unknown keys and event types are ignored. What is never lenient is size: a body is read
-as a stream and abandoned as soon as it passes the cap, so a runaway answer cannot fill memory.
+strings, unknown keys and event types are ignored. What is never lenient is the answer budget: a
+body is read as a stream and abandoned as soon as it passes the cap, counted both as sent and as
+inflated (gzip and deflate are inflated here, a piece at a time, so a compression bomb stops at
+the cap instead of filling memory); at most the images asked for are read; every image's
+declared pixel count is checked before its pixels are decoded (result_images).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import logging
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 import httpx
@@ -29,11 +34,19 @@ from editor.backends.http_errors import (
     error_body_from_json,
     error_for_transport,
     error_in_successful_answer,
+    redact,
 )
 from editor.backends.result_images import image_from_base64, image_from_bytes
 
 ImageFetcher = Callable[[str], Awaitable[bytes]]
 Report = Callable[[Progress], None]
+
+logger = logging.getLogger(__name__)
+
+# What the client says it reads: the two encodings limit_body inflates with a bound.
+ACCEPTED_ENCODINGS = "gzip, deflate"
+_PIECE = 1024 * 1024  # inflated at most this much per step
+_MAX_TEXT = 32_000  # a revised prompt is a prompt: no longer than one
 
 
 def too_large(limit: int) -> MalformedResponse:
@@ -62,13 +75,66 @@ class LimitedStream(httpx.AsyncByteStream):
         await self._inner.aclose()
 
 
+class InflatingStream(httpx.AsyncByteStream):
+    """A gzip/deflate body inflated layer by layer, a piece at a time, never past `limit` bytes."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, encodings: list[str], limit: int) -> None:
+        self._inner = inner
+        # Content-Encoding lists the encodings in the order they were applied: undo them backwards.
+        self._layers = [zlib.decompressobj(zlib.MAX_WBITS | 32) for _ in encodings]
+        self._limit = limit
+        self._produced = 0
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._inner:
+                for piece in self._inflate(chunk, 0):
+                    yield self._count(piece)
+            for level, layer in enumerate(self._layers):
+                for piece in self._inflate(layer.flush(), level + 1):
+                    yield self._count(piece)
+        except zlib.error:
+            raise MalformedResponse("The provider's answer could not be decompressed.") from None
+
+    def _inflate(self, data: bytes, level: int) -> Iterator[bytes]:
+        if level == len(self._layers):
+            if data:
+                yield data
+            return
+        layer = self._layers[level]
+        while data:
+            out = layer.decompress(data, _PIECE)
+            data = layer.unconsumed_tail
+            yield from self._inflate(out, level + 1)
+
+    def _count(self, piece: bytes) -> bytes:
+        self._produced += len(piece)
+        if self._produced > self._limit:
+            raise too_large(self._limit)
+        return piece
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 def limit_body(response: httpx.Response, limit: int) -> None:
-    """Refuse an announced oversized body at once, and cap the rest while it streams in."""
+    """Refuse an announced oversized body at once, and cap the rest while it streams in, as sent
+    and as inflated. Call before anything reads the body."""
     announced = response.headers.get("content-length", "")
     if announced.isdigit() and int(announced) > limit:
         raise too_large(limit)
-    if isinstance(response.stream, httpx.AsyncByteStream):
-        response.stream = LimitedStream(response.stream, limit)
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    encodings = [e for e in encodings if e and e != "identity"]
+    if any(e not in ("gzip", "x-gzip", "deflate") for e in encodings):
+        raise MalformedResponse(f"The provider's answer is encoded as {', '.join(encodings)}, which was "
+                                "not asked for and cannot be read.")
+    if not isinstance(response.stream, httpx.AsyncByteStream):
+        return
+    stream: httpx.AsyncByteStream = LimitedStream(response.stream, limit)
+    if encodings:
+        stream = InflatingStream(stream, encodings, limit)
+        del response.headers["content-encoding"]  # inflated here; httpx must not do it again
+    response.stream = stream
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes:
@@ -101,6 +167,8 @@ class AnswerReader:
     status: int
     report: Report
     fetch: ImageFetcher
+    expected: int = 1  # the images asked for (n); any more are not read
+    partials: int = 0  # the previews asked for
 
     async def from_document(self, document: object) -> EditResult:
         if not isinstance(document, Mapping):
@@ -111,6 +179,10 @@ class AnswerReader:
         items = document.get("data")
         if not isinstance(items, list) or not items:
             raise MalformedResponse("The provider answered without any image. Try again.")
+        if len(items) > self.expected:
+            logger.warning("the provider sent %d images for %d asked; only those asked for are kept",
+                           len(items), self.expected)
+            items = items[:self.expected]
         images = []
         for index, item in enumerate(items):
             image = await self._image_from_item(item, index)
@@ -137,6 +209,7 @@ class AnswerReader:
         finals: list[ResultImage] = []
         last_facts: Mapping[str, object] = {}
         arrived = False
+        previews = 0
         try:
             async for event in EventSource(response).aiter_sse():
                 payload = _event_payload(event)
@@ -146,9 +219,15 @@ class AnswerReader:
                 kind = str(payload.get("type") or event.event)
                 self._raise_if_error(event, kind, payload)
                 if kind.endswith("partial_image"):
-                    await self._partial(payload)
+                    if previews < self.partials:
+                        previews += 1
+                        await self._partial(payload)
                 elif kind.endswith("completed"):
-                    finals.append(await self._final(payload, len(finals)))
+                    if len(finals) < self.expected:
+                        finals.append(await self._final(payload, len(finals)))
+                    else:
+                        logger.warning("the provider streamed more images than the %d asked for",
+                                       self.expected)
                     last_facts = payload
         except httpx.TransportError as exc:
             if not arrived:
@@ -218,4 +297,5 @@ def _with_facts(result: EditResult, facts: Mapping[str, object]) -> EditResult:
 
 
 def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
+    """A short text field of the answer, never a key the server echoed."""
+    return redact(value[:_MAX_TEXT], None) if isinstance(value, str) and value else None

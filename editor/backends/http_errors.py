@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from editor import secrets
 from editor.backends.base import (
     AuthenticationFailed,
     BadRequest,
@@ -49,7 +50,6 @@ _QUOTA_MARKERS = (
     "credits exhausted", "credit exhausted", "out of credits", "insufficient credits",
 )
 # Key-shaped tokens are masked even when we do not know them: a server may echo another key.
-_KEY_SHAPE = re.compile(r"\b(?:sk|rk|rq)-[A-Za-z0-9_\-]{8,}")
 _TAG = re.compile(r"<[^>]+>")
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
@@ -84,9 +84,8 @@ class ErrorBody:
 
 
 def redact(text: str, secret: str | None) -> str:
-    if secret:
-        text = text.replace(secret, "****")
-    return _KEY_SHAPE.sub("****", text)
+    """`text` without `secret` or any other key (editor.secrets is the one redactor)."""
+    return secrets.redact(text, (secret,))
 
 
 def parse_error_body(raw: bytes, secret: str | None = None) -> ErrorBody:

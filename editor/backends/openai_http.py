@@ -31,7 +31,7 @@ from editor.backends.base import (
     Progress,
     ProgressCallback,
 )
-from editor.backends.edit_response import AnswerReader, limit_body, parse_json, read_body
+from editor.backends.edit_response import ACCEPTED_ENCODINGS, AnswerReader, limit_body, parse_json, read_body
 from editor.backends.file_ids import FILE_PURPOSE, LIFETIME_S, FileIds, content_key
 from editor.backends.http_errors import (
     ErrorContext,
@@ -44,7 +44,7 @@ from editor.backends.http_errors import (
     retry_reason,
     retry_wait,
 )
-from editor.backends.providers import BODY_MODES, PROFILES, ApiKey, BodyMode, check_base_url
+from editor.backends.providers import BODY_MODES, PROFILES, ApiKey, BodyMode, check_base_url, is_loopback
 from editor.backends.wire import USER_AGENT, EncodedBody, body_kind, encode_body, json_document
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ T = TypeVar("T")
 Exchange = Callable[[httpx.Response, ErrorContext], Awaitable[T]]
 
 _ERROR_BODY_LIMIT = 1024 * 1024
+SLOWEST_UPLOAD_BYTES_S = 50_000  # the upload allowance of the answer deadline assumes this line speed
 DELETE_TIMEOUT_S = 10.0  # deleting uploaded files at close: they expire on their own anyway
 _GENERIC_KEY_ENV = "MASKEDIT_API_KEY"
 
@@ -108,6 +109,7 @@ class OpenAIHttpBackend:
         self._sleep = sleep
         self._client: httpx.AsyncClient | None = None
         self._host = urlsplit(self.base_url).netloc
+        self._loopback = is_loopback(urlsplit(self.base_url).hostname)
         profile = PROFILES.get(name)
         self._key_env = (profile.key_env if profile else None) or _GENERIC_KEY_ENV
 
@@ -276,9 +278,17 @@ class OpenAIHttpBackend:
                         message=f"Sending the edit to {self._host}"
                         + (f" (attempt {number} of {total})" if number > 1 else "")))
 
+        # The whole answer must arrive within the read timeout of the upload's end: a server that
+        # drips a byte a second passes every per-read timeout but not this deadline. Until the
+        # upload is known to be done, the upload gets time for its size at a slow line's speed.
+        answer_s = self._timeout.read or 300.0
+        upload_s = max(60.0, body.size / SLOWEST_UPLOAD_BYTES_S)
+        deadline = asyncio.timeout(upload_s + answer_s)
+
         async def on_trace(event: str, info: Mapping[str, object]) -> None:
             # httpcore reports when the last byte of the upload left; the model works from here.
             if event.endswith("send_request_body.complete"):
+                deadline.reschedule(asyncio.get_running_loop().time() + answer_s)
                 report(Progress(kind="waiting", attempt=number,
                                 message="Uploaded; waiting for the model to finish"))
 
@@ -290,7 +300,9 @@ class OpenAIHttpBackend:
 
         async def read(response: httpx.Response, ctx: ErrorContext) -> EditResult:
             reader = AnswerReader(ctx=ctx, status=response.status_code, report=report,
-                                  fetch=lambda url: self._download(url, secret, ctx))
+                                  fetch=lambda url: self._download(url, secret, ctx),
+                                  expected=request.n or 1,
+                                  partials=3 if request.partial_images is None else request.partial_images)
             if "text/event-stream" in response.headers.get("content-type", ""):
                 result = await reader.from_events(response)
             else:
@@ -298,7 +310,12 @@ class OpenAIHttpBackend:
                 result = await reader.from_document(parse_json(raw))
             return replace(result, request_id=ctx.request_id)
 
-        return await self._exchange(http_request, self._context(secret, number - 1), read)
+        ctx = self._context(secret, number - 1)
+        try:
+            async with deadline:
+                return await self._exchange(http_request, ctx, read)
+        except TimeoutError:  # the same words as a read that timed out
+            raise error_for_transport(httpx.ReadTimeout("the whole answer took too long"), ctx) from None
 
     async def _exchange(self, http_request: httpx.Request, ctx: ErrorContext, read: Exchange[T]) -> T:
         """Send, turn a failure status or transport error into an `EditError`, else `read` the answer."""
@@ -307,11 +324,11 @@ class OpenAIHttpBackend:
         response: httpx.Response | None = None
         try:
             response = await client.send(http_request, stream=True)
-            ctx = replace(ctx, request_id=_request_id(response.headers))
+            ctx = replace(ctx, request_id=_request_id(response.headers, ctx.secret))
             self._log(http_request, ctx, started, status=response.status_code)
+            limit_body(response, self._max_response_bytes)  # error pages too: a bomb is a bomb
             if not 200 <= response.status_code < 300:
                 raise await self._status_error(response, ctx)
-            limit_body(response, self._max_response_bytes)
             return await read(response, ctx)
         except httpx.TransportError as exc:
             self._log(http_request, ctx, started, failure=type(exc).__name__)
@@ -382,8 +399,11 @@ class OpenAIHttpBackend:
 
     def _ensure_client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport,
-                                             headers={"User-Agent": USER_AGENT})
+            # Loopback never goes through a proxy (HTTP_PROXY would otherwise get the key); gzip and
+            # deflate only, which the answer budget inflates with a bound (edit_response.limit_body).
+            self._client = httpx.AsyncClient(
+                timeout=self._timeout, transport=self._transport, trust_env=not self._loopback,
+                headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPTED_ENCODINGS})
         return self._client
 
     def _headers(self, secret: str, *, accept: str = "*/*") -> dict[str, str]:
@@ -434,8 +454,10 @@ def _names_a_missing_file(error: EditError, file_ids: list[str]) -> bool:
     return "file_not_found" in said or any(file_id in said for file_id in file_ids)
 
 
-def _request_id(headers: httpx.Headers) -> str | None:
-    return headers.get("x-request-id") or headers.get("request-id")
+def _request_id(headers: httpx.Headers, secret: str | None = None) -> str | None:
+    """The provider's id of this request, for support: short, and never a key a server echoed."""
+    value = headers.get("x-request-id") or headers.get("request-id")
+    return redact(value[:200], secret) if value else None
 
 
 def _fill_facts(error: EditError, response: httpx.Response | None, ctx: ErrorContext) -> None:

@@ -6,9 +6,28 @@ A profile is configuration only; `editor.backends.create_backend` turns one into
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
+
+from editor import secrets
+
+
+def normalise_key(text: str) -> str:
+    """The one key normaliser: what was pasted, without what a paste drags along (a byte-order
+    mark, zero-width and other invisible format characters, spaces of any kind, line breaks).
+    Raises ValueError with a sentence when what is left cannot be a key: an HTTP header carries
+    only printable ASCII, and no provider's key has anything else."""
+    kept = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    strange = sorted({ch for ch in kept if not (" " < ch < "\x7f")})
+    if strange:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in strange[:3])
+        raise ValueError(f"The API key contains characters no key has ({shown}). Copy it again from "
+                         "the provider's dashboard and paste it as plain text.")
+    return kept
 
 
 class ApiKey:
@@ -17,10 +36,11 @@ class ApiKey:
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
-        value = value.strip()
+        value = normalise_key(value)
         if not value:
-            raise ValueError("an API key cannot be empty")
+            raise ValueError("The API key is empty.")
         self._value = value
+        secrets.remember(value)  # blanked out of every log line, message and record from now on
 
     def reveal(self) -> str:
         return self._value
@@ -116,7 +136,23 @@ PROFILES: dict[str, ProviderProfile] = {
 
 DEFAULT_PROVIDER = "requesty"
 
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+def is_loopback(host: str | None) -> bool:
+    """Is `host` this computer? An IP literal in 127.0.0.0/8 or ::1, or the name localhost when
+    every address it resolves to is one. A name that merely starts with "127." is not."""
+    if not host:
+        return False
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host != "localhost":
+        return False
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
 def check_base_url(url: str) -> str:
@@ -129,7 +165,7 @@ def check_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"'{url}' is not a web address (it should start with https://).")
     host = parts.hostname
-    if parts.scheme == "http" and not (host in LOOPBACK_HOSTS or host.startswith("127.")):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ValueError(
             f"'{url}' uses plain http, which would send your API key unencrypted. "
             "Use https:// (plain http is allowed only to this computer: localhost/127.0.0.1)."

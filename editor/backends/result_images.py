@@ -16,6 +16,10 @@ from PIL import Image, UnidentifiedImageError
 from editor.backends.base import MalformedResponse, ResultImage
 
 _CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
+# The largest result accepted, in pixels: four times the biggest size any model makes (3840×2160).
+# Checked against the image's header, before its pixels are decoded; it does not depend on
+# Pillow's process-wide MAX_IMAGE_PIXELS, which another part of the program may change.
+MAX_RESULT_PIXELS = 4 * 8_294_400
 
 
 def image_from_base64(text: object, *, label: str, revised_prompt: str | None = None) -> ResultImage:
@@ -36,9 +40,8 @@ def image_from_bytes(data: bytes, *, label: str, revised_prompt: str | None = No
     try:
         with Image.open(io.BytesIO(data)) as img:
             image_format, (width, height) = img.format or "", img.size
-            # Image.open refuses beyond twice the pixel limit and only warns above it; check the
-            # size before decoding so a bomb never gets its pixels allocated.
-            if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+            # Check the declared size before decoding, so a bomb never gets its pixels allocated.
+            if width * height > MAX_RESULT_PIXELS:
                 raise Image.DecompressionBombError(f"{width}x{height}")
             img.load()  # decoding the pixels is what catches truncated files
     except Image.DecompressionBombError:

@@ -45,6 +45,14 @@ class EncodedBody:
     files: tuple[FilePart, ...] = field(default=(), repr=False)
     json: Mapping[str, object] | None = field(default=None, repr=False)
 
+    @property
+    def size(self) -> int:
+        """About how many bytes the body is (its images dominate)."""
+        if self.kind == "json":
+            images = [*(self.json or {}).get("images", ()), (self.json or {}).get("mask") or {}]
+            return sum(len(str(item.get("image_url", ""))) for item in images if isinstance(item, Mapping))
+        return sum(len(data) for _, (_, data, _) in self.files) + sum(map(len, self.fields.values()))
+
     def httpx_arguments(self) -> dict[str, object]:
         if self.kind == "json":
             return {"json": self.json}

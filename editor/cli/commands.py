@@ -28,6 +28,7 @@ from editor.cli.provider import (
 from editor.pipeline.batch import Batch, BatchSetupError, batch_items
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
 from editor.pipeline.run import EditRun, open_backend
+from editor.secrets import install_redaction
 from editor.settings.keys import find_api_key
 
 log = logging.getLogger("maskedit.cli")
@@ -142,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+        install_redaction()
         if args.command == "providers":
             return cmd_providers()
         if args.command == "batch":

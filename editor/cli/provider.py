@@ -58,6 +58,8 @@ def resolve_provider(args: argparse.Namespace) -> Destination:
     lookup = find_api_key(profile)
     if lookup.found:
         return Destination(profile, lookup.key, base_url, model)
+    if lookup.source is not None and lookup.problem:  # a key is there, but it cannot be one
+        raise UsageError(lookup.problem)
     if explicit:
         variable = profile.key_env or "MASKEDIT_API_KEY"
         hint = f" {lookup.problem}" if lookup.problem else ""

@@ -8,23 +8,11 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import traceback
 from collections.abc import Iterable, Mapping
 
 from editor import __version__
-
-REDACTED = "[key removed]"
-# Bearer tokens and the sk-… / rq-… shapes providers use, wherever they appear.
-_KEY_PATTERNS = (re.compile(r"(?i)(bearer\s+)[^\s'\"]+"), re.compile(r"\b(?:sk|rq)-[A-Za-z0-9_\-]{6,}"))
-
-
-def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` without the given secrets or anything shaped like an API key."""
-    for secret in sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    text = _KEY_PATTERNS[0].sub(lambda m: m.group(1) + REDACTED, text)
-    return _KEY_PATTERNS[1].sub(REDACTED, text)
+from editor.secrets import redact
 
 
 def build_report(error: BaseException, sentence: str, *, versions: Mapping[str, str] | None = None,

@@ -52,14 +52,20 @@ def find_api_key(profile: ProviderProfile, env: Mapping[str, str] | None = None)
     env = os.environ if env is None else env
     for variable in (GENERIC_KEY_ENV, profile.key_env):
         if variable and env.get(variable, "").strip():
-            return KeyLookup(ApiKey(env[variable]), source=variable)
+            try:
+                return KeyLookup(ApiKey(env[variable]), source=variable)
+            except ValueError as exc:
+                return KeyLookup(None, source=variable, problem=f"{variable}: {exc}")
     try:
         stored = keyring.get_password(KEYRING_SERVICE, profile.name)
     except keyring.errors.KeyringError as exc:
         log.info("keychain unavailable for reading: %s", type(exc).__name__)
         return KeyLookup(None, problem=_no_keychain_sentence(profile))
     if stored and stored.strip():
-        return KeyLookup(ApiKey(stored), source="keychain")
+        try:
+            return KeyLookup(ApiKey(stored), source="keychain")
+        except ValueError as exc:
+            return KeyLookup(None, source="keychain", problem=f"The key in the keychain: {exc}")
     return KeyLookup(None)
 
 
@@ -96,13 +102,13 @@ def _no_keychain_sentence(profile: ProviderProfile) -> str:
 
 def read_key_file(path: Path) -> ApiKey:
     """Read a key from a file (first non-empty line); raise ValueError with a human reason."""
-    from editor.backends.providers import ApiKey
+    from editor.backends.providers import ApiKey, normalise_key
 
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ValueError(f"Cannot read the key file {path}: {exc.strerror or exc}.") from None
     for line in text.splitlines():
-        if line.strip():
+        if normalise_key(line):  # a byte-order mark alone is no key
             return ApiKey(line)
     raise ValueError(f"The key file {path} is empty.")

@@ -131,7 +131,7 @@ async def test_the_key_never_shows_in_logs_errors_or_details(make_backend, edit_
         errors.append(caught.value)
     await backend.edit(simple_request(stream=True, partial_images=1))
 
-    assert errors[0].server_message == "Incorrect API key provided: ****."
+    assert errors[0].server_message == "Incorrect API key provided: [key removed]."
     for error in errors:
         for text in (str(error), repr(error), repr(error.details()), error.message, repr(error.args)):
             assert fake_api_key not in text

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import base64
 import datetime
+import io
 import json
 import socket
 import ssl
 import threading
+import zlib
 
 import httpx
 import pytest
 from PIL import Image
 
-from editor.backends.base import ConnectionFailed, EditRequest, MalformedResponse, StreamFailed
+from editor.backends.base import ConnectionFailed, EditError, EditRequest, MalformedResponse, StreamFailed
 from editor.backends.http_errors import parse_error_body, redact, retry_after_seconds, retry_wait
 from editor.backends.openai_http import OpenAIHttpBackend
 from editor.backends.providers import ApiKey
@@ -72,14 +74,14 @@ def test_echoed_keys_are_redacted_even_when_unknown():
     echoed = {"error": {"message": f"bad key {KEY} and sk-otherkey12345"}}
     body = parse_error_body(json.dumps(echoed).encode(), KEY)
 
-    assert body.message == "bad key **** and ****"
-    assert redact(f"Bearer {KEY}", None) == "Bearer ****"
+    assert body.message == "bad key [key removed] and [key removed]"
+    assert redact(f"Bearer {KEY}", None) == "Bearer [key removed]"
 
 
 def test_a_key_of_any_shape_is_redacted_when_known():
     body = parse_error_body(b'{"error": "router key custom.Key_42 is invalid"}', "custom.Key_42")
 
-    assert body.message == "router key **** is invalid"
+    assert body.message == "router key [key removed] is invalid"
 
 
 def test_quota_wording_is_recognised():
@@ -107,11 +109,16 @@ def test_truncated_and_fake_images_are_refused():
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-def test_a_decompression_bomb_is_refused(monkeypatch):
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+def test_a_decompression_bomb_is_refused_even_with_pillows_guard_lifted(monkeypatch):
+    # A header claiming 20000×20000 px: refused from the header, before any pixel is decoded,
+    # whatever Pillow's process-wide limit is (loading a project used to lift it).
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    header = bytearray(photo_bytes(8, 8))
+    header[16:24] = (20000).to_bytes(4, "big") + (20000).to_bytes(4, "big")  # IHDR width, height
+    header[29:33] = zlib.crc32(bytes(header[12:29])).to_bytes(4, "big")
 
     with pytest.raises(MalformedResponse, match="absurd pixel count"):
-        image_from_bytes(photo_bytes(40, 40), label="image 1")
+        image_from_bytes(bytes(header), label="image 1")
 
 
 # --- Odd answers through MockTransport ------------------------------------------------------------
@@ -223,3 +230,58 @@ def self_signed_certificate(folder) -> tuple[str, str]:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return str(cert_path), str(key_path)
+
+
+# --- Echoed keys ----------------------------------------------------------------------------------
+
+
+async def test_a_key_echoed_in_the_request_id_and_the_answer_is_never_kept():
+    def handler(http_request: httpx.Request) -> httpx.Response:
+        image = base64.b64encode(photo_bytes(8, 8)).decode()
+        item = {"b64_json": image, "revised_prompt": f"p {KEY}"}
+        return httpx.Response(200, headers={"x-request-id": f"req-{KEY}"},
+                              json={"created": 1, "data": [item]})
+
+    backend = backend_answering(handler)
+    try:
+        result = await backend.edit(request(stream=False))
+    finally:
+        await backend.aclose()
+    assert KEY not in str(result.request_id) and KEY not in str(result.images[0].revised_prompt)
+
+
+async def test_a_key_echoed_in_a_refusal_is_never_printed():
+    def handler(http_request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, headers={"x-request-id": KEY},
+                              json={"error": {"message": f"bad key {KEY}", "param": None}})
+
+    backend = backend_answering(handler)
+    try:
+        with pytest.raises(EditError) as caught:
+            await backend.edit(request(stream=False))
+    finally:
+        await backend.aclose()
+    error = caught.value
+    assert KEY not in str(error) and KEY not in json.dumps(error.details())
+
+
+def test_the_logging_filter_blanks_every_key_the_process_has_seen(caplog):
+    import logging
+
+    from editor.secrets import RedactingFilter
+
+    ApiKey("zz-custom-router-secret-42")  # any key made anywhere is remembered
+    handler = logging.StreamHandler(io.StringIO())
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    try:
+        logger.warning("the router said %s", "zz-custom-router-secret-42 is wrong")
+        try:
+            raise RuntimeError("Authorization: Bearer zz-custom-router-secret-42")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    written = handler.stream.getvalue()
+    assert "zz-custom-router-secret-42" not in written and written.count("[key removed]") >= 2

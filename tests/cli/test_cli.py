@@ -288,3 +288,23 @@ def test_ctrl_c_exits_130(inputs, edit_server, fake_api_key):
     _, err = process.communicate(timeout=10)
     assert process.returncode == 130
     assert "Interrupted" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("written", ["\ufeffsk-fake\n".encode(), "sk-\u200bfake\n".encode()])
+def test_a_key_file_with_a_bom_or_invisible_characters_works(capsys, inputs, edit_server, fake_api_key,
+                                                              tmp_path, monkeypatch, written):
+    monkeypatch.setattr(edit_server, "api_key", "sk-fake")
+    key_file = tmp_path / "key.txt"
+    key_file.write_bytes(written)
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x",
+                       "--provider", "custom", "--base-url", edit_server.base_url, "--api-key-file", key_file,
+                       "--out", inputs["out"])
+    assert code == 0, err
+
+
+def test_a_key_variable_that_cannot_be_a_key_is_a_usage_error(capsys, inputs, edit_server, monkeypatch):
+    monkeypatch.setenv("MASKEDIT_API_KEY", "sk-caf\u00e9")
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x",
+                       "--provider", "custom", "--base-url", edit_server.base_url)
+    assert code == 2 and "MASKEDIT_API_KEY" in err and "U+00E9" in err
+    assert "Traceback" not in err and edit_server.requests == []

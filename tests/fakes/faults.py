@@ -37,7 +37,7 @@ class Fault:
     """One scripted answer. Build it with the class methods; the fields are the server's business."""
 
     kind: Literal["status", "malformed_json", "error_in_200", "not_an_image", "missing_url",
-                  "drop", "slow", "sse_error", "huge"]
+                  "drop", "slow", "sse_error", "huge", "drip", "gzip_bomb", "too_many"]
     http_status: int = 200
     message: str = ""
     shape: ErrorShape = "openai"
@@ -113,6 +113,21 @@ class Fault:
     def sse_error(cls, message: str = "Image generation failed.", *, after_partials: int = 0) -> Fault:
         """In a streamed answer: `after_partials` preview events, then an `error` event."""
         return cls(kind="sse_error", message=message, after_partials=after_partials)
+
+    @classmethod
+    def drip(cls, seconds: float) -> Fault:
+        """A 200 whose body comes one byte every `seconds`: no single read ever times out."""
+        return cls(kind="drip", seconds=seconds)
+
+    @classmethod
+    def gzip_bomb(cls, size: int) -> Fault:
+        """A 200 whose JSON body is `size` bytes of spaces, gzipped twice (a few kB on the wire)."""
+        return cls(kind="gzip_bomb", size=size)
+
+    @classmethod
+    def too_many(cls, count: int) -> Fault:
+        """A normal answer carrying `count` images, whatever n was."""
+        return cls(kind="too_many", size=count)
 
     @classmethod
     def huge(cls, size: int) -> Fault:

@@ -7,9 +7,11 @@ encoding like the real service; scripted faults replace or bend the normal answe
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import logging
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -163,9 +165,10 @@ class ServiceHandler(BaseHTTPRequestHandler):
             return self._send_error(error)
         seed = int(self.request_id.removeprefix("req_"))
         image = render_output(call, colour=self.fake.colour, spill=self.fake.spill, seed=seed)
+        count = self.fault.size if self.fault is not None and self.fault.kind == "too_many" else call.n
         if call.stream:
-            return self._stream(call, image)
-        document = {"created": int(time.time()), "data": [self._item(call, image) for _ in range(call.n)],
+            return self._stream(call, image, count)
+        document = {"created": int(time.time()), "data": [self._item(call, image) for _ in range(count)],
                     **self._facts(call), "usage": usage_for(call)}
         self._send_json(200, document)
 
@@ -211,7 +214,7 @@ class ServiceHandler(BaseHTTPRequestHandler):
         data = NOT_AN_IMAGE if self.fault and self.fault.kind == "not_an_image" else image
         return base64.b64encode(data).decode("ascii")
 
-    def _stream(self, call: EditCall, image: bytes) -> None:
+    def _stream(self, call: EditCall, image: bytes, count: int) -> None:
         facts = {"created_at": int(time.time()), **self._facts(call)}
         failing = self.fault if self.fault and self.fault.kind in ("sse_error", "drop") else None
         partials = max(1, failing.after_partials) if failing and failing.kind == "drop" else (
@@ -229,7 +232,7 @@ class ServiceHandler(BaseHTTPRequestHandler):
                 "type": "server_error", "code": "image_generation_failed", "message": failing.message,
                 "param": None}})
         else:
-            for _ in range(call.n):
+            for _ in range(count):
                 self._event("image_edit.completed", {"type": "image_edit.completed",
                                                      "b64_json": self._b64(image), **facts,
                                                      "usage": usage_for(call)})
@@ -263,9 +266,33 @@ class ServiceHandler(BaseHTTPRequestHandler):
                 "message": fault.message, "type": fault.error_type, "param": None, "code": None}})
         elif fault.kind == "huge":
             self._send_huge(fault.size)
+        elif fault.kind == "drip":
+            self._send_drip(fault.seconds)
+        elif fault.kind == "gzip_bomb":
+            self._send_gzip_bomb(fault.size)
         else:
             return False
         return True
+
+    def _send_drip(self, seconds: float) -> None:
+        size = 10_000
+        self._send_head(200, "application/json", size)
+        for _ in range(size):
+            if self.fake.closing.wait(seconds):
+                break
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:
+                break
+        self.close_connection = True
+
+    def _send_gzip_bomb(self, size: int) -> None:
+        inner = zlib.compressobj(9, zlib.DEFLATED, 31)
+        piece = b" " * (1024 * 1024)
+        once = b"".join(inner.compress(piece) for _ in range(size // len(piece))) + inner.flush()
+        body = gzip.compress(once, 9)
+        self._send_bytes(200, body, "application/json", headers=(("Content-Encoding", "gzip, gzip"),))
 
     def _send_fault_status(self, fault: Fault) -> None:
         status, message = fault.http_status, fault.message

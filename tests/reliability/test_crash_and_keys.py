@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QFileDialog
 from editor.app import install_error_hooks
 from editor.backends.openai_http import OpenAIHttpBackend
 from editor.backends.providers import PROFILES, ApiKey
-from editor.core.crash_report import REDACTED, build_report, redact
+from editor.core.crash_report import build_report
+from editor.secrets import REDACTED, redact
 from editor.settings.keys import store_api_key
 from tests.fakes.faults import Fault
 from tests.ui.test_end_to_end import painted_window

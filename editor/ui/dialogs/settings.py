@@ -279,6 +279,11 @@ class SettingsDialog(QDialog):
                 continue
             try:
                 store_api_key(PROFILES[name], ApiKey(text))
+            except ValueError as exc:  # not a key: say so where it was typed
+                self.tabs.setCurrentIndex(0)
+                self.provider.setCurrentIndex(self.provider.findData(name))
+                self.key_status.setText(str(exc))
+                return
             except KeychainUnavailable as exc:
                 self.tabs.setCurrentIndex(0)
                 self.provider.setCurrentIndex(self.provider.findData(name))
@@ -390,7 +395,11 @@ class SettingsDialog(QDialog):
             return
         profile = PROFILES[self.provider.currentData()]
         typed = self.key.text().strip()
-        key = ApiKey(typed) if typed else find_api_key(profile, self._env).key
+        try:
+            key = ApiKey(typed) if typed else find_api_key(profile, self._env).key
+        except ValueError as exc:
+            self._show_result(str(exc), False)
+            return
         if key is None:
             variable = profile.key_env or GENERIC_KEY_ENV
             self._show_result(f"There is no key to test with: type one above or set {variable}.", False)
