@@ -1,8 +1,11 @@
-"""Files written all or nothing: the one atomic writer every part of Maskedit uses.
+"""Files on disk: the one atomic writer every part of Maskedit uses, and the one way to open a
+file for reading that refuses what is not a file.
 
 A file is written to a unique temporary name beside its target, flushed to the disk, renamed over
 the target and the folder synced, so a crash, a kill or a full disk leaves either the old file or
-the new one, never half of one. Imports nothing of Maskedit's, so every layer may use it.
+the new one, never half of one. A FIFO, a device or a socket given where a file is expected is
+refused by its type before anything waits on it (opening a FIFO blocks until someone writes;
+/dev/zero never ends). Imports nothing of Maskedit's, so every layer may use it.
 """
 
 from __future__ import annotations
@@ -10,11 +13,49 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 Content = bytes | Callable[[BinaryIO], None]
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+class NotAFile(OSError):
+    """A path that names something other than a regular file; `kind` says what ("a pipe", …)."""
+
+    def __init__(self, path: Path, kind: str):
+        super().__init__(f"{Path(path).name} is {kind}, not a file")
+        self.path, self.kind = Path(path), kind
+
+
+def open_file(path: Path | str) -> BinaryIO:
+    """Open a regular file for reading in binary. Raises NotAFile for anything else (checked on the
+    opened handle, so nothing is waited on), FileNotFoundError, PermissionError or OSError."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+            raise NotAFile(Path(path), kind)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file(path: Path | str, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (see open_file); with `limit`, OSError when it holds more."""
+    with open_file(path) as stream:
+        data = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise OSError(f"{Path(path).name} is larger than {limit:,} bytes")
+    return data
 
 
 def write_atomically(path: Path, content: Content, *, make_folder: bool = True) -> None:

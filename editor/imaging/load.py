@@ -22,6 +22,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from editor.disk import NotAFile, open_file
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PIXELS = 250_000_000
@@ -120,10 +122,13 @@ def _open_stream(source: Path | str | bytes, path: Path | None, label: str) -> I
         return
     folder = ImageLoadError(f"{label} is a folder, not an image file.")
     try:
-        if path.is_dir():
-            raise folder
-        # Our own handle (not a path) keeps Pillow from memory-mapping the file behind our back.
-        stream = open(path, "rb")  # noqa: SIM115 - closed below, after the decode
+        # Our own handle (not a path) keeps Pillow from memory-mapping the file behind our back;
+        # open_file refuses a pipe or a device by its type instead of waiting on it.
+        stream = open_file(path)
+    except NotAFile as exc:
+        if exc.kind == "a folder":
+            raise folder from None
+        raise ImageLoadError(f"{label} is {exc.kind}, not an image file.") from None
     except IsADirectoryError:
         raise folder from None
     except FileNotFoundError:

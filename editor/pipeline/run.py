@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -280,20 +281,22 @@ class EditRun:
         if pixels is None:
             log.warning("result %s could not be decoded; kept as received", path.name)
             return VariantReady(index, image, path)
-        spill, placed = self._spill_and_place(pixels, image, path)
+        spill, placed, placed_sha = self._spill_and_place(pixels, image, path)
         assert self.writer is not None
-        self.writer.set_spill(index, spill)
+        self.writer.set_spill(index, spill, placed=placed, placed_sha256=placed_sha)
         if placed is not None:
             self._placed[index] = placed
         return VariantReady(index, image, path, pixels, spill, placed)
 
     def _spill_and_place(self, pixels: np.ndarray, image: ResultImage,
-                         path: Path) -> tuple[float | None, Path | None]:
+                         path: Path) -> tuple[float | None, Path | None, str | None]:
+        """The spill, and for a crop placed back (`place_back`): the whole-photo file and its
+        sha256, which the sidecar records so a rerun knows the file is whole."""
         from editor.imaging.composite import composite, spill_fraction
 
         snapshot, context = self.snapshot, self.context
         if snapshot.coverage is None or context is None:
-            return None, None
+            return None, None, None
         whole = self.place_back and context.cropped
         photo = self._photo(context.crop if not whole else (0, 0, *snapshot.size))
         if whole:
@@ -304,10 +307,11 @@ class EditRun:
             from editor.disk import write_atomically
             from editor.imaging.result_codec import encode_like
 
-            write_atomically(placed, encode_like(made.pixels, image.content_type))
-            return made.spill, placed
+            encoded = encode_like(made.pixels, image.content_type)
+            write_atomically(placed, encoded)
+            return made.spill, placed, hashlib.sha256(encoded).hexdigest()
         x, y, w, h = context.crop
-        return spill_fraction(photo, pixels, snapshot.coverage[y:y + h, x:x + w]), None
+        return spill_fraction(photo, pixels, snapshot.coverage[y:y + h, x:x + w]), None, None
 
     def _photo(self, part: tuple[int, int, int, int]) -> np.ndarray:
         """`part` = (x, y, w, h) of the photo as RGB(A), made once per run: the window hands over

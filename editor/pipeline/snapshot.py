@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from editor.disk import NotAFile, read_file
 from editor.imaging.upload import PixelOrder
 from editor.pipeline.options import EditOptions
 from editor.pipeline.plan import DEFAULT_PADDING
@@ -111,9 +112,11 @@ def snapshot_from_files(photo: Path, mask: Path | None, *, prompt: str, options:
 def read_input(path: Path) -> bytes:
     """A file's bytes, or InputError saying why they cannot be read."""
     try:
-        return path.read_bytes()
+        return read_file(path)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file.") from None
+    except NotAFile as exc:
+        raise InputError(f"{path} is {exc.kind}, not an image file.") from None
     except IsADirectoryError:
         raise InputError(f"{path} is a folder, not an image.") from None
     except OSError as exc:

@@ -43,6 +43,7 @@ class JobWriter:
         self.extra = dict(extra or {})
         self._files: dict[int, tuple[Path, ResultImage]] = {}
         self._spill: dict[int, float] = {}
+        self._placed: dict[int, dict[str, str | None]] = {}  # index → the whole-photo file
         self._started = time.time()
         self._result: EditResult | None = None
         self._status = "running"
@@ -73,11 +74,17 @@ class JobWriter:
         self._write_sidecar()
         return path
 
-    def set_spill(self, index: int, spill: float | None) -> None:
-        """The share of the pixels outside the mask the model changed in result `index`."""
-        if spill is not None and index in self._files:
+    def set_spill(self, index: int, spill: float | None, *, placed: Path | None = None,
+                  placed_sha256: str | None = None) -> None:
+        """The share of the pixels outside the mask the model changed in result `index`, and the
+        file of that result placed back into the whole photo, if one was written."""
+        if index not in self._files or (spill is None and placed is None):
+            return
+        if spill is not None:
             self._spill[index] = round(spill, 6)
-            self._write_sidecar()
+        if placed is not None:
+            self._placed[index] = {"file": placed.name, "sha256": placed_sha256}
+        self._write_sidecar()
 
     def _ordered(self) -> list[tuple[Path, ResultImage]]:
         return [self._files[index] for index in sorted(self._files)]
@@ -105,7 +112,8 @@ class JobWriter:
                 "n": req.n, "size": req.size, "quality": req.quality, "background": req.background,
                 "output_format": req.output_format, "output_compression": req.output_compression,
                 "input_fidelity": req.input_fidelity, "stream": req.stream,
-                "partial_images": req.partial_images,
+                "partial_images": req.partial_images, "complexity": req.complexity,
+                "moderation": req.moderation,
             },
             "inputs": [
                 {"path": str(path), "sha256": hashlib.sha256(part.data).hexdigest(),
@@ -117,7 +125,8 @@ class JobWriter:
             "results": [
                 {"file": path.name, "sha256": hashlib.sha256(image.data).hexdigest(),
                  "width": image.width, "height": image.height, "content_type": image.content_type,
-                 "revised_prompt": image.revised_prompt, "spill_outside_mask": self._spill.get(index)}
+                 "revised_prompt": image.revised_prompt, "spill_outside_mask": self._spill.get(index),
+                 "full": self._placed.get(index)}
                 for index, (path, image) in zip(sorted(self._files), self._ordered(), strict=True)
             ],
             "usage": result.usage.as_dict() if result and result.usage else None,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from editor.disk import read_file
+
 if TYPE_CHECKING:
     from editor.backends.providers import ApiKey, ProviderProfile
 
@@ -105,7 +107,9 @@ def read_key_file(path: Path) -> ApiKey:
     from editor.backends.providers import ApiKey, normalise_key
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_file(path, limit=64 * 1024).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"The key file {path} is not text.") from None
     except OSError as exc:
         raise ValueError(f"Cannot read the key file {path}: {exc.strerror or exc}.") from None
     for line in text.splitlines():

@@ -308,3 +308,20 @@ def test_a_key_variable_that_cannot_be_a_key_is_a_usage_error(capsys, inputs, ed
                        "--provider", "custom", "--base-url", edit_server.base_url)
     assert code == 2 and "MASKEDIT_API_KEY" in err and "U+00E9" in err
     assert "Traceback" not in err and edit_server.requests == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("where", ["photo", "mask", "key"])
+def test_a_pipe_given_as_an_input_is_refused_at_once(capsys, inputs, edit_server, fake_api_key, tmp_path,
+                                                     monkeypatch, where):
+    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
+    pipe = tmp_path / "pipe.png"
+    os.mkfifo(pipe)
+    photo = pipe if where == "photo" else inputs["photo"]
+    mask = pipe if where == "mask" else inputs["mask"]
+    key = ["--api-key-file", pipe] if where == "key" else []
+    started = time.monotonic()
+    code, _, err = run(capsys, "edit", photo, "--mask", mask, "--prompt", "x", "--provider", "custom",
+                       "--base-url", edit_server.base_url, *key, "--out", inputs["out"])
+    assert code == 2 and "is a pipe" in err and time.monotonic() - started < 5
+    assert edit_server.requests == []

@@ -101,3 +101,22 @@ def test_a_crop_whose_full_photo_was_not_written_is_done_again(capsys, tmp_path,
     next((tmp_path / "out").glob("*-full.png")).unlink()  # killed before the photo was placed back
     assert run(capsys, *args)[0] == 0
     assert len(edit_server.edit_requests) == 2
+
+
+def test_a_half_written_full_photo_is_not_taken_for_done(capsys, tmp_path, edit_server, fake_api_key,
+                                                          monkeypatch, make_photo, make_mask):
+    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
+    _, mask = inputs(tmp_path, make_photo, make_mask, folder=tmp_path / "photos")
+    args = ["batch", tmp_path / "photos", "--mask", mask, "--prompt", "p", "--out", tmp_path / "out",
+            "--provider", "custom", "--base-url", edit_server.base_url, "--model", "gpt-image-1"]
+    assert run(capsys, *args)[0] == 0
+    full = next((tmp_path / "out").glob("*-full.png"))
+    sidecar = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
+    assert sidecar["results"][0]["full"]["file"] == full.name  # its hash is recorded
+    full.write_bytes(full.read_bytes()[: full.stat().st_size // 2])  # as a kill mid-write left it once
+
+    assert run(capsys, *args)[0] == 0
+
+    assert len(edit_server.edit_requests) == 2  # done again, not skipped
+    (again,) = [path for path in (tmp_path / "out").glob("*-full.png") if path != full]
+    Image.open(again).load()  # whole

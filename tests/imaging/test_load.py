@@ -390,3 +390,14 @@ def test_permission_denied_is_explained(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(load_module, "open", refuse, raising=False)
     assert message_of(path) == "Maskedit is not allowed to read locked.png; check the file's permissions."
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_pipe_or_a_device_is_refused_by_its_type_without_waiting(tmp_path):
+    pipe = tmp_path / "photo.png"
+    os.mkfifo(pipe)  # opening it would wait for a writer that never comes
+    with pytest.raises(ImageLoadError, match="is a pipe, not an image file"):
+        load_image(pipe)
+    if Path("/dev/zero").exists():
+        with pytest.raises(ImageLoadError, match="is a device"):
+            load_image(Path("/dev/zero"))

@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from editor.disk import open_file
 from editor.pipeline.batch.summary import FileOutcome
 
 _SIDECAR_NAME = re.compile(r"(?P<stem>.+)-\d{8}-\d{6}-[0-9a-f]{4}\.json")  # JobWriter's names
@@ -30,12 +31,18 @@ def find_completed(out_dir: Path, photos: Sequence[Path], prompt: str) -> dict[P
                 continue
             photo = by_name.get(Path(record["inputs"][0]["path"]).name)
             files = tuple(out_dir / entry["file"] for entry in record["results"])
-            intact = [hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+            intact = [_sha256(path) == entry["sha256"]
                       for path, entry in zip(files, record["results"], strict=True)]
-            if (record.get("context") or {}).get("size"):  # a crop: its answers placed back too
-                intact += [path.with_name(f"{path.stem}-full{path.suffix}").is_file() for path in files]
+            if (record.get("context") or {}).get("size"):  # a crop: its answers placed back, whole
+                intact += [_sha256(out_dir / entry["full"]["file"]) == entry["full"]["sha256"]
+                           for entry in record["results"]]
         except (OSError, ValueError, AttributeError, LookupError, TypeError):
             continue  # not a finished record of ours, or its images are gone: done again
         if photo is not None and photo.stem == match["stem"] and files and all(intact):
             found[photo] = FileOutcome(photo, "skipped", "Done before.", files=files, sidecar=sidecar)
     return found
+
+
+def _sha256(path: Path) -> str:
+    with open_file(path) as stream:
+        return hashlib.file_digest(stream, "sha256").hexdigest()
