@@ -66,11 +66,18 @@ def forced_options(options: EditOptions, env: Mapping[str, str]) -> EditOptions:
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a job was made from, kept for showing its variants over the photo it edited."""
+    """What a job was made from, kept for showing its variants over the photo it edited. `mask` is
+    the coverage it was sent with, or (a restored job) how to read it from the project when a
+    variant is first shown: hundreds of restored jobs do not hold hundreds of full-size masks."""
 
     photo: QImage
-    coverage: np.ndarray
+    mask: np.ndarray | Callable[[], np.ndarray]
     crop: tuple[int, int, int, int] | None = None  # the part of the photo sent (crop-to-mask)
+
+    @property
+    def coverage(self) -> np.ndarray:
+        """The (h, w) uint8 coverage, read now if it was left on disk (call off the GUI thread)."""
+        return self.mask() if callable(self.mask) else self.mask
 
 
 def key_blocker(provider: str, has_key: Callable[[str], bool], base_url: Callable[[str], str | None]

@@ -36,18 +36,31 @@ class JobRecord:
 
 
 def job_record_from(record: dict, folder: Path) -> JobRecord:
-    """The JobRecord a parsed record in `folder` tells; result files no longer there are left out."""
+    """The JobRecord a parsed record in `folder` tells; result files no longer there are left out.
+    A record naming a file outside `folder` (or its photo outside the project) is refused with
+    ValueError, like one of the wrong shape."""
     extra = record[RECORD_KEY]
     started = datetime.fromisoformat(record["started_at"]).timestamp()
-    files = tuple(folder / item["file"] for item in record.get("results") or ()
-                  if (folder / item["file"]).is_file())
+    files = tuple(folder / _plain_name(item["file"]) for item in record.get("results") or ())
+    files = tuple(path for path in files if path.is_file())
     mask = record.get("mask") or {}
-    mask_file = f"{folder.name}/{mask['file']}" if isinstance(mask.get("file"), str) else None
+    mask_file = f"{folder.name}/{_plain_name(mask['file'])}" if isinstance(mask.get("file"), str) else None
+    source = extra.get("source_photo")
+    if source is not None and (not isinstance(source, str) or source.startswith(("/", "\\"))
+                               or ".." in source.replace("\\", "/").split("/") or ":" in source):
+        raise ValueError(f"the record names a photo outside the project ({str(source)[:80]})")
     return JobRecord(
         job_id=str(extra["job_id"]), number=int(extra["number"]), prompt=str(record.get("prompt") or ""),
         options=dict(extra.get("options") or {}), provider_label=str(extra.get("provider_label") or ""),
         status=str(record.get("status") or "completed"), started_at=started,
         elapsed_s=float(record.get("elapsed_s") or 0.0), usage=record.get("usage"),
         request_id=record.get("request_id"), files=files, mask_file=mask_file,
-        source_photo=extra.get("source_photo"), error=record.get("error"), record=record,
+        source_photo=source, error=record.get("error"), record=record,
     )
+
+
+def _plain_name(name: object) -> str:
+    """A file name inside the record's folder: no folder part, nothing that climbs out."""
+    if not isinstance(name, str) or not name or name in (".", "..") or any(ch in name for ch in "/\\:"):
+        raise ValueError(f"the record names a file outside its folder ({str(name)[:80]})")
+    return name

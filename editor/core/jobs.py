@@ -223,6 +223,9 @@ class JobQueue(QObject):
     def job(self, job_id: str) -> Job:
         return self._jobs[job_id]
 
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._jobs
+
     def variants(self, job_id: str) -> list[Variant]:
         return list(self._variants[job_id])
 

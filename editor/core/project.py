@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -22,20 +23,17 @@ from PySide6.QtGui import QImage
 
 from editor.core.document import Document
 from editor.core.generate import JobContext, photo_pixels
+from editor.core.job_record import RECORD_KEY, JobRecord
 from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
-from editor.core.session import (
-    RECORD_KEY,
-    JobRecord,
-    Project,
-    ProjectError,
-    ProjectState,
-    VariantFlags,
-    flag_key,
-    interrupted_projects,
-)
+from editor.core.project_state import ProjectState, VariantFlags, flag_key
+from editor.core.session import Project, ProjectError, interrupted_projects
 from editor.core.tasks import TaskGroup, TaskOwner
+from editor.imaging.load import DEFAULT_MAX_PIXELS
 from editor.imaging.prepare import EditContext
 from editor.pipeline.options import options_from_record
+
+if TYPE_CHECKING:
+    from editor.core.photo import DecodedPhoto
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +60,13 @@ class ProjectKeeper(QObject):
                  loop: asyncio.AbstractEventLoop, open_photo: PhotoOpener,
                  original_bytes: Callable[[], bytes | None],
                  add_context: Callable[[str, JobContext], None], tasks: TaskGroup | None = None,
+                 max_pixels: Callable[[], int] = lambda: DEFAULT_MAX_PIXELS,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._document, self._queue = document, queue
         self._projects_dir = projects_dir
         self._open_photo, self._original_bytes, self._add_context = open_photo, original_bytes, add_context
+        self._max_pixels = max_pixels  # the photo size limit of Settings, for restored photos too
         self.project = Project.create(projects_dir)
         self.project.lock()
         self.state = ProjectState()
@@ -227,9 +227,15 @@ class ProjectKeeper(QObject):
             await asyncio.to_thread(self.project.save_as, destination)
 
     async def open_file(self, source: Path) -> int:
-        """Open a .maskedit file in place of the current project; returns how many jobs came back."""
-        project = await asyncio.to_thread(Project.open_file, source, self._projects_dir)
-        return await self.restore(project, saved_to=source)
+        """Open a .maskedit file in place of the current project; returns how many jobs came back.
+        The current project is untouched until the new one has loaded (a broken file changes
+        nothing)."""
+        staged = await asyncio.to_thread(Project.open_file, source, self._projects_dir)
+        try:
+            return await self.restore(staged, saved_to=source)
+        finally:
+            if staged.root.exists() and staged.root != self.project.root:
+                await asyncio.to_thread(staged.remove)  # it did not load; nothing of it is kept
 
     def interrupted(self) -> Project | None:
         """The newest project whose window died without closing it, if any."""
@@ -243,17 +249,32 @@ class ProjectKeeper(QObject):
         return None
 
     async def restore(self, project: Project, *, saved_to: Path | None = None) -> int:
-        """Make `project` this window's project and bring back its document and jobs."""
+        """Make `project` this window's project and bring back its document and jobs. Everything
+        is read and decoded first; only then does the window switch to it, so a project that
+        cannot be loaded leaves the current one (and its unsaved work) as it was."""
+        if project.root != self.project.root and await asyncio.to_thread(project.held_elsewhere):
+            raise ProjectError("That project is open in another Maskedit window; close it there first.")
         state = await asyncio.to_thread(project.load_state)
         if saved_to is not None:
             state = replace(state, saved_to=str(saved_to))
+        loaded = await asyncio.to_thread(self._load_document, project, state)
+        project = await asyncio.to_thread(project.settle)  # a staged file moves into its folder
         records = await asyncio.to_thread(project.job_records)
         self._switch_to(project)
         self._restoring = True
         try:
-            await self._restore_document(state)
-            for record in records:
-                await self._restore_job(record, state)
+            self._show_document(state, loaded)
+            photo = self._document.photo()
+            current = (self._photo_files.get(photo.cacheKey()), photo) if photo is not None else None
+            # Every job read in one worker call, then put back without yielding to the event loop:
+            # the panels lay out once, not once per job (which grew with the square of the jobs).
+            jobs = await asyncio.to_thread(self._read_jobs, project, records, current)
+            for record, variants, context in jobs:
+                marks = {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)))
+                         for variant in variants}
+                self._queue.restore(_job(record, len(variants)), variants, marks)
+                if context is not None:
+                    self._add_context(record.job_id, context)
         finally:
             self._restoring = False
         self.state = state
@@ -264,68 +285,79 @@ class ProjectKeeper(QObject):
         old = self.project
         self.project = project
         project.lock()
+        if old.root == project.root:
+            return  # the same project again: it keeps its lock
         old.unlock()
-        if not old.has_results() and old.root != project.root:
+        if not old.has_results():
             old.remove()
 
-    async def _restore_document(self, state: ProjectState) -> None:
+    def _load_document(self, project: Project, state: ProjectState) -> _LoadedDocument:
+        """Worker thread: the document's photo decoded (within the photo size limit), its mask and
+        references read. Raises ProjectError when the project cannot be shown."""
         from editor.core.photo import decode_photo
+        from editor.imaging.load import ImageLoadError
 
-        document, project = state.document, self.project
-        self._document.set_prompt(document.prompt)
-        if document.options:
-            self._document.set_options(options_from_record(document.options))
+        document = state.document
+        if document.photo_file is None:
+            raise ProjectError("This project holds no photo, so there is nothing to open.")
         references = []
         for name, file in document.references:
             with contextlib.suppress(ProjectError):
-                references.append((name, await asyncio.to_thread(project.read_bytes, file)))
-        self._document.set_references(references)
-        if document.photo_file is None:
-            return
-        data = await asyncio.to_thread(project.read_bytes, document.photo_file)
-        decoded = await asyncio.to_thread(decode_photo, data, 10**10, document.photo_name)
+                references.append((name, project.read_bytes(file)))
+        data = project.read_bytes(document.photo_file)
+        try:
+            decoded = decode_photo(data, self._max_pixels(), document.photo_name)
+        except ImageLoadError as error:
+            raise ProjectError(f"The project's photo cannot be opened: {error.message}") from None
+        mask = None
+        if document.mask_file:
+            mask = project.read_mask(document.mask_file, (decoded.image.width(), decoded.image.height()))
+        return _LoadedDocument(decoded, mask, references)
+
+    def _show_document(self, state: ProjectState, loaded: _LoadedDocument) -> None:
+        document = state.document
+        self._document.set_prompt(document.prompt)
+        if document.options:
+            self._document.set_options(options_from_record(document.options))
+        self._document.set_references(loaded.references)
+        decoded = loaded.photo
         self._photo_files[decoded.image.cacheKey()] = document.photo_file
         path = Path(document.photo_path) if document.photo_path else None
         self._open_photo(decoded.image, path, decoded.original)
-        if document.mask_file and self._document.mask() is not None:
-            size = (decoded.image.width(), decoded.image.height())
-            coverage = await asyncio.to_thread(project.read_mask, document.mask_file, size)
-            self._document.mask().replace(coverage, "Restore the mask")
+        if loaded.mask is not None and self._document.mask() is not None:
+            self._document.mask().replace(loaded.mask, "Restore the mask")
 
-    async def _restore_job(self, record: JobRecord, state: ProjectState) -> None:
-        variants = await asyncio.to_thread(_read_variants, record)
-        marks = {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)))
-                 for variant in variants}
-        self._queue.restore(_job(record, len(variants)), variants, marks)
-        context = await self._context_for(record)
-        if context is not None:
-            self._add_context(record.job_id, context)
+    def _read_jobs(self, project: Project, records: list[JobRecord], current: tuple[str | None, QImage] | None
+                   ) -> list[tuple[JobRecord, list[Variant], JobContext | None]]:
+        """Worker thread: each job's variants and what it was made from. Each earlier photo is
+        decoded once for all its jobs; each job's mask stays on disk until a variant is shown."""
+        photos: dict[str, QImage | None] = {}
+        return [(record, _read_variants(record), self._context_for(project, record, current, photos))
+                for record in records]
 
-    async def _context_for(self, record: JobRecord) -> JobContext | None:
+    def _context_for(self, project: Project, record: JobRecord, current: tuple[str | None, QImage] | None,
+                     photos: dict[str, QImage | None]) -> JobContext | None:
         from editor.core.photo import decode_photo
 
-        photo = self._document.photo()
-        current = self._photo_files.get(photo.cacheKey()) if photo is not None else None
-        if record.source_photo and record.source_photo != current:
-            try:
-                data = await asyncio.to_thread(self.project.read_bytes, record.source_photo)
-                photo = (await asyncio.to_thread(decode_photo, data, 10**10, None)).image
-            except Exception:  # an unreadable old photo only costs that job its preview
-                log.warning("job %s: its photo could not be read", record.job_id, exc_info=True)
-                return None
+        photo = current[1] if current is not None else None
+        if record.source_photo and (current is None or record.source_photo != current[0]):
+            if record.source_photo not in photos:
+                try:
+                    data = project.read_bytes(record.source_photo)
+                    photos[record.source_photo] = decode_photo(data, self._max_pixels(), None).image
+                except Exception:  # an unreadable old photo only costs its jobs their previews
+                    log.warning("job %s: its photo could not be read", record.job_id, exc_info=True)
+                    photos[record.source_photo] = None
+            photo = photos[record.source_photo]
         if photo is None:
             return None
         size = (photo.width(), photo.height())
-        coverage = np.full((size[1], size[0]), 255, np.uint8)
-        if record.mask_file:
-            with contextlib.suppress(ProjectError):
-                coverage = await asyncio.to_thread(self.project.read_mask, record.mask_file, size)
-        coverage.flags.writeable = False
         # The pipeline writes the plan at the top of the record; records from 0.1 kept it in the
         # runner's block.
         planned = record.record.get("context") or record.record.get(RECORD_KEY, {}).get("context")
         context = EditContext.from_record(planned, size)
-        return JobContext(photo, coverage, context.crop if context.cropped else None)
+        return JobContext(photo, _MaskOnDisk(project, record.mask_file, size),
+                          context.crop if context.cropped else None)
 
     # --- closing -------------------------------------------------------------------------------
 
@@ -378,6 +410,34 @@ def _job(record: JobRecord, variant_count: int) -> Job:
                finished_at=record.started_at + record.elapsed_s, variant_count=variant_count,
                usage=tuple((k, v) for k, v in usage if isinstance(v, int | None)),
                request_id=record.request_id, restored=True)
+
+
+@dataclass(frozen=True)
+class _MaskOnDisk:
+    """A restored job's mask, read when one of its variants is shown (everything, without one)."""
+
+    project: Project
+    file: str | None
+    size: tuple[int, int]
+
+    def __call__(self) -> np.ndarray:
+        coverage = None
+        if self.file:
+            with contextlib.suppress(ProjectError):
+                coverage = self.project.read_mask(self.file, self.size)
+        if coverage is None:
+            coverage = np.full((self.size[1], self.size[0]), 255, np.uint8)
+        coverage.flags.writeable = False
+        return coverage
+
+
+@dataclass(frozen=True)
+class _LoadedDocument:
+    """What a project's document needs, read and decoded before the window switches to it."""
+
+    photo: DecodedPhoto
+    mask: np.ndarray | None
+    references: list[tuple[str, bytes]]
 
 
 def _read_variants(record: JobRecord) -> list[Variant]:

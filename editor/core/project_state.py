@@ -41,6 +41,12 @@ class ProjectState:
     created: float = field(default_factory=time.time)
     modified: float = field(default_factory=time.time)
 
+    def files(self) -> list[str]:
+        """Every file of the project the manifest names (relative to its folder)."""
+        document = self.document
+        named = [document.photo_file, document.original_photo_file, document.mask_file]
+        return [name for name in named if name] + [file for _, file in document.references]
+
 
 def flag_key(job_id: str, index: int) -> str:
     return f"{job_id}/{index}"
@@ -54,17 +60,51 @@ def with_flags(state: ProjectState, job_id: str, index: int, **changes: bool) ->
     return replace(state, flags=flags)
 
 
+_TEXT_FIELDS = ("photo_file", "original_photo_file", "photo_name", "photo_path", "mask_file")
+
+
 def state_from_manifest(manifest: dict) -> ProjectState:
-    """The state a parsed project.json describes; unknown document fields are ignored."""
-    document = dict(manifest.get("document") or {})
+    """The state a parsed project.json describes; unknown document fields are ignored. Raises
+    ValueError or TypeError for a value of the wrong type (a damaged or hostile manifest)."""
+    document = manifest.get("document")
+    document = {} if document is None else document
+    _expect(document, dict, "document")
     known = {name for name in DocumentState.__dataclass_fields__}
     document = {key: value for key, value in document.items() if key in known}
-    document["references"] = tuple((str(name), str(file)) for name, file in document.get("references") or ())
+    for name in _TEXT_FIELDS:
+        _expect(document.get(name), str | None, name)
+    _expect(document.get("prompt", ""), str, "prompt")
+    _expect(document.get("options", {}), dict, "options")
+    references = document.get("references")
+    references = () if references is None else references
+    _expect(references, list | tuple, "references")
+    pairs = []
+    for pair in references:
+        _expect(pair, list | tuple, "a reference")
+        name, file = pair  # exactly two
+        _expect(name, str, "a reference's name")
+        _expect(file, str, "a reference's file")
+        pairs.append((name, file))
+    document["references"] = tuple(pairs)
     if document.get("photo_from"):
+        _expect(document["photo_from"], list | tuple, "photo_from")
         job, index = document["photo_from"]
-        document["photo_from"] = (str(job), int(index))
-    flags = {str(key): VariantFlags(bool(value.get("starred")), bool(value.get("discarded")))
-             for key, value in (manifest.get("variants") or {}).items() if isinstance(value, dict)}
-    return ProjectState(document=DocumentState(**document), flags=flags, saved_to=manifest.get("saved_to"),
-                        created=float(manifest.get("created") or time.time()),
-                        modified=float(manifest.get("modified") or time.time()))
+        _expect(job, str, "photo_from's job")
+        _expect(index, int, "photo_from's variant")
+        document["photo_from"] = (job, index)
+    variants = manifest.get("variants")
+    variants = {} if variants is None else variants
+    _expect(variants, dict, "variants")
+    flags = {str(key): VariantFlags(value.get("starred") is True, value.get("discarded") is True)
+             for key, value in variants.items() if isinstance(value, dict)}
+    saved_to, created, modified = (manifest.get(name) for name in ("saved_to", "created", "modified"))
+    _expect(saved_to, str | None, "saved_to")
+    _expect(created, int | float | None, "created")
+    _expect(modified, int | float | None, "modified")
+    return ProjectState(document=DocumentState(**document), flags=flags, saved_to=saved_to,
+                        created=float(created or time.time()), modified=float(modified or time.time()))
+
+
+def _expect(value: object, kind, name: str) -> None:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise TypeError(f"{name} is {type(value).__name__}")

@@ -22,8 +22,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from editor.backends.base import EditBackend, EditError
+from editor.core.job_record import RECORD_KEY
 from editor.core.jobs import Job, JobQueue, JobState, Variant
-from editor.core.session import RECORD_KEY
 from editor.core.tasks import TaskGroup, TaskOwner
 from editor.pipeline.events import Event, Outcome, PartialImage, Planned, Stage, VariantReady
 from editor.pipeline.options import EditOptions, normalized, provider_label

@@ -11,10 +11,15 @@ document and every result, so a crash loses nothing:
     references/        the reference images, by content hash
     results/           each job's images and its JSON record (written by the runner before an
                        image is shown), and the mask the job was sent with
-    session.lock       present while a window has the project open (its process id)
+    session.lock       present while a window has the project open (its process id and the
+                       time that process started, so a reused id is not taken for the holder)
 
-A `.maskedit` file is that folder zipped (without the lock). Plain Python, no Qt: every method
-here may run in a worker thread; each file is written atomically (temp file, fsync, rename).
+A `.maskedit` file is that folder zipped (without the lock). Opening one reads it under limits
+(member count, sizes, compression ratio, names that stay inside the layout above) into a staging
+folder; nothing of the open project is touched until the new one has loaded and `settle()`
+moves it into place. Every file is read as a regular file with a size limit (a pipe or a device
+is refused), every JSON document with a depth guard. Plain Python, no Qt: every method here may
+run in a worker thread; each file is written atomically (temp file, fsync, rename).
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ import logging
 import os
 import secrets
 import shutil
+import struct
 import sys
 import time
 import zipfile
+import zlib
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -36,22 +43,9 @@ from pathlib import Path, PurePosixPath
 import cv2
 import numpy as np
 
-from editor.core.job_record import RECORD_KEY, JobRecord, job_record_from
-from editor.core.project_state import (
-    DocumentState,
-    ProjectState,
-    VariantFlags,
-    flag_key,
-    state_from_manifest,
-    with_flags,
-)
-from editor.disk import write_atomically
-
-# The manifest's values moved to project_state, the jobs' records to job_record; still importable
-# from here.
-__all__ = ["FORMAT", "FORMAT_VERSION", "LOCK", "MANIFEST", "PROJECT_SUFFIX", "RECORD_KEY", "RESULTS",
-           "DocumentState", "JobRecord", "Project", "ProjectError", "ProjectState", "VariantFlags",
-           "flag_key", "interrupted_projects", "with_flags"]
+from editor.core.job_record import JobRecord, job_record_from
+from editor.core.project_state import ProjectState, VariantFlags, state_from_manifest
+from editor.disk import NotAFile, open_file, read_file, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +56,15 @@ LOCK = "session.lock"
 PROJECT_SUFFIX = ".maskedit"
 RESULTS = "results"
 _PNG_FAST = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+# What a project file may hold: the layout above, and these limits.
+_TOP_FILES = (MANIFEST, "mask.png", LOCK)
+_TOP_FOLDERS = ("photos", "references", RESULTS)
+MAX_MEMBERS = 20_000
+MAX_MEMBER_BYTES = 1_500_000_000  # a 250 MP photo as PNG fits
+MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest or a job's record
+MAX_TOTAL_BYTES = 20_000_000_000
+MAX_RATIO = 200  # unpacked : packed, for a compressed member (JSON packs about 10:1)
+_STAGING = ".opening-"
 
 
 class ProjectError(Exception):
@@ -103,22 +106,38 @@ class Project:
     # --- the lock: which projects were open when their window died -------------------------
 
     def lock(self) -> None:
-        _write(self.root / LOCK, json.dumps({"pid": os.getpid(), "since": time.time()}).encode())
+        holder = {"pid": os.getpid(), "started": _started(os.getpid()), "since": time.time()}
+        _write(self.root / LOCK, json.dumps(holder).encode())
 
     def unlock(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             (self.root / LOCK).unlink()
 
-    def lock_pid(self) -> int | None:
+    def lock_holder(self) -> tuple[int, float | None] | None:
+        """(process id, its start time) of the lock, (0, None) for a damaged lock, None without one."""
         try:
-            return int(json.loads((self.root / LOCK).read_text())["pid"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None if not (self.root / LOCK).exists() else 0
+            holder = _json(self.root / LOCK, 4096)
+            started = holder.get("started")
+            return int(holder["pid"]), float(started) if isinstance(started, int | float) else None
+        except FileNotFoundError:
+            return None
+        except (OSError, ProjectError, ValueError, KeyError, TypeError, AttributeError):
+            return 0, None
+
+    def lock_pid(self) -> int | None:
+        holder = self.lock_holder()
+        return None if holder is None else holder[0]
+
+    def held_elsewhere(self) -> bool:
+        """Locked by another process that is still running (another window has it open)."""
+        holder = self.lock_holder()
+        return holder is not None and holder[0] != os.getpid() and _holder_alive(*holder)
 
     def was_interrupted(self) -> bool:
-        """Locked by a process that is no longer running: its window closed without saying so."""
-        pid = self.lock_pid()
-        return pid is not None and pid != os.getpid() and not _process_alive(pid)
+        """Locked by a process that is no longer running: its window closed without saying so. A
+        running process that merely reuses the holder's id (a reboot, a long day) does not count."""
+        holder = self.lock_holder()
+        return holder is not None and holder[0] != os.getpid() and not _holder_alive(*holder)
 
     # --- storing the document --------------------------------------------------------------
 
@@ -159,9 +178,11 @@ class Project:
             _write(self.path(relative), data)
         return relative
 
-    def read_bytes(self, relative: str) -> bytes:
+    def read_bytes(self, relative: str, limit: int = MAX_MEMBER_BYTES) -> bytes:
         try:
-            return self.path(relative).read_bytes()
+            return read_file(self.path(relative), limit)
+        except NotAFile as error:
+            raise ProjectError(f"{relative} in the project is {error.kind}, not a file.") from None
         except OSError as error:
             reason = error.strerror or error
             raise ProjectError(f"{relative} is missing from the project ({reason}).") from error
@@ -190,16 +211,26 @@ class Project:
 
     def load_state(self) -> ProjectState:
         try:
-            manifest = json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+            manifest = _json(self.root / MANIFEST, MAX_JSON_BYTES)
         except FileNotFoundError:
             return ProjectState()
-        except (OSError, ValueError) as error:
-            raise ProjectError(f"The project's manifest cannot be read ({error}).") from error
+        except OSError as error:
+            reason = error.strerror or error
+            raise ProjectError(f"The project's manifest cannot be read ({reason}).") from error
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise ProjectError("This is not a Maskedit project.")
-        if int(manifest.get("version", 0)) > FORMAT_VERSION:
+        version = manifest.get("version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ProjectError("The project's manifest is damaged (its version is not a number).")
+        if version > FORMAT_VERSION:
             raise ProjectError("This project was saved by a newer Maskedit; update Maskedit to open it.")
-        return state_from_manifest(manifest)
+        try:
+            state = state_from_manifest(manifest)
+        except (TypeError, ValueError, AttributeError, KeyError) as error:
+            raise ProjectError(f"The project's manifest is damaged ({error}).") from None
+        for relative in state.files():
+            self.path(relative)  # raises for a file outside the project
+        return state
 
     # --- the jobs' records -----------------------------------------------------------------
 
@@ -208,9 +239,8 @@ class Project:
         records = []
         for path in sorted(self.results_dir.glob("*.json")):
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
-                records.append(job_record_from(record, self.results_dir))
-            except (OSError, ValueError, KeyError, TypeError) as error:
+                records.append(job_record_from(_json(path, MAX_JSON_BYTES), self.results_dir))
+            except (OSError, ProjectError, ValueError, KeyError, TypeError, AttributeError) as error:
                 log.warning("skipping the job record %s: %s", path.name, error)
         return sorted(records, key=lambda job: (job.number, job.started_at))
 
@@ -240,26 +270,59 @@ class Project:
 
     @classmethod
     def open_file(cls, source: Path, projects_dir: Path) -> Project:
-        """Unpack a .maskedit file into the data folder and return it as a project.
-
-        Opening the same file again reuses its folder: files already there are kept (results that
-        arrived after the last save stay), the manifest comes from the file.
-        """
+        """Unpack a .maskedit file, under limits, into a staging folder of the data folder, and
+        return it as a project to load; `settle()` then moves it into its own folder. Raises
+        ProjectError with a sentence for anything that is not a sound project file."""
         source = Path(source)
+        staging = cls(Path(projects_dir) / f"{_STAGING}{secrets.token_hex(6)}")
         try:
-            with zipfile.ZipFile(source) as archive:
-                manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
+            with open_file(source) as stream, zipfile.ZipFile(stream) as archive:
+                _check_archive(archive, source.name)
+                manifest = _loads(archive.read(MANIFEST), source.name)
                 if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                     raise ProjectError(f"{source.name} is not a Maskedit project.")
-                name = _safe_id(str(manifest.get("id") or source.stem))
-                project = cls(Path(projects_dir) / name)
-                _extract(archive, project)
-        except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError) as error:
+                staging.final_id = _safe_id(str(manifest.get("id") or source.stem))
+                target = Path(projects_dir) / staging.final_id
+                if cls(target).held_elsewhere():
+                    raise ProjectError(f"{source.name} is open in another Maskedit window; close it there "
+                                       "first, or work on it in that window.")
+                _extract(archive, staging)
+        except NotAFile as error:
+            staging.remove()
+            raise ProjectError(f"{source.name} is {error.kind}, not a project file.") from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, KeyError, ValueError,
+                UnicodeDecodeError, NotImplementedError, EOFError, OverflowError) as error:
+            staging.remove()
             raise ProjectError(f"{source.name} is not a Maskedit project or it is damaged.") from error
+        except ProjectError:
+            staging.remove()
+            raise
         except OSError as error:
+            staging.remove()
             raise ProjectError(f"{source.name} could not be opened: {error.strerror or error}.") from error
-        _mkdir(project.results_dir)
-        return project
+        _mkdir(staging.results_dir)
+        return staging
+
+    final_id: str | None = None  # a staged project's own folder name (see settle)
+
+    def settle(self) -> Project:
+        """Move a staged project into its own folder and return it there. Opening a file again
+        keeps what its folder has (results that arrived after the last save); the manifest and
+        anything missing come from the file."""
+        if self.final_id is None:
+            return self
+        target = self.root.parent / self.final_id
+        if not target.exists():
+            os.replace(self.root, target)
+            return Project(target)
+        for path in sorted(self.root.rglob("*")):
+            destination = target / path.relative_to(self.root)
+            if path.is_dir():
+                _mkdir(destination)
+            elif (path.name == MANIFEST and path.parent == self.root) or not destination.exists():
+                os.replace(path, destination)
+        self.remove()
+        return Project(target)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -269,24 +332,103 @@ def interrupted_projects(projects_dir: Path) -> list[Project]:
     """Projects whose window died without closing them (kill, crash, power cut), newest first."""
     if not Path(projects_dir).is_dir():
         return []
-    found = [Project(path) for path in Path(projects_dir).iterdir() if (path / LOCK).exists()]
+    found = [Project(path) for path in Path(projects_dir).iterdir()
+             if not path.name.startswith(".") and (path / LOCK).exists()]
     found = [project for project in found if project.was_interrupted()]
     return sorted(found, key=lambda project: _mtime(project.root / MANIFEST), reverse=True)
+
+
+def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse, before anything is unpacked, a project file with too many members, a member that
+    would unpack too large or is compressed suspiciously well, or a name outside the layout."""
+    members = archive.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise ProjectError(f"{name} holds {len(members):,} files; a project holds far fewer. It was not "
+                           "opened.")
+    total = 0
+    for info in members:
+        if not _allowed_member(info.filename):
+            raise ProjectError(f"{name} contains a file named '{info.filename[:80]}', which no Maskedit "
+                               "project has; it was not opened.")
+        if info.is_dir():
+            continue
+        limit = MAX_JSON_BYTES if info.filename.endswith(".json") else MAX_MEMBER_BYTES
+        packed = max(info.compress_size, 1)
+        if info.file_size > limit or (info.compress_type != zipfile.ZIP_STORED
+                                      and info.file_size > MAX_RATIO * packed + 65_536):
+            raise ProjectError(f"{name}: {info.filename[:80]} would unpack to {info.file_size:,} bytes from "
+                               f"{info.compress_size:,}; that is no project file, and it was not "
+                               "opened.")
+        total += info.file_size
+    if total > MAX_TOTAL_BYTES:
+        raise ProjectError(f"{name} would unpack to {total / 1e9:.0f} GB; it was not opened.")
+
+
+def _allowed_member(name: str) -> bool:
+    parts = name.rstrip("/").split("/")
+    for part in parts:
+        if part in ("", ".", "..") or len(part) > 200 or any(ch in part for ch in '\\:*?"<>|') \
+                or any(ord(ch) < 32 for ch in part):
+            return False
+    if len(parts) == 1:
+        return parts[0] in _TOP_FILES or parts[0] in _TOP_FOLDERS
+    return parts[0] in _TOP_FOLDERS and len(parts) <= 3
 
 
 def _extract(archive: zipfile.ZipFile, project: Project) -> None:
     for info in archive.infolist():
         if info.is_dir() or info.filename == LOCK:
             continue
-        target = project.path(info.filename)  # refuses names that climb out of the folder
-        if target.exists() and info.filename != MANIFEST:
-            continue
-        _write(target, archive.read(info))
+        target = project.path(info.filename)  # and _check_archive kept every name inside the layout
+
+        def copy(out, info=info) -> None:
+            with archive.open(info) as member:  # unpacks at most the declared size, checked above
+                shutil.copyfileobj(member, out, 1024 * 1024)
+
+        write_atomically(target, copy)
+
+
+def _json(path: Path, limit: int) -> object:
+    """A JSON document from a regular file of at most `limit` bytes."""
+    try:
+        data = read_file(path, limit)
+    except NotAFile as error:
+        raise ProjectError(f"{path.name} is {error.kind}, not a file.") from None
+    return _loads(data, path.name)
+
+
+def _loads(data: bytes, name: str) -> object:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise ProjectError(f"{name} is nested too deeply to be a Maskedit file.") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProjectError(f"{name} is damaged ({error}).") from None
 
 
 def _safe_id(name: str) -> str:
     cleaned = "".join(ch for ch in name if ch.isalnum() or ch in "-_")[:64]
     return cleaned or datetime.now().strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def _started(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch), or None when that cannot be known."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
+        return None
+
+
+def _holder_alive(pid: int, started: float | None) -> bool:
+    """Is the lock's holder still running? Its id alone can belong to a newer process."""
+    if not _process_alive(pid):
+        return False
+    if started is None:
+        return True  # a lock from before start times were kept: the id is all there is
+    now_started = _started(pid)
+    return now_started is None or abs(now_started - started) < 1.0
 
 
 def _process_alive(pid: int) -> bool:

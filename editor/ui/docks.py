@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -87,6 +87,7 @@ class EditDocks(QObject):
         self.provider_status = self._status_label("Where Generate sends edits (change it in the prompt dock)")
         self.job_status = self._status_label("The newest job")
         self.option_tabs: QTabWidget | None = None
+        self._changed: set[str] = set()  # jobs changed since the status field was last shown
 
     def fill(self, *, prompt_panel: PromptPanel, options_panel: OptionsPanel, references: ReferencesTray,
              generate_bar: GenerateBar, results: ResultsPanel, jobs: JobsPanel) -> None:
@@ -141,14 +142,23 @@ class EditDocks(QObject):
         count = len(references)
         self.option_tabs.setTabText(1, f"References ({count})" if count else "References")
 
-    def show_job_status(self, queue: JobQueue, job_id: str = "") -> None:
+    def job_changed(self, queue: JobQueue, job_id: str) -> None:
+        """A job was added or changed: the status field follows once per turn of the event loop,
+        however many jobs changed (a restored project adds hundreds at once)."""
+        if not self._changed:
+            QTimer.singleShot(0, lambda: self.show_job_status(queue))
+        self._changed.add(job_id)
+
+    def show_job_status(self, queue: JobQueue) -> None:
         from editor.core.jobs import JobState
 
+        changed, self._changed = self._changed, set()
+        for job_id in changed:
+            job = queue.job(job_id) if job_id in queue else None
+            if job is not None and job.state.finished and \
+                    self._status_bar.currentMessage().startswith(f"Job #{job.number} started"):
+                self._status_bar.clearMessage()  # "started" is no longer true; the job's state is shown
         jobs = queue.jobs()
-        changed = next((job for job in jobs if job.id == job_id), None)
-        if changed is not None and changed.state.finished and \
-                self._status_bar.currentMessage().startswith(f"Job #{changed.number} started"):
-            self._status_bar.clearMessage()  # "started" is no longer true; the job's state is shown
         if not jobs:
             self.job_status.setText("")
             return

@@ -250,7 +250,8 @@ class MainWindow(QMainWindow):
         self.keeper = ProjectKeeper(
             document, self.queue, projects_dir=settings.data_folder_path() / "projects", loop=self._loop,
             open_photo=self.opener.opened, original_bytes=self.opener.original_bytes,
-            add_context=self.generator.add_context, tasks=self.tasks.group("project"), parent=self)
+            add_context=self.generator.add_context, tasks=self.tasks.group("project"),
+            max_pixels=lambda: self._settings.max_megapixels * 1_000_000, parent=self)
         self._configure_runner()
         self.context_frame = ContextFrame(document, self.canvas, self.generator.edit_context, parent=self)
 
@@ -358,8 +359,8 @@ class MainWindow(QMainWindow):
         self.generator.availability_changed.connect(self._show_availability)
         self.options_panel.settings_requested.connect(self.edit_preferences)
         self.jobs.cancel_requested.connect(self.runner.cancel)
-        self.queue.job_changed.connect(lambda job_id: self.docks.show_job_status(self.queue, job_id))
-        self.queue.job_added.connect(lambda job_id: self.docks.show_job_status(self.queue, job_id))
+        self.queue.job_changed.connect(lambda job_id: self.docks.job_changed(self.queue, job_id))
+        self.queue.job_added.connect(lambda job_id: self.docks.job_changed(self.queue, job_id))
         self.document.options_changed.connect(lambda _options: self._options_changed())
         self.document.references_changed.connect(self.docks.show_reference_count)
         self.docks.show_reference_count(self.document.references())

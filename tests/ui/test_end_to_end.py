@@ -92,7 +92,7 @@ def test_paint_prompt_ctrl_enter_sends_exactly_the_mask_and_options_and_shows_va
     assert all(not button.icon().isNull() for button in strip.buttons.values())
     for variant in window.queue.variants(job.id):
         assert variant.path is not None and variant.path.is_file()
-    assert window.docks.job_status.text() == f"#{job.number} Done"
+    qtbot.waitUntil(lambda: window.docks.job_status.text() == f"#{job.number} Done")
     # The job list gives its room back to the variants once nothing runs or has failed.
     assert not window.jobs.isVisibleTo(window)
 
@@ -184,7 +184,7 @@ def test_a_failed_job_shows_its_reason_and_keeps_everything(qtbot, loop, errors,
     copied = QGuiApplication.clipboard().text()
     assert "HTTP status: " in copied and "Request id: " in copied and fake_api_key not in copied
     assert "Traceback" not in copied
-    assert window.docks.job_status.text() == f"#{job.number} Failed"
+    qtbot.waitUntil(lambda: window.docks.job_status.text() == f"#{job.number} Failed")
     assert_window_kept(window, PROMPT, mask, earlier.id)
     assert errors == []  # a state in the queue, not a dialog
 
@@ -260,6 +260,6 @@ def test_offline_end_to_end_changes_only_the_masked_area(qtbot, loop, errors, tm
     assert window.results.strip(job.id).buttons
     # "Job #1 started" is not left in the status bar once the job is done; its state is shown.
     assert window.statusBar().currentMessage() == ""
-    assert window.docks.job_status.text() == f"#{job.number} Done"
+    qtbot.waitUntil(lambda: window.docks.job_status.text() == f"#{job.number} Done")
     # The job list gives its room back to the variants once nothing runs or has failed.
     assert not window.jobs.isVisibleTo(window)

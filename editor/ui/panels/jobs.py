@@ -163,6 +163,7 @@ class JobsPanel(QWidget):
         super().__init__(parent)
         self._queue = queue
         self._rows: dict[str, JobRow] = {}
+        self._shown: set[str] = set()  # the rows on show: running, waiting or failed jobs
         self._column, scroll = scrolling_column(spacing=4)
         self.empty = quiet_label("No jobs yet. Paint a mask, write a prompt, press Ctrl+Enter.")
         self.empty.setWordWrap(True)
@@ -191,28 +192,34 @@ class JobsPanel(QWidget):
         return sorted(self._rows.values(), key=lambda row: -row.job().number)
 
     def _add(self, job_id: str) -> None:
-        row = JobRow(self._queue.job(job_id))
-        row.cancel_requested.connect(self.cancel_requested)
-        self._rows[job_id] = row
-        self._column.insertWidget(0, row)
-        self.empty.hide()
         self._change(job_id)
 
     def _change(self, job_id: str) -> None:
+        job = self._queue.job(job_id)
+        shown = not job.state.finished or job.state is JobState.FAILED
         row = self._rows.get(job_id)
+        if row is None and shown:  # a job that arrives done (a restored project) never needs a row
+            row = JobRow(job)
+            row.cancel_requested.connect(self.cancel_requested)
+            self._rows[job_id] = row
+            self._column.insertWidget(0, row)
+            self.empty.hide()
         if row is not None:
-            job = self._queue.job(job_id)
             row.show_job(job)
             # Now, not when the layout gets to it: views and tests read it at once.
-            row.setVisible(not job.state.finished or job.state is JobState.FAILED)
+            row.setVisible(shown)
+        if shown:
+            self._shown.add(job_id)
+        else:
+            self._shown.discard(job_id)
         self._update_clock()
-        attention = any(not row.isHidden() for row in self._rows.values())
+        attention = bool(self._shown)
         if attention != self._attention:
             self._attention = attention
             self.attention_changed.emit(attention)
 
     def _update_clock(self) -> None:
-        running = any(not row.job().state.finished for row in self._rows.values())
+        running = any(not self._rows[job_id].job().state.finished for job_id in self._shown)
         if running and not self._clock.isActive():
             self._clock.start()
         elif not running:

@@ -14,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
 
@@ -62,6 +62,7 @@ class ResultsPanel(QWidget):
         super().__init__(parent)
         self._commands = commands  # the variant buttons and menu, for a window that handles `command`
         self._budget = 0  # the project's token budget, 0 for none
+        self._usage_pending = False
         self._queue, self._loop, self._context = queue, loop, context
         self._strips: dict[str, JobStrip] = {}
         # Decoding and compositing, owned by the window's TaskOwner when it gives a group.
@@ -297,7 +298,7 @@ class ResultsPanel(QWidget):
         self._column.insertWidget(0, strip)
         strip.show()  # now, not when the layout gets to it
         self.empty.hide()
-        self._show_usage()
+        self._show_usage_soon()
 
     def _change(self, job_id: str) -> None:
         strip = self._strips.get(job_id)
@@ -307,7 +308,7 @@ class ResultsPanel(QWidget):
         strip.show_job(self._queue.job(job_id))
         if had_partial and PARTIAL not in strip.buttons and self._shown == (job_id, PARTIAL):
             self._shown = None  # the preview gave way to the final images
-        self._show_usage()
+        self._show_usage_soon()
 
     def _marks_changed(self, job_id: str, index: int) -> None:
         strip = self._strips.get(job_id)
@@ -384,7 +385,14 @@ class ResultsPanel(QWidget):
         self._budget = tokens
         self._show_usage()
 
+    def _show_usage_soon(self) -> None:
+        """Once per turn of the event loop, however many jobs changed (a restore adds hundreds)."""
+        if not self._usage_pending:
+            self._usage_pending = True
+            QTimer.singleShot(0, self._show_usage)
+
     def _show_usage(self) -> None:
+        self._usage_pending = False
         session, project = self._queue.token_totals()
         budget = self._budget
         parts = [f"Tokens this session: {session:,}"] if session != project else []

@@ -1,0 +1,86 @@
+"""project_open_500: opening a .maskedit project with 500 jobs (one small result each) in the real
+window, from the command to every job in the results dock. The floor is the same window opening
+a project with 50 jobs, times 10: a ratio near 1 says the time grows linearly with the jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks.harness import Figure
+
+JOBS = 500
+SMALL = 50
+GOAL_S = 1.0
+
+
+def _project_file(folder: Path, jobs: int) -> Path:
+    from editor.core.job_record import RECORD_KEY
+    from editor.core.project_state import DocumentState, ProjectState
+    from editor.core.session import Project
+    from tests.fakes.images import photo_bytes
+
+    project = Project.create(folder / f"make-{jobs}")
+    photo = project.store_photo(photo_bytes(1200, 800), "png")
+    project.store_mask(__import__("numpy").zeros((800, 1200), "uint8"))
+    project.save_state(ProjectState(document=DocumentState(photo_file=photo, mask_file="mask.png",
+                                                           prompt="a bench")))
+    result = photo_bytes(256, 160)
+    for number in range(1, jobs + 1):
+        (project.results_dir / f"photo-{number}-1.png").write_bytes(result)
+        record = {"started_at": "2026-11-24T10:00:00+00:00", "prompt": f"take {number}",
+                  "status": "completed",
+                  "results": [{"file": f"photo-{number}-1.png"}],
+                  RECORD_KEY: {"job_id": f"job-{number}", "number": number, "options": {"n": 1},
+                               "source_photo": photo}}
+        (project.results_dir / f"photo-{number}.json").write_text(json.dumps(record))
+    target = folder / f"p{jobs}.maskedit"
+    project.save_as(target)
+    return target
+
+
+def _open_seconds(window, app, path: Path, jobs: int) -> float:
+    started = time.perf_counter()
+    window.open_path(path)
+    deadline = started + 300
+    while (len(window.queue.jobs()) < jobs or window.busy()) and time.perf_counter() < deadline:
+        app.processEvents()
+        time.sleep(0.001)
+    return time.perf_counter() - started
+
+
+def measure() -> list[Figure]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from editor.settings.store import UserSettings
+    from editor.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        small, large = _project_file(folder, SMALL), _project_file(folder, JOBS)
+        loop = qasync.QEventLoop(app)
+        asyncio.events._set_running_loop(loop)
+        try:
+            seconds = {}
+            for jobs, path in ((SMALL, small), (JOBS, large)):
+                settings = UserSettings(data_folder=str(folder / f"data-{jobs}"))
+                window = MainWindow(settings, loop=loop, settings_path=folder / f"s{jobs}.json", env={})
+                window.show()
+                seconds[jobs] = _open_seconds(window, app, path, jobs)
+                window.close()
+                for _ in range(50):
+                    app.processEvents()
+        finally:
+            asyncio.events._set_running_loop(None)
+    value, floor = seconds[JOBS], seconds[SMALL] * JOBS / SMALL
+    return [Figure(
+        "project_open_500", value, "s", floor, f"{SMALL} jobs × {JOBS // SMALL} (linear growth)",
+        target=f"value <= {GOAL_S:g} s", passed=value <= GOAL_S,
+        notes=f"{SMALL} jobs: {seconds[SMALL]:.2f} s; ratio ≈ 1 means linear in jobs")]
