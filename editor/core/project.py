@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,8 +68,21 @@ class ProjectKeeper(QObject):
         self._projects_dir = projects_dir
         self._open_photo, self._original_bytes, self._add_context = open_photo, original_bytes, add_context
         self._max_pixels = max_pixels  # the photo size limit of Settings, for restored photos too
-        self.project = Project.create(projects_dir)
-        self.project.lock()
+        self.problem: str | None = None  # why the data folder could not be used, for the window to say
+        try:
+            self.project = Project.create(projects_dir)
+            self.project.lock()
+        except OSError as error:
+            # A read-only, missing or full data folder: the window still works, the project lives
+            # in a temporary folder, and the user is told where to choose another.
+            fallback = Path(tempfile.gettempdir()) / "maskedit-projects"
+            self.problem = (f"Your data folder {projects_dir.parent} cannot be written "
+                            f"({error.strerror or error}); results are kept in {fallback} until you "
+                            "choose another data folder in Settings.")
+            log.warning("%s", self.problem)
+            self._projects_dir = fallback
+            self.project = Project.create(fallback)
+            self.project.lock()
         self.state = ProjectState()
         self._photo_files: dict[int, str] = {}  # photo cacheKey → its file in the project
         self._reserved: dict[int, str] = {}  # photo cacheKey → the name a job's record gave it

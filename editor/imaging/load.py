@@ -12,7 +12,6 @@ import io
 import logging
 import os
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,7 +84,7 @@ def load_image(
     """
     path = None if isinstance(source, bytes | bytearray | memoryview) else Path(source)
     label = name or (path.name if path is not None else "The image")
-    with _open_stream(source, path, label) as stream, _BOMB_CHECK.lifted():
+    with _open_stream(source, path, label) as stream:
         image = _decode(stream, label, max_pixels)
     original_mode, source_format = image.mode, image.format
     oriented = _make_upright(image, label)
@@ -188,36 +187,12 @@ def _megapixels(pixels: int) -> str:
     return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
-class _PillowBombCheck:
-    """Switches Pillow's global decompression-bomb limit off while any load is running.
-
-    `load_image` enforces its own, configurable limit from the header before decoding, with a
-    message for people; Pillow's check would otherwise warn or refuse first, without the size.
-    A counter, rather than a lock held through the decode, lets several loads run at once.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._active = 0
-        self._saved: int | None = None
-
-    @contextmanager
-    def lifted(self) -> Iterator[None]:
-        with self._lock:
-            if self._active == 0:
-                self._saved = Image.MAX_IMAGE_PIXELS
-                Image.MAX_IMAGE_PIXELS = None
-            self._active += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._active -= 1
-                if self._active == 0:
-                    Image.MAX_IMAGE_PIXELS = self._saved
-
-
-_BOMB_CHECK = _PillowBombCheck()
+# Pillow's own decompression-bomb guard is process-wide. It is set once, never lifted: at the
+# largest photo Settings allow, so that load_image's own, configurable limit (checked from the
+# header, with a message for people) decides; every other reader checks its own limit too
+# (results: backends.result_images, imaging.result_codec).
+MAX_SETTABLE_PIXELS = 2_000_000_000
+Image.MAX_IMAGE_PIXELS = MAX_SETTABLE_PIXELS
 
 
 # --- Normalising to 8-bit sRGB ------------------------------------------------------------------

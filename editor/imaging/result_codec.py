@@ -10,12 +10,18 @@ from PIL import Image, UnidentifiedImageError
 
 from editor.imaging.prepare import encode_array_png, encode_image
 
+# The largest result decoded, in pixels (four times the largest any model makes), checked from the
+# header before any pixel is decoded; independent of Pillow's process-wide limit.
+MAX_RESULT_PIXELS = 4 * 8_294_400
+
 
 def decode_result(data: bytes) -> np.ndarray | None:
     """An encoded result as (h, w, 3|4) RGB(A) uint8 (alpha kept only when it is used); None if
-    unreadable."""
+    unreadable or absurdly large."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_RESULT_PIXELS:
+                return None
             has_alpha = "A" in image.getbands() or "transparency" in image.info
             pixels = np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.exporter: VariantExporter | None = None
         self.history: HistoryBrowser | None = None
         self.notice: NoticeBar | None = None  # the first-run hint, once shown
+        self.problem_notice: NoticeBar | None = None  # e.g. a data folder that cannot be written
         self._closed = False
         self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
         self._crash_dialog = None  # the open report of an unexpected error, if any
@@ -347,6 +348,8 @@ class MainWindow(QMainWindow):
         self.empty_state.recent_chosen.connect(self.opener.open_recent)
         self.opener.project_chosen.connect(self.projects.open)
         self.keeper.failed.connect(lambda text: self.statusBar().showMessage(text, 2 * MESSAGE_MS))
+        if self.keeper.problem:
+            self._show_notice_once(self.keeper.problem)
         self.tool_options.brush_edited.connect(self.canvas.set_brush)
         self.tool_options.fill_tolerance_edited.connect(self._fill_tolerance_edited)
         recent = self.actions.submenu("file.recent")
@@ -471,6 +474,18 @@ class MainWindow(QMainWindow):
 
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
+
+    def _show_notice_once(self, text: str) -> None:
+        """A problem the user should fix, above the canvas until dismissed (Settings… opens)."""
+        import html
+
+        from editor.ui.panels.generate_bar import NoticeBar
+
+        bar = NoticeBar(html.escape(text), "Settings…")  # the bar shows rich text; a path is plain
+        bar.action_requested.connect(self.edit_preferences)
+        bar.action_requested.connect(bar.dismiss)
+        self._centre.insertWidget(0, bar)
+        self.problem_notice = bar
 
     def show_first_run_hint(self) -> None:
         """The friendly bar above the canvas when there is no key yet (not a modal box)."""

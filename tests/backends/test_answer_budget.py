@@ -7,6 +7,8 @@ import time
 import tracemalloc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from editor.backends.base import EditRequest, MalformedResponse, RequestTimedOut
 from editor.backends.providers import check_base_url, is_loopback
@@ -94,3 +96,80 @@ def test_a_key_with_letters_no_key_has_is_refused_with_a_sentence():
 
     with pytest.raises(ValueError, match="U\\+00E9"):
         ApiKey("sk-café")
+
+
+# --- Any answer ------------------------------------------------------------------------------
+
+_IMAGE = None
+
+
+def _valid_answer() -> bytes:
+    global _IMAGE
+    import base64
+    import json
+
+    from tests.fakes.images import photo_bytes
+
+    _IMAGE = _IMAGE or base64.b64encode(photo_bytes(24, 16)).decode()
+    return json.dumps({"created": 1, "data": [{"b64_json": _IMAGE, "revised_prompt": "p"}],
+                       "size": "1024x1024", "usage": {"total_tokens": 5}}).encode()
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+async def test_any_damaged_answer_is_a_clear_error_in_bounded_memory(data):
+    import json
+
+    import httpx
+
+    from editor.backends.base import EditError
+    from editor.backends.openai_http import OpenAIHttpBackend
+    from editor.backends.providers import ApiKey
+
+    body = bytearray(_valid_answer())
+    damage = data.draw(st.sampled_from(["truncate", "flip", "wrong type", "huge size", "many"]))
+    if damage == "truncate":
+        body = body[: data.draw(st.integers(0, len(body) - 1))]
+    elif damage == "flip":
+        for _ in range(data.draw(st.integers(1, 6))):
+            body[data.draw(st.integers(0, len(body) - 1))] ^= 1 << data.draw(st.integers(0, 7))
+    elif damage == "wrong type":
+        document = json.loads(bytes(body))
+        key = data.draw(st.sampled_from(["data", "usage", "size", "created"]))
+        document[key] = data.draw(st.sampled_from([None, 7, "x", [], {}, [1, 2], {"b64_json": 3}]))
+        body = bytearray(json.dumps(document).encode())
+    elif damage == "huge size":
+        body = bytearray(json.dumps({"created": 1, "data": [{"b64_json": _huge_png_b64()}]}).encode())
+    else:
+        document = json.loads(bytes(body))
+        document["data"] = document["data"] * data.draw(st.integers(2, 200))
+        body = bytearray(json.dumps(document).encode())
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=bytes(body), headers={"content-type": "application/json"})
+
+    backend = OpenAIHttpBackend(base_url="https://api.example.test/v1", api_key=ApiKey("sk-test-12345678"),
+                                transport=httpx.MockTransport(answer), max_retries=0)
+    tracemalloc.start()
+    try:
+        result = await backend.edit(simple_request())
+        assert len(result.images) == 1  # never more than asked for
+    except EditError as error:
+        assert error.message  # a sentence
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        await backend.aclose()
+    assert peak < 256 * 1024 * 1024
+
+
+def _huge_png_b64() -> str:
+    import base64
+    import zlib
+
+    from tests.fakes.images import photo_bytes
+
+    header = bytearray(photo_bytes(8, 8))
+    header[16:24] = (50000).to_bytes(4, "big") + (50000).to_bytes(4, "big")
+    header[29:33] = zlib.crc32(bytes(header[12:29])).to_bytes(4, "big")
+    return base64.b64encode(bytes(header)).decode()

@@ -325,3 +325,22 @@ def test_a_pipe_given_as_an_input_is_refused_at_once(capsys, inputs, edit_server
                        "--base-url", edit_server.base_url, *key, "--out", inputs["out"])
     assert code == 2 and "is a pipe" in err and time.monotonic() - started < 5
     assert edit_server.requests == []
+
+
+def test_a_full_disk_is_a_sentence_and_leaves_no_part_files(capsys, inputs, http_args, edit_server,
+                                                             monkeypatch):
+    import errno
+
+    import editor.disk
+
+    real_fsync = editor.disk.os.fsync
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(editor.disk.os, "fsync", full)
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x", *http_args,
+                       "--out", inputs["out"])
+    monkeypatch.setattr(editor.disk.os, "fsync", real_fsync)
+    assert code == 1 and "No space left on device" in err and "Traceback" not in err
+    assert not list(inputs["out"].glob(".*.part"))

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from editor.imaging.load import ImageLoadError, LoadedImage, load_image
+from editor.imaging.load import MAX_SETTABLE_PIXELS, ImageLoadError, LoadedImage, load_image
 
 RED = (255, 0, 0)
 
@@ -368,15 +368,15 @@ def test_bomb_sized_headers_never_reach_pillows_own_check(size, limit, expected)
     assert before == Image.MAX_IMAGE_PIXELS  # restored
 
 
-def test_within_our_limit_but_over_pillows_warning_level_loads_silently(monkeypatch) -> None:
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # a 40×40 photo is "a bomb" to Pillow now
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 40), RED).save(buffer, "PNG")
+def test_within_our_limit_but_over_pillows_default_level_is_never_a_bomb_and_nothing_is_lifted() -> None:
+    # 120 MP: over Pillow's default guard (89 MP) and under ours. The guard is one fixed ceiling,
+    # set once: loading never switches it off for the rest of the process.
+    before = Image.MAX_IMAGE_PIXELS
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        loaded = load_image(buffer.getvalue(), max_pixels=10_000)
-    assert loaded.image.size == (40, 40)
-    assert Image.MAX_IMAGE_PIXELS == 1000
+        warnings.simplefilter("error")  # no DecompressionBombWarning
+        message = message_of(png_header_only(12000, 10000), max_pixels=250_000_000, name="big.png")
+    assert "damaged or incomplete" in message  # it got past every size check to the decode
+    assert Image.MAX_IMAGE_PIXELS == before == MAX_SETTABLE_PIXELS
 
 
 def test_permission_denied_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -388,7 +388,7 @@ def test_permission_denied_is_explained(tmp_path: Path, monkeypatch: pytest.Monk
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(load_module, "open", refuse, raising=False)
+    monkeypatch.setattr(load_module, "open_file", refuse)
     assert message_of(path) == "Maskedit is not allowed to read locked.png; check the file's permissions."
 
 

@@ -103,3 +103,17 @@ def test_a_project_with_many_jobs_opens_each_old_photo_once(qtbot, loop, errors,
     wait_idle(qtbot, window)
     qtbot.waitUntil(lambda: len(window.queue.jobs()) == 30, timeout=20000)
     assert len(decoded) == 2  # the document's photo, and the old one once for all 30 jobs
+
+
+def test_a_data_folder_that_cannot_be_written_still_gives_a_whole_window(qtbot, loop, errors, tmp_path):
+    from editor.settings.store import UserSettings
+    from editor.ui.main_window import MainWindow
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")  # (a read-only folder, as root sees it: nothing can go below)
+    window = MainWindow(UserSettings(data_folder=str(blocked / "data")), loop=loop,
+                        settings_path=tmp_path / "settings.json", env={})
+    qtbot.addWidget(window)
+    window.show()
+    assert window.keeper.project.root.exists() and window.results is not None
+    assert window.problem_notice is not None and "cannot be written" in window.problem_notice.text.text()
