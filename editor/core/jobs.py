@@ -130,6 +130,7 @@ class JobQueue(QObject):
     """Every job of the session, its variants, their marks and each job's latest streamed preview."""
 
     job_added = Signal(str)
+    restoring = Signal(bool)  # True before many jobs are put back at once, False after
     job_changed = Signal(str)
     variant_added = Signal(str, int)
     partial_added = Signal(str, int)
@@ -188,6 +189,16 @@ class JobQueue(QObject):
 
     def _pixels_of(self, job_id: str, index: int):
         return next((v.pixels for v in self._variants[job_id] if v.index == index), None)
+
+    def restore_all(self, jobs: list[tuple[Job, list[Variant], dict[int, VariantMarks]]]) -> None:
+        """Put back many jobs at once (an opened project): `restoring` brackets them, so views can
+        lay out once instead of once per job."""
+        self.restoring.emit(True)
+        try:
+            for job, variants, marks in jobs:
+                self.restore(job, variants, marks)
+        finally:
+            self.restoring.emit(False)
 
     def restore(self, job: Job, variants: list[Variant],
                 marks: dict[int, VariantMarks] | None = None) -> None:

@@ -283,12 +283,14 @@ class ProjectKeeper(QObject):
             # Every job read in one worker call, then put back without yielding to the event loop:
             # the panels lay out once, not once per job (which grew with the square of the jobs).
             jobs = await asyncio.to_thread(self._read_jobs, project, records, current)
-            for record, variants, context in jobs:
-                marks = {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)))
-                         for variant in variants}
-                self._queue.restore(_job(record, len(variants)), variants, marks)
+            for record, _variants, context in jobs:
                 if context is not None:
                     self._add_context(record.job_id, context)
+            self._queue.restore_all([
+                (_job(record, len(variants)), variants,
+                 {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)))
+                  for variant in variants})
+                for record, variants, _context in jobs])
         finally:
             self._restoring = False
         self.state = state

@@ -115,6 +115,7 @@ def _valid_answer() -> bytes:
                        "size": "1024x1024", "usage": {"total_tokens": 5}}).encode()
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # refused all the same
 @settings(max_examples=80, deadline=None)
 @given(data=st.data())
 async def test_any_damaged_answer_is_a_clear_error_in_bounded_memory(data):

@@ -74,11 +74,16 @@ def measure() -> list[Figure]:
                 window = MainWindow(settings, loop=loop, settings_path=folder / f"s{jobs}.json", env={})
                 window.show()
                 seconds[jobs] = _open_seconds(window, app, path, jobs)
+                closed = []
+                window.shut_down.connect(lambda closed=closed: closed.append(True))
                 window.close()
-                for _ in range(50):
+                deadline = time.perf_counter() + 60
+                while not closed and time.perf_counter() < deadline:  # every task awaited
                     app.processEvents()
+                    time.sleep(0.005)
         finally:
             asyncio.events._set_running_loop(None)
+            loop.close()  # joins the worker threads (Qt aborts on a QThread still running at exit)
     value, floor = seconds[JOBS], seconds[SMALL] * JOBS / SMALL
     return [Figure(
         "project_open_500", value, "s", floor, f"{SMALL} jobs × {JOBS // SMALL} (linear growth)",

@@ -63,6 +63,7 @@ class ResultsPanel(QWidget):
         self._commands = commands  # the variant buttons and menu, for a window that handles `command`
         self._budget = 0  # the project's token budget, 0 for none
         self._usage_pending = False
+        self._restoring = False  # many jobs are being put back at once (see _restore_many)
         self._queue, self._loop, self._context = queue, loop, context
         self._strips: dict[str, JobStrip] = {}
         # Decoding and compositing, owned by the window's TaskOwner when it gives a group.
@@ -104,6 +105,7 @@ class ResultsPanel(QWidget):
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
         queue.job_added.connect(self._add)
+        queue.restoring.connect(self._restore_many)
         queue.job_changed.connect(self._change)
         queue.variant_added.connect(self._variant_added)
         queue.partial_added.connect(self._partial_added)
@@ -290,13 +292,24 @@ class ResultsPanel(QWidget):
 
     # --- the queue's news ----------------------------------------------------------------------
 
+    def _restore_many(self, starting: bool) -> None:
+        """Many jobs at once (an opened project): their strips are laid out and shown in one pass
+        when the last is in, not one by one (hundreds of jobs took seconds that way)."""
+        self._restoring = starting
+        content = self._column.parentWidget()
+        if starting:
+            content.hide()
+        else:
+            content.show()
+
     def _add(self, job_id: str) -> None:
         strip = JobStrip(self._queue.job(job_id), self._group)
         strip.chosen.connect(self.choose)
         strip.menu_requested.connect(self._menu)
         self._strips[job_id] = strip
         self._column.insertWidget(0, strip)
-        strip.show()  # now, not when the layout gets to it
+        if not self._restoring:
+            strip.show()  # now, not when the layout gets to it
         self.empty.hide()
         self._show_usage_soon()
 
