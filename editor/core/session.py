@@ -36,6 +36,7 @@ import sys
 import time
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -379,13 +380,20 @@ def _extract(archive: zipfile.ZipFile, project: Project) -> None:
     """Unpack into a staging project. Plain writes, not one atomic, synced write per file: nothing
     reads the staging folder until it has loaded, a failure discards all of it, and the .maskedit
     file it came from is still there (a thousand fsyncs made opening a big project slow)."""
-    for info in archive.infolist():
-        if info.is_dir() or info.filename == LOCK:
-            continue
+    members = [info for info in archive.infolist() if not info.is_dir() and info.filename != LOCK]
+    for folder in {project.path(info.filename).parent for info in members}:
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def unpack(info: zipfile.ZipInfo) -> None:
         target = project.path(info.filename)  # and _check_archive kept every name inside the layout
-        target.parent.mkdir(parents=True, exist_ok=True)
         with archive.open(info) as member, open(target, "xb") as out:  # at most the declared size
             shutil.copyfileobj(member, out, 1024 * 1024)
+
+    # Creating a file is mostly waiting on the file system: a few at a time overlap those waits
+    # (ZipFile serialises its own reads).
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="unpack") as pool:
+        for done in [pool.submit(unpack, info) for info in members]:
+            done.result()
 
 
 def _json(path: Path, limit: int) -> object:
