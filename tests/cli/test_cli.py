@@ -179,6 +179,8 @@ def test_bad_usage_exits_2_in_one_line(capsys, argv):
     (("--model", "gpt-image-1-mini", "--fidelity", "high"), "input fidelity 'high'"),
     (("--model", "gpt-image-1", "--size", "2048x1152"), "2048x1152"),
     (("--model", "gpt-image-2", "--size", "512x512"), "655,360"),
+    (("--model", "gpt-image-2", "--size", "0x0"), "0x0"),
+    (("--model", "my-router-model", "--size", "0x0"), "0x0"),
     (("--model", "gpt-image-1", "--complexity", "low"), "does not take a complexity"),
     (("--model", "gpt-image-1.5", "--quality", "max"), "quality 'max'"),
     (("--model", "gpt-image-2.6-flare", "--size", "2048x1152"), "2048x1152"),
@@ -344,3 +346,26 @@ def test_a_full_disk_is_a_sentence_and_leaves_no_part_files(capsys, inputs, http
     monkeypatch.setattr(editor.disk.os, "fsync", real_fsync)
     assert code == 1 and "No space left on device" in err and "Traceback" not in err
     assert not list(inputs["out"].glob(".*.part"))
+
+
+@pytest.mark.parametrize("where", ["photo", "mask"])
+def test_a_header_claiming_40000_square_is_one_line_not_a_traceback(capsys, inputs, http_args, edit_server,
+                                                                      tmp_path, where):
+    import zlib
+
+    bomb = bytearray(_png(8, 8))
+    bomb[16:24] = (40000).to_bytes(4, "big") + (40000).to_bytes(4, "big")  # the IHDR width and height
+    bomb[29:33] = zlib.crc32(bytes(bomb[12:29])).to_bytes(4, "big")
+    path = tmp_path / "bomb.png"
+    path.write_bytes(bytes(bomb))
+    photo, mask = (path, inputs["mask"]) if where == "photo" else (inputs["photo"], path)
+    code, _, err = run(capsys, "edit", photo, "--mask", mask, "--prompt", "x", *http_args,
+                       "--out", inputs["out"])
+    assert code == 2 and "40000 × 40000" in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err and edit_server.requests == []
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (width, height)).save(buffer, "PNG")
+    return buffer.getvalue()
