@@ -89,12 +89,17 @@ def test_batch_crops_each_photo_and_places_each_answer_back(capsys, tmp_path, ed
     assert str(full) in json.dumps(json.loads(out))
 
 
+def cropped_batch(tmp_path, edit_server, make_photo, make_mask) -> list:
+    """The arguments of a batch over one photo whose small mask makes it send a crop."""
+    _, mask = inputs(tmp_path, make_photo, make_mask, folder=tmp_path / "photos")
+    return ["batch", tmp_path / "photos", "--mask", mask, "--prompt", "p", "--out", tmp_path / "out",
+            "--provider", "custom", "--base-url", edit_server.base_url, "--model", "gpt-image-1"]
+
+
 def test_a_crop_whose_full_photo_was_not_written_is_done_again(capsys, tmp_path, edit_server, fake_api_key,
                                                                monkeypatch, make_photo, make_mask):
     monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
-    _, mask = inputs(tmp_path, make_photo, make_mask, folder=tmp_path / "photos")
-    args = ["batch", tmp_path / "photos", "--mask", mask, "--prompt", "p", "--out", tmp_path / "out",
-            "--provider", "custom", "--base-url", edit_server.base_url, "--model", "gpt-image-1"]
+    args = cropped_batch(tmp_path, edit_server, make_photo, make_mask)
     assert run(capsys, *args)[0] == 0
     assert run(capsys, *args)[0] == 0
     assert len(edit_server.edit_requests) == 1  # done: skipped
@@ -106,9 +111,7 @@ def test_a_crop_whose_full_photo_was_not_written_is_done_again(capsys, tmp_path,
 def test_a_half_written_full_photo_is_not_taken_for_done(capsys, tmp_path, edit_server, fake_api_key,
                                                           monkeypatch, make_photo, make_mask):
     monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
-    _, mask = inputs(tmp_path, make_photo, make_mask, folder=tmp_path / "photos")
-    args = ["batch", tmp_path / "photos", "--mask", mask, "--prompt", "p", "--out", tmp_path / "out",
-            "--provider", "custom", "--base-url", edit_server.base_url, "--model", "gpt-image-1"]
+    args = cropped_batch(tmp_path, edit_server, make_photo, make_mask)
     assert run(capsys, *args)[0] == 0
     full = next((tmp_path / "out").glob("*-full.png"))
     sidecar = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
