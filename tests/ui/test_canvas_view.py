@@ -10,6 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from editor.core.mask_layer import BrushDab
+from editor.ui.canvas.transform import ViewTransform
 from tests.ui import CanvasDriver
 
 LEFT, RIGHT, MIDDLE = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton, Qt.MouseButton.MiddleButton
@@ -291,3 +292,15 @@ def test_set_photo_replaces_the_pixels_and_keeps_the_view(canvas):
     view.set_photo(replacement)
     assert view.image_to_widget(QPointF(10, 10)) == before
     assert canvas.widget_pixel(20, 20) == QColor(10, 200, 10)
+
+
+def test_actual_pixels_paints_without_a_crash_whatever_the_offsets_are(canvas):
+    # Ctrl+1 used to round the offsets to ints, and int.is_integer() does not exist before Python
+    # 3.12: every paint then raised (a crash dialog again and again on a 48 MP photo).
+    view = canvas.view
+    view.fit_to_view()
+    view.actual_pixels()
+    transform, _fitted = view.view_transform()
+    assert all(isinstance(value, float) for value in (transform.scale, transform.dx, transform.dy))
+    assert not view.grab().isNull()  # paints the 100 % path
+    assert ViewTransform(1, 3, 4).dx.is_integer()

@@ -42,6 +42,12 @@ class ViewTransform:
     dx: float = 0.0
     dy: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Always floats: arithmetic on ints (a 48 MP photo at 100 %) gave an int offset, and
+        # int.is_integer() does not exist before Python 3.12 (Ctrl+1 opened a crash dialog).
+        for name in ("scale", "dx", "dy"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
     def to_widget(self, point: QPointF) -> QPointF:
         return QPointF(point.x() * self.scale + self.dx, point.y() * self.scale + self.dy)
 
