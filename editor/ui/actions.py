@@ -157,6 +157,11 @@ CANVAS_GESTURES: tuple[tuple[str, str, str], ...] = (
     ("View", "Space+Drag / Middle-drag", "Pan"),
     ("View", "Hold \\", "Peek at the original photo, without the mask or the variant shown"),
     ("Results", "← / →", "Previous / next variant (on the canvas or the Results panel)"),
+    ("Compare", "T", "Switch between the two sides (A/B view)"),
+    ("Compare", "← / →", "Compare the previous / next variant"),
+    ("Compare", "Esc", "Back to the canvas"),
+    ("Generate", "Alt+↑ / Alt+↓", "Earlier / later prompts, in the prompt box"),
+    ("Generate", "Esc (in a text field)", "Back to the canvas: the next key is a tool key again"),
 )
 
 

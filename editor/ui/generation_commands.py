@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QLineEdit,
+    QPlainTextEdit,
+    QTextEdit,
+    QWidget,
+)
 
 from editor.ui import dialogs
 
@@ -112,11 +121,24 @@ class GenerationCommands(QObject):
                           "budget can be changed in Settings → Results.")
 
     def cancel_newest(self) -> None:
-        """Esc: a polygon or lasso in progress on the canvas comes first, then the newest job."""
+        """Esc: a text field with the keyboard hands it back to the canvas (as in Photoshop: the
+        next B or ] is a tool key again, never typed into the prompt); then a polygon or lasso in
+        progress on the canvas; then the newest job."""
+        if self._leave_text_field():
+            return
         if self._canvas_took_escape():
             return
         if not self._runner.cancel_newest():
             self._say("No job is running.")
+
+    def _leave_text_field(self) -> bool:
+        focused = QApplication.focusWidget()
+        typing = isinstance(focused, QLineEdit | QTextEdit | QPlainTextEdit | QAbstractSpinBox) or (
+            isinstance(focused, QComboBox) and focused.isEditable())
+        if not typing or not self._canvas.isVisible():
+            return False
+        self._canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
 
     def _canvas_took_escape(self) -> bool:
         # Esc is a window shortcut, so the canvas never sees it as a key press: offer it first.

@@ -7,9 +7,10 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -28,6 +29,32 @@ if TYPE_CHECKING:  # the mask layer brings numpy, which the window's first paint
     from editor.core.mask_layer import MaskLayer
 
 MAX_RECENT_SHOWN = 5
+
+
+class _WheelOnlyWhenFocused(QObject):
+    """Hands a wheel turn over a combo or spin box that does not have the keyboard to the panel
+    around it, which scrolls: scrolling a long panel never changes an option on the way."""
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            parent = watched.parentWidget()
+            if parent is not None:
+                QApplication.sendEvent(parent, event)  # propagates up to the scroll area
+            return True
+        return False
+
+
+_WHEEL_FILTER: _WheelOnlyWhenFocused | None = None
+
+
+def wheel_only_when_focused(*widgets: QWidget) -> None:
+    """The wheel changes these only once they have the keyboard (a click or Tab gives it)."""
+    global _WHEEL_FILTER
+    if _WHEEL_FILTER is None:
+        _WHEEL_FILTER = _WheelOnlyWhenFocused()
+    for widget in widgets:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        widget.installEventFilter(_WHEEL_FILTER)
 
 
 def quiet_label(text: str = "") -> QLabel:

@@ -33,6 +33,7 @@ from editor.core.remembered_options import options_from_pairs
 from editor.pipeline.options import Capabilities, EditOptions, adjustments, capabilities, normalized
 from editor.settings.keys import find_api_key
 from editor.settings.store import UserSettings
+from editor.ui.panels import wheel_only_when_focused
 
 PROVIDERS: tuple[tuple[str, str], ...] = (
     ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))
@@ -156,6 +157,9 @@ class OptionsPanel(QWidget):
         self.defaults_button.setToolTip("Set the options to the defaults chosen in Settings")
         self.defaults_button.clicked.connect(self.use_defaults)
         self._build_layout(show_key)
+        wheel_only_when_focused(self.provider, self.model, self.size, self.context, self.quality,
+                                self.complexity, self.moderation, self.variants, self.background,
+                                self.output_format, self.compression, self.fidelity, self.partial_images)
         self._connect_edits()
         document.options_changed.connect(self.show_options)
         self.show_options(document.options())
