@@ -49,6 +49,7 @@ class UserSettings:
     body_modes: tuple[tuple[str, str], ...] = ()
     read_timeout_s: float = 300.0
     recent_files: tuple[str, ...] = ()
+    theme: str = "system"  # "system" (dark where the system does not say), "dark" or "light"
     overlay_color: str = "#ff0000"
     overlay_opacity: float = 0.5
     overlay_hatch: bool = False

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from editor.ui import theme
+
 if TYPE_CHECKING:
     from editor.core.jobs import JobQueue
     from editor.pipeline.options import EditOptions
@@ -168,7 +170,8 @@ class EditDocks(QObject):
         if running > 1:
             text += f" · {running} running"
         self.job_status.setText(text)
-        self.job_status.setStyleSheet("color: #d64541;" if newest.state is JobState.FAILED else "")
+        failed = newest.state is JobState.FAILED
+        self.job_status.setStyleSheet(f"color: {theme.current().danger};" if failed else "")
         self.job_status.setToolTip(newest.message or "The newest job")
 
 

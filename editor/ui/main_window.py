@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 import PySide6
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from editor.core.tasks import TaskOwner
 from editor.settings.store import UserSettings, save_settings
+from editor.ui import theme
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.docks import EditDocks
 from editor.ui.panels import EmptyState, StatusFields
@@ -136,7 +137,9 @@ class MainWindow(QMainWindow):
 
     def _build_frame(self, settings: UserSettings) -> None:
         """What the first paint shows, built with Qt alone: menus, tool bars, the empty state,
-        the docks' frames and the status bar."""
+        the docks' frames and the status bar, in the chosen theme."""
+        self._theme = settings.theme
+        theme.apply(QApplication.instance(), settings.theme)
         self.empty_state = EmptyState()
         self.empty_state.set_recent(settings.recent_files)
         self._stack = QStackedWidget()
@@ -568,6 +571,10 @@ class MainWindow(QMainWindow):
 
     def _apply_settings(self, settings: UserSettings) -> None:
         self._settings = settings
+        if settings.theme != self._theme:
+            self._theme = settings.theme
+            theme.apply(QApplication.instance(), settings.theme)
+            self.canvas.update()
         self.canvas.set_overlay(
             QColor(settings.overlay_color), settings.overlay_opacity, settings.overlay_hatch
         )

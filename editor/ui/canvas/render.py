@@ -16,12 +16,15 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform, qRgba
 
+from editor.ui import theme
 from editor.ui.canvas.transform import ViewTransform
 
 log = logging.getLogger(__name__)
 
 PREVIEW_MASK_OPACITY = 0.3  # of the overlay's own opacity, while a variant is shown
-BACKGROUND = QColor(44, 44, 46)
+def background() -> QColor:
+    """Behind the photo: the theme's canvas surround."""
+    return theme.current().colour("canvas_surround")
 # Below this long side a photo is drawn straight from full resolution at every zoom.
 PYRAMID_MIN_SIDE = 2048
 # Smallest pyramid level kept: below it bilinear sampling of the level itself is good enough.
@@ -314,7 +317,7 @@ class CanvasRenderer:
         layer = self.preview if self.preview.photo() is not None and not layers.peek else self.photo
         photo = layer.photo()
         if photo is None:
-            painter.fillRect(exposed, BACKGROUND)
+            painter.fillRect(exposed, background())
             src, target = QRect(), QRectF()
         elif t.scale == 1.0 and t.dx.is_integer() and t.dy.is_integer():
             src, target = self._paint_photo_unscaled(painter, exposed, photo,
@@ -347,7 +350,7 @@ class CanvasRenderer:
         layer = self.photo
         target = exposed.intersected(layer.rect.translated(offset))
         if not (layer.opaque and target == exposed):
-            painter.fillRect(exposed, BACKGROUND)
+            painter.fillRect(exposed, background())
         src = target.translated(-offset)
         if not src.isEmpty():
             if not layer.opaque:
@@ -364,7 +367,7 @@ class CanvasRenderer:
         src = t.image_rect_of(exposed, photo.width(), photo.height())
         target = t.rect_to_widget(QRectF(src))
         if photo.hasAlphaChannel() or not target.contains(QRectF(exposed)):
-            painter.fillRect(exposed, BACKGROUND)
+            painter.fillRect(exposed, background())
         if src.isEmpty():
             return QRect(), target
         if photo.hasAlphaChannel():

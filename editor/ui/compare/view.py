@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
-from editor.ui.canvas.render import BACKGROUND, PhotoLayer
+from editor.ui.canvas.render import PhotoLayer, background
 from editor.ui.canvas.transform import ViewTransform, next_zoom_step
 from editor.ui.compare.difference import difference_image
 from editor.ui.compare.input_events import DIVIDER_GRAB_PX, CompareInput
@@ -245,7 +245,7 @@ class CompareView(CompareInput, QWidget):
         exposed = event.region().boundingRect()
         painter = QPainter(self)
         if self._images is None:
-            painter.fillRect(exposed, BACKGROUND)
+            painter.fillRect(exposed, background())
         else:
             self._paint_mode(painter, exposed)
         painter.end()
@@ -265,7 +265,7 @@ class CompareView(CompareInput, QWidget):
             self._paint_label(painter, labels[1], after, right=True)
         elif self._mode == "side_by_side":
             gap = QRect(self._panes()[0].right() + 1, 0, PANE_GAP_PX, self.height())
-            painter.fillRect(gap, BACKGROUND.darker(150))
+            painter.fillRect(gap, background().darker(150))
             for pane, image, label in zip(self._panes(), (original, a), labels, strict=False):
                 self._paint_image(painter, self._layer(image), pane, exposed)
                 self._paint_label(painter, label, pane, right=False)
@@ -296,7 +296,7 @@ class CompareView(CompareInput, QWidget):
         painter.setClipRect(area)
         painter.translate(pane.topLeft())
         local, t = area.translated(-pane.topLeft()), self._transform
-        painter.fillRect(local, BACKGROUND)
+        painter.fillRect(local, background())
         src = t.image_rect_of(local, photo.width(), photo.height())
         if not src.isEmpty():
             target = t.rect_to_widget(QRectF(src))

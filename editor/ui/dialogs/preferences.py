@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from editor.settings.store import UserSettings
 from editor.ui.panels import quiet_label
+from editor.ui.theme import PREFERENCES
 
 PRESSURE_MODES: tuple[tuple[str, str], ...] = (
     ("off", "Ignored"),
@@ -60,11 +61,15 @@ class CanvasPreferences(QWidget):
     """The canvas settings as a page: mask overlay, painting, memory and limits. Shown on its own
     by PreferencesDialog and as the Canvas tab of the Settings dialog."""
 
-    FIELDS = ("overlay_color", "overlay_opacity", "overlay_hatch", "mask_threshold", "fill_tolerance",
-              "pressure_mode", "undo_cap_mb", "max_megapixels")
+    FIELDS = ("theme", "overlay_color", "overlay_opacity", "overlay_hatch", "mask_threshold",
+              "fill_tolerance", "pressure_mode", "undo_cap_mb", "max_megapixels")
 
     def __init__(self, settings: UserSettings, parent: QWidget | None = None):
         super().__init__(parent)
+        self.theme = QComboBox()
+        for key, text in PREFERENCES:
+            self.theme.addItem(text, key)
+        self.theme.setToolTip("Dark keeps the photo the brightest thing on screen")
         self._colour = QColor(settings.overlay_color)
         self.colour_button = QPushButton()
         self.colour_button.setToolTip("The colour the mask is shown in over the photo")
@@ -87,6 +92,9 @@ class CanvasPreferences(QWidget):
         self.max_megapixels = _spin(1, 2000, " MP")
         self.show_settings(settings)
         layout = QVBoxLayout(self)
+        appearance = QFormLayout()
+        appearance.addRow("Theme", self.theme)
+        layout.addLayout(appearance)
         layout.addWidget(self._overlay_group())
         layout.addWidget(self._mask_group())
         layout.addWidget(self._limits_group())
@@ -121,6 +129,7 @@ class CanvasPreferences(QWidget):
         return group
 
     def show_settings(self, settings: UserSettings) -> None:
+        self.theme.setCurrentIndex(max(self.theme.findData(settings.theme), 0))
         self._set_colour(QColor(settings.overlay_color))
         self.opacity.setValue(round(settings.overlay_opacity * 100))
         self.hatch.setChecked(settings.overlay_hatch)
@@ -135,6 +144,7 @@ class CanvasPreferences(QWidget):
         """`settings` with this page's fields replaced (others are kept as they were)."""
         return replace(
             settings,
+            theme=self.theme.currentData(),
             overlay_color=self._colour.name(QColor.NameFormat.HexRgb),
             overlay_opacity=self.opacity.value() / 100,
             overlay_hatch=self.hatch.isChecked(),

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from editor.core.jobs import Job, JobQueue, JobState
+from editor.ui import theme
 from editor.ui.panels import quiet_label, scrolling_column
 
 TICK_MS = 200
@@ -27,7 +28,8 @@ DETAIL_LABELS = (
     ("status", "HTTP status"), ("request_id", "Request id"), ("error", "Error"), ("code", "Code"),
     ("server_message", "Service message"),
 )
-STATE_COLOURS = {JobState.FAILED: "#d64541", JobState.DONE: "#2e9d5b", JobState.CANCELLED: None}
+# The theme's colour for a job's state (editor.ui.theme names it).
+STATE_COLOURS = {JobState.FAILED: "danger", JobState.DONE: "ok", JobState.CANCELLED: None}
 
 
 def format_elapsed(seconds: float) -> str:
@@ -125,7 +127,8 @@ class JobRow(QFrame):
         self.title.set_full_text(" ".join(job.prompt.split()) or "(no prompt)")
         self.title.setToolTip(job.prompt)
         self.state.setText(job.state.label)
-        colour = STATE_COLOURS.get(job.state)
+        name = STATE_COLOURS.get(job.state)
+        colour = getattr(theme.current(), name) if name else None
         self.state.setStyleSheet(f"color: {colour}; font-weight: 600;" if colour else "")
         self.cancel.setVisible(not job.state.finished)
         failed = job.state is JobState.FAILED
@@ -133,7 +136,7 @@ class JobRow(QFrame):
         self.message.setText(job.message)
         self.message.setVisible(show_message and bool(job.message))
         if failed:
-            self.message.setStyleSheet("color: #d64541;")
+            self.message.setStyleSheet(f"color: {theme.current().danger};")
         else:
             self.message.setStyleSheet("")
             self.message.setForegroundRole(QPalette.ColorRole.PlaceholderText)

@@ -33,11 +33,11 @@ from editor.core.remembered_options import options_from_pairs
 from editor.pipeline.options import Capabilities, EditOptions, adjustments, capabilities, normalized
 from editor.settings.keys import find_api_key
 from editor.settings.store import UserSettings
+from editor.ui import theme
 from editor.ui.panels import wheel_only_when_focused
 
 PROVIDERS: tuple[tuple[str, str], ...] = (
     ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))
-SIZE_PROBLEM_COLOUR = "#d64541"
 SIZE_TEXTS = {"auto": "Auto", "crop": "As the crop (full detail)", "1k": "1K  about 1 MP",
               "2k": "2K  about 4 MP", "4k": "4K  about 8 MP, the largest",
               "1024x1024": "1024 × 1024  square", "1536x1024": "1536 × 1024  landscape",
@@ -143,7 +143,7 @@ class OptionsPanel(QWidget):
         self.offline_note.setWordWrap(True)
         self.size_note = QLabel()  # what is wrong with a typed size, as it is typed
         self.size_note.setWordWrap(True)
-        self.size_note.setStyleSheet(f"color: {SIZE_PROBLEM_COLOUR};")
+        self.size_note.setStyleSheet(f"color: {theme.current().danger};")
         self.size_note.hide()
         self.adjusted_note = QLabel()  # what switching the model changed
         self.adjusted_note.setWordWrap(True)

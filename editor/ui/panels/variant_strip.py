@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from editor.core.jobs import Job, JobState, VariantMarks
 from editor.core.variant_images import spill_text
+from editor.ui import theme
 from editor.ui.panels import quiet_label
 from editor.ui.panels.jobs import format_elapsed
 
@@ -61,7 +62,7 @@ class VariantTile(QWidget):
         spill = spill_text(marks.spill).replace("changed ", "").replace(" the mask", "")
         self.caption.setText(f"{self.index + 1}{star}" + (f" · {spill}" if spill else ""))
         warn = marks.spill is not None and marks.spill > SPILL_WARNING
-        self.caption.setStyleSheet("color: #d64541;" if warn else "")
+        self.caption.setStyleSheet(f"color: {theme.current().danger};" if warn else "")
         self.caption.setToolTip(spill_text(marks.spill).capitalize() if marks.spill is not None else "")
 
 
