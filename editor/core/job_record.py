@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from editor.core.project_state import plain_parts
+
 # A job's record in results/ is its JobWriter sidecar; the runner adds this block to it.
 RECORD_KEY = "maskedit_job"
 
@@ -46,8 +48,7 @@ def job_record_from(record: dict, folder: Path) -> JobRecord:
     mask = record.get("mask") or {}
     mask_file = f"{folder.name}/{_plain_name(mask['file'])}" if isinstance(mask.get("file"), str) else None
     source = extra.get("source_photo")
-    if source is not None and (not isinstance(source, str) or source.startswith(("/", "\\"))
-                               or ".." in source.replace("\\", "/").split("/") or ":" in source):
+    if source is not None and plain_parts(source) is None:
         raise ValueError(f"the record names a photo outside the project ({str(source)[:80]})")
     return JobRecord(
         job_id=str(extra["job_id"]), number=int(extra["number"]), prompt=str(record.get("prompt") or ""),
@@ -61,6 +62,7 @@ def job_record_from(record: dict, folder: Path) -> JobRecord:
 
 def _plain_name(name: object) -> str:
     """A file name inside the record's folder: no folder part, nothing that climbs out."""
-    if not isinstance(name, str) or not name or name in (".", "..") or any(ch in name for ch in "/\\:"):
+    parts = plain_parts(name)
+    if parts is None or len(parts) != 1:
         raise ValueError(f"the record names a file outside its folder ({str(name)[:80]})")
     return name

@@ -6,6 +6,7 @@ them to project.json and reads them back. No files and no Qt here.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 
@@ -58,6 +59,23 @@ def with_flags(state: ProjectState, job_id: str, index: int, **changes: bool) ->
     flags = dict(state.flags)
     flags[key] = replace(flags.get(key, VariantFlags()), **changes)
     return replace(state, flags=flags)
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def plain_parts(relative: object) -> tuple[str, ...] | None:
+    """The parts of a relative file name in a project ("photos/a.png" → ("photos", "a.png")), or
+    None when it could reach outside its folder on any system: absolute, empty or "."/".." parts,
+    a backslash, a Windows drive ("C:"), control characters. Other characters a user's photo name
+    may carry (":", "?", "*" on Linux and macOS) are kept: results are named after the photo."""
+    if not isinstance(relative, str) or not relative:
+        return None
+    parts = tuple(relative.split("/"))
+    for part in parts:
+        if part in ("", ".", "..") or "\\" in part or len(part) > 200 or any(ord(ch) < 32 for ch in part):
+            return None
+    return None if _DRIVE.match(parts[0]) else parts
 
 
 _TEXT_FIELDS = ("photo_file", "original_photo_file", "photo_name", "photo_path", "mask_file")

@@ -39,13 +39,13 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 from editor.core.job_record import JobRecord, job_record_from
-from editor.core.project_state import ProjectState, VariantFlags, state_from_manifest
+from editor.core.project_state import ProjectState, VariantFlags, plain_parts, state_from_manifest
 from editor.disk import NotAFile, open_file, read_file, write_atomically
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,9 @@ class Project:
 
     def path(self, relative: str) -> Path:
         """The file `relative` (as stored in the manifest) inside the project, never outside it."""
-        parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
-            raise ProjectError(f"The project refers to a file outside itself ({relative}).")
+        parts = plain_parts(relative)
+        if parts is None:
+            raise ProjectError(f"The project refers to a file outside itself ({str(relative)[:80]}).")
         return self.root.joinpath(*parts)
 
     # --- the lock: which projects were open when their window died -------------------------
@@ -366,11 +366,10 @@ def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
 
 
 def _allowed_member(name: str) -> bool:
-    parts = name.rstrip("/").split("/")
-    for part in parts:
-        if part in ("", ".", "..") or len(part) > 200 or any(ch in part for ch in '\\:*?"<>|') \
-                or any(ord(ch) < 32 for ch in part):
-            return False
+    """Inside the project's layout (see the module's docstring), by the one rule for names."""
+    parts = plain_parts(name.rstrip("/"))
+    if parts is None:
+        return False
     if len(parts) == 1:
         return parts[0] in _TOP_FILES or parts[0] in _TOP_FOLDERS
     return parts[0] in _TOP_FOLDERS and len(parts) <= 3

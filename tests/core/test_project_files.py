@@ -177,3 +177,21 @@ def test_a_sound_file_opens_and_its_job_comes_back(tmp_path):
     project = Project.open_file(sound_file(tmp_path), tmp_path / "data").settle()
     assert project.load_state().document.prompt == "a bench"
     assert [record.job_id for record in project.job_records()] == ["job-1"]
+
+
+def test_results_named_after_a_photo_with_colons_or_question_marks_come_back(tmp_path):
+    # Results are named after the photo; on Linux and macOS a photo may be "shot: final?.png".
+    project = Project.create(tmp_path / "made")
+    photo = project.store_photo(photo_bytes(64, 48), "png")
+    project.save_state(ProjectState(document=DocumentState(photo_file=photo, photo_name="shot: final?.png")))
+    (project.results_dir / "shot: final?-job-1.png").write_bytes(photo_bytes(32, 32))
+    record = {"started_at": "2026-11-24T10:00:00+00:00", "results": [{"file": "shot: final?-job-1.png"}],
+              "mask": {"file": "shot: final?-job-mask.png"},
+              RECORD_KEY: {"job_id": "job-1", "number": 1, "source_photo": photo}}
+    (project.results_dir / "shot: final?-job.json").write_text(json.dumps(record))
+    project.save_as(tmp_path / "colons.maskedit")
+
+    opened = Project.open_file(tmp_path / "colons.maskedit", tmp_path / "data").settle()
+
+    (job,) = opened.job_records()
+    assert [path.name for path in job.files] == ["shot: final?-job-1.png"]
