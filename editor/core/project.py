@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import tempfile
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
 from editor.core.project_state import ProjectState, VariantFlags, flag_key
 from editor.core.session import Project, ProjectError, interrupted_projects
 from editor.core.tasks import TaskGroup, TaskOwner
+from editor.disk import read_file
 from editor.imaging.load import DEFAULT_MAX_PIXELS
 from editor.imaging.prepare import EditContext
 from editor.pipeline.options import options_from_record
@@ -463,8 +465,8 @@ def _read_variants(record: JobRecord) -> list[Variant]:
     variants = []
     for index, path in enumerate(record.files):
         try:
-            data = path.read_bytes()
-            with Image.open(path) as image:
+            data = read_file(path)  # read once; its size comes from these bytes, not a second open
+            with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
         except OSError as error:
             log.warning("job %s: %s cannot be read: %s", record.job_id, path.name, error)

@@ -277,30 +277,28 @@ class Project:
         source = Path(source)
         staging = cls(Path(projects_dir) / f"{_STAGING}{secrets.token_hex(6)}")
         try:
-            with open_file(source) as stream, zipfile.ZipFile(stream) as archive:
-                _check_archive(archive, source.name)
-                manifest = _loads(archive.read(MANIFEST), source.name)
-                if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-                    raise ProjectError(f"{source.name} is not a Maskedit project.")
-                staging.final_id = _safe_id(str(manifest.get("id") or source.stem))
-                target = Path(projects_dir) / staging.final_id
-                if cls(target).held_elsewhere():
-                    raise ProjectError(f"{source.name} is open in another Maskedit window; close it there "
-                                       "first, or work on it in that window.")
-                _extract(archive, staging)
-        except NotAFile as error:
-            staging.remove()
-            raise ProjectError(f"{source.name} is {error.kind}, not a project file.") from None
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, KeyError, ValueError,
-                UnicodeDecodeError, NotImplementedError, EOFError, OverflowError) as error:
-            staging.remove()
-            raise ProjectError(f"{source.name} is not a Maskedit project or it is damaged.") from error
-        except ProjectError:
-            staging.remove()
+            try:
+                with open_file(source) as stream, zipfile.ZipFile(stream) as archive:
+                    _check_archive(archive, source.name)
+                    manifest = _loads(archive.read(MANIFEST), source.name)
+                    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+                        raise ProjectError(f"{source.name} is not a Maskedit project.")
+                    staging.final_id = _safe_id(str(manifest.get("id") or source.stem))
+                    if cls(Path(projects_dir) / staging.final_id).held_elsewhere():
+                        raise ProjectError(f"{source.name} is open in another Maskedit window; close it "
+                                           "there first, or work on it in that window.")
+                    _extract(archive, staging)
+            except NotAFile as error:
+                raise ProjectError(f"{source.name} is {error.kind}, not a project file.") from None
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, KeyError, ValueError,
+                    UnicodeDecodeError, NotImplementedError, EOFError, OverflowError) as error:
+                raise ProjectError(f"{source.name} is not a Maskedit project or it is damaged.") from error
+            except OSError as error:
+                reason = error.strerror or error
+                raise ProjectError(f"{source.name} could not be opened: {reason}.") from error
+        except BaseException:
+            staging.remove()  # whatever went wrong, nothing of the file is left behind
             raise
-        except OSError as error:
-            staging.remove()
-            raise ProjectError(f"{source.name} could not be opened: {error.strerror or error}.") from error
         _mkdir(staging.results_dir)
         return staging
 
