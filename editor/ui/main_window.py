@@ -282,7 +282,8 @@ class MainWindow(QMainWindow):
         self.projects = ProjectCommands(
             self, document=self.document, keeper=self.keeper, results=self.results, settings=settings,
             update_settings=self._update_settings, may_discard=self._may_discard,
-            after_open=self._configure_runner, show_notice=lambda bar: self._centre.insertWidget(0, bar),
+            after_open=self._configure_runner,
+            add_notice=lambda text, action, act: self._add_notice(text, action, act, once=True),
             run=self._run, status_bar=self.statusBar())
         self.generation = GenerationCommands(
             self, document=self.document, canvas=self.canvas, queue=self.queue, runner=self.runner,
@@ -352,7 +353,10 @@ class MainWindow(QMainWindow):
         self.opener.project_chosen.connect(self.projects.open)
         self.keeper.failed.connect(lambda text: self.statusBar().showMessage(text, 2 * MESSAGE_MS))
         if self.keeper.problem:
-            self._show_notice_once(self.keeper.problem)
+            import html  # the bar shows rich text; a folder's path is plain text
+
+            self.problem_notice = self._add_notice(html.escape(self.keeper.problem), "Settings…",
+                                                   self.edit_preferences, once=True)
         self.tool_options.brush_edited.connect(self.canvas.set_brush)
         self.tool_options.fill_tolerance_edited.connect(self._fill_tolerance_edited)
         recent = self.actions.submenu("file.recent")
@@ -478,26 +482,22 @@ class MainWindow(QMainWindow):
     def _say(self, text: str) -> None:
         self.statusBar().showMessage(text, MESSAGE_MS)
 
-    def _show_notice_once(self, text: str) -> None:
-        """A problem the user should fix, above the canvas until dismissed (Settings… opens)."""
-        import html
-
+    def _add_notice(self, text: str, action: str, act: Callable[[], object], *, once: bool) -> NoticeBar:
+        """A calm bar above the canvas (rich `text`) with one action button; `once`: it goes away
+        when its action is used (else it stays until closed, or until it no longer applies)."""
         from editor.ui.panels.generate_bar import NoticeBar
 
-        bar = NoticeBar(html.escape(text), "Settings…")  # the bar shows rich text; a path is plain
-        bar.action_requested.connect(self.edit_preferences)
-        bar.action_requested.connect(bar.dismiss)
+        bar = NoticeBar(text, action)
+        bar.action_requested.connect(act)
+        if once:
+            bar.action_requested.connect(bar.dismiss)
         self._centre.insertWidget(0, bar)
-        self.problem_notice = bar
+        return bar
 
     def show_first_run_hint(self) -> None:
         """The friendly bar above the canvas when there is no key yet (not a modal box)."""
         if self.notice is None:
-            from editor.ui.panels.generate_bar import NoticeBar
-
-            self.notice = NoticeBar(FIRST_RUN_HINT, "Add a Key…")
-            self.notice.action_requested.connect(self.edit_preferences)
-            self._centre.insertWidget(0, self.notice)
+            self.notice = self._add_notice(FIRST_RUN_HINT, "Add a Key…", self.edit_preferences, once=False)
         self.notice.show()
 
     # --- opening ---------------------------------------------------------------------------------

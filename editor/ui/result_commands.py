@@ -148,17 +148,18 @@ class VariantCommands(QObject):
 class ProjectCommands(QObject):
     """Save, Save As, open a .maskedit file, and offer to restore the work of a window that died.
     `after_open()` runs once a project's jobs are in the queue (the runner writes into its folder);
-    `show_notice(bar)` puts a notice above the canvas."""
+    `add_notice(text, action, act)` puts a notice above the canvas that goes once its action is used."""
 
     def __init__(self, parent: QWidget, *, document: Document, keeper: ProjectKeeper,
                  results: ResultsPanel, settings: Callable[[], UserSettings],
                  update_settings: Callable[..., None], may_discard: Callable[[], bool],
-                 after_open: Callable[[], None], show_notice: Callable[[QWidget], None],
+                 after_open: Callable[[], None],
+                 add_notice: Callable[[str, str, Callable[[], object]], NoticeBar],
                  run: Run, status_bar: QStatusBar):
         super().__init__(parent)
         self._parent, self._document, self._keeper, self._results = parent, document, keeper, results
         self._settings, self._update_settings = settings, update_settings
-        self._may_discard, self._after_open, self._show_notice = may_discard, after_open, show_notice
+        self._may_discard, self._after_open, self._add_notice = may_discard, after_open, add_notice
         self._run, self._status_bar = run, status_bar
         self.restore_notice: NoticeBar | None = None
 
@@ -218,16 +219,11 @@ class ProjectCommands(QObject):
         project = self._keeper.interrupted()
         if project is None:
             return False
-        from editor.ui.panels.generate_bar import NoticeBar
-
         count = len(project.job_records())
         results = f" and {count} job{'s' * (count != 1)} with their results" if count else ""
-        bar = NoticeBar(f"<b>Maskedit closed unexpectedly last time.</b> Your photo, mask, prompt{results} "
-                        "are safe.", "Restore")
-        bar.action_requested.connect(lambda: self.restore(project))
-        bar.action_requested.connect(bar.dismiss)
-        self._show_notice(bar)
-        self.restore_notice = bar
+        self.restore_notice = self._add_notice(
+            f"<b>Maskedit closed unexpectedly last time.</b> Your photo, mask, prompt{results} are safe.",
+            "Restore", lambda: self.restore(project))
         return True
 
     def restore(self, project) -> None:
