@@ -9,6 +9,14 @@ from tests.ui.window_driving import open_photo, paint_stroke, service_window, wa
 FILES = UserSettings(body_modes=(("custom", "files"),))
 
 
+def painted_files_window(qtbot, loop, tmp_path, edit_server, fake_api_key):
+    """A window sending file IDs to the fake, with a photo open and a stroke painted."""
+    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key, settings=FILES)
+    open_photo(qtbot, window, write_photo(tmp_path / "photo.png"))
+    paint_stroke(qtbot, window, [(100, 100), (200, 150)])
+    return window
+
+
 def iterate(qtbot, window, times: int) -> None:
     for number in range(times):
         window.document.set_prompt(f"a red bicycle, take {number + 1}")
@@ -17,9 +25,7 @@ def iterate(qtbot, window, times: int) -> None:
 
 def test_five_iterations_upload_the_photo_once_and_close_deletes_it(qtbot, loop, errors, tmp_path,
                                                                      edit_server, fake_api_key):
-    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key, settings=FILES)
-    open_photo(qtbot, window, write_photo(tmp_path / "photo.png"))
-    paint_stroke(qtbot, window, [(100, 100), (200, 150)])
+    window = painted_files_window(qtbot, loop, tmp_path, edit_server, fake_api_key)
 
     iterate(qtbot, window, 5)
 
@@ -36,9 +42,7 @@ def test_five_iterations_upload_the_photo_once_and_close_deletes_it(qtbot, loop,
 
 def test_an_expired_upload_is_sent_again_and_deleting_on_demand(qtbot, loop, errors, tmp_path, edit_server,
                                                                   fake_api_key):
-    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key, settings=FILES)
-    open_photo(qtbot, window, write_photo(tmp_path / "photo.png"))
-    paint_stroke(qtbot, window, [(100, 100), (200, 150)])
+    window = painted_files_window(qtbot, loop, tmp_path, edit_server, fake_api_key)
     iterate(qtbot, window, 1)
     edit_server.expire_uploads()
 
@@ -54,9 +58,7 @@ def test_an_expired_upload_is_sent_again_and_deleting_on_demand(qtbot, loop, err
 
 def test_opening_another_photo_deletes_the_last_ones_uploads(qtbot, loop, errors, tmp_path, edit_server,
                                                              fake_api_key):
-    window = service_window(qtbot, loop, tmp_path, edit_server, fake_api_key, settings=FILES)
-    open_photo(qtbot, window, write_photo(tmp_path / "photo.png"))
-    paint_stroke(qtbot, window, [(100, 100), (200, 150)])
+    window = painted_files_window(qtbot, loop, tmp_path, edit_server, fake_api_key)
     iterate(qtbot, window, 1)
     assert len(edit_server.uploads) == 2
 
