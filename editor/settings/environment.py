@@ -40,11 +40,19 @@ def forced_provider(env: Mapping[str, str]) -> str | None:
     return name if name in PROFILES else None
 
 
-def base_url_for(settings: UserSettings | None, provider: str, env: Mapping[str, str]) -> str | None:
-    """The base URL a provider's edits go to: MASKEDIT_BASE_URL (for the provider MASKEDIT_PROVIDER
-    names, or for every HTTP provider when it names none), else the one set in Settings."""
+def env_base_url(env: Mapping[str, str], provider: str) -> str | None:
+    """The base URL MASKEDIT_BASE_URL sets for `provider`, if it applies to it: to the provider
+    MASKEDIT_PROVIDER names, or to every HTTP provider when it names none. Settings asks this to say
+    that the environment wins; `base_url_for` asks it so both agree on when it does."""
     override = env.get(ENV_BASE_URL, "").strip()
-    if override and forced_provider(env) in (None, provider):
+    return override if override and forced_provider(env) in (None, provider) else None
+
+
+def base_url_for(settings: UserSettings | None, provider: str, env: Mapping[str, str]) -> str | None:
+    """The base URL a provider's edits go to: MASKEDIT_BASE_URL (see `env_base_url`), else the one
+    set in Settings."""
+    override = env_base_url(env, provider)
+    if override:
         return override
     return settings.base_url_for(provider) if settings is not None else None
 

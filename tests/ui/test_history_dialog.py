@@ -7,17 +7,20 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QFont, QImage
 
 from editor.ui.dialogs.history import (
     EMPTY_TEXT,
     FILTERED_TEXT,
+    TOKENS,
     HistoryDialog,
     HistoryEntry,
     format_when,
+    job_tokens,
     matches,
     read_thumbnail,
     since_for,
+    tokens_total,
 )
 
 NOW = datetime(2026, 11, 24, 14, 5).timestamp()
@@ -33,13 +36,20 @@ def entry(job: int, index: int = 0, prompt: str = "a red door", *, age: float = 
 
 
 def entries() -> list[HistoryEntry]:
+    """Every variant carries its job's tokens, as the window fills them in (job 2 has no count)."""
     return [
         entry(1, 0, "Replace the sky with a sunset", age=40 * DAY),
         entry(1, 1, "Replace the sky with a sunset", age=40 * DAY, discarded=True),
-        entry(2, 0, "Paint the door RED", age=3 * DAY, starred=True),
-        entry(3, 0, "remove the red car", age=60.0),
-        entry(3, 1, "remove the red car", age=60.0, starred=True, tokens=None),
+        entry(2, 0, "Paint the door RED", age=3 * DAY, starred=True, tokens=None),
+        entry(3, 0, "remove the red car", age=60.0, tokens=2100),
+        entry(3, 1, "remove the red car", age=60.0, starred=True, tokens=2100),
     ]
+
+
+def token_column(dialog: HistoryDialog) -> list[str]:
+    """The tokens column of the visible rows, top to bottom."""
+    return [dialog.table.item(row, TOKENS).text() for row in range(dialog.table.rowCount())
+            if not dialog.table.isRowHidden(row)]
 
 
 @pytest.fixture
@@ -95,8 +105,6 @@ def test_lists_newest_first_and_hides_discarded_by_default(dialog: HistoryDialog
     assert dialog.table.item(1, 1).text() == "#3 · variant 2 ★"
     assert dialog.table.item(0, 3).text().startswith("Today ")
     assert dialog.table.item(0, 4).text() == "gpt-image-1"
-    assert dialog.table.item(0, 5).text() == "5,360"
-    assert dialog.table.item(1, 5).text() == "—"
 
     dialog.show_discarded.setChecked(True)
     assert dialog.count_label.text() == "5 of 5 variants"
@@ -209,3 +217,43 @@ def test_thumbnails_load_in_a_worker_with_a_loop(tmp_path: Path, qtbot, loop) ->
     assert dialog._thumbnails[photo] is not None
     assert dialog._thumbnails[tmp_path / "gone.png"] is None
     dialog.shutdown()
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+
+def test_job_tokens_and_the_total_count_each_job_once() -> None:
+    figures = job_tokens(entries())
+    assert figures == {1: 5360, 2: None, 3: 2100}
+    assert tokens_total([3, 2, 1], figures) == "Total: 7,460 tokens for 2 jobs (1 without a count)"
+    assert tokens_total([3], figures) == "Total: 2,100 tokens for 1 job"
+    assert tokens_total([2], figures) == ""
+    assert tokens_total([], figures) == ""
+
+
+def test_each_jobs_tokens_are_shown_once_with_one_total(dialog: HistoryDialog) -> None:
+    # Rows: job 3 variant 1, job 3 variant 2, job 2, job 1 (its discarded variant hidden).
+    assert token_column(dialog) == ["2,100", "", "—", "5,360"]
+    assert dialog.tokens_label.text() == "Total: 7,460 tokens for 2 jobs (1 without a count)"
+    labels = dialog.findChildren(type(dialog.tokens_label))
+    shown = [label.text() for label in labels if "tokens" in label.text()]
+    assert shown == [dialog.tokens_label.text()]  # the total appears once in the whole dialog
+
+    dialog.show_discarded.setChecked(True)  # job 1's second variant: the same job, no second figure
+    assert token_column(dialog) == ["2,100", "", "—", "5,360", ""]
+    assert dialog.tokens_label.text() == "Total: 7,460 tokens for 2 jobs (1 without a count)"
+
+
+def test_the_figure_moves_to_a_jobs_first_visible_row_and_the_total_follows_the_filters(
+        dialog: HistoryDialog) -> None:
+    dialog.starred_only.setChecked(True)  # job 3 variant 1 hides; variant 2 now carries the figure
+    assert token_column(dialog) == ["2,100", "—"]
+    assert dialog.tokens_label.text() == "Total: 2,100 tokens for 1 job (1 without a count)"
+    dialog.filter_edit.setText("door")
+    assert token_column(dialog) == ["—"] and dialog.tokens_label.text() == ""
+
+
+def test_token_figures_use_tabular_digits(dialog: HistoryDialog) -> None:
+    tnum = QFont.Tag("tnum")
+    assert dialog.table.item(0, TOKENS).font().featureValue(tnum) == 1
+    assert dialog.tokens_label.font().featureValue(tnum) == 1

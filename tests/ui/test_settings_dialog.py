@@ -92,7 +92,7 @@ def test_the_key_goes_to_the_keychain_and_into_no_file(qtbot, memory_keyring):
 def test_remove_key_deletes_it_from_the_keychain(qtbot, memory_keyring):
     store_api_key(PROFILES["openai"], ApiKey("sk-old"))
     dialog = make_dialog(qtbot)
-    assert "saved in the system keychain" in dialog.key_status.text()
+    assert dialog.key_status.text() == "Using the key from the system keychain."
     dialog.remove_key.click()
     assert not find_api_key(PROFILES["openai"], {}).found
     assert dialog.key_status.text().startswith("Removed from the keychain.")
@@ -198,3 +198,120 @@ def test_the_request_body_is_chosen_per_provider_and_kept(qtbot, tmp_path):
     loaded = load_settings(tmp_path / "settings.json")
     assert (loaded.body_for("openai"), loaded.body_for("requesty"), loaded.body_for("custom")) == (
         "files", "multipart", "auto")
+
+
+# --- where each value comes from ------------------------------------------------------------------
+
+ENV_URL = "http://127.0.0.1:9/v1"
+SAVED_URL = "https://eu.example/v1"
+
+
+def visible_texts(dialog: SettingsDialog) -> str:
+    """Every label and field text in the dialog, to check no key is shown in clear."""
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    labels = [w.text() for w in dialog.findChildren(QLabel)]
+    fields = [w.text() for w in dialog.findChildren(QLineEdit) if w.echoMode() == QLineEdit.EchoMode.Normal]
+    return "\n".join(labels + fields)
+
+
+def test_the_environment_base_url_is_shown_read_only_and_said_to_win(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("MASKEDIT_BASE_URL", ENV_URL)
+    file = tmp_path / "settings.json"
+    dialog = SettingsDialog(UserSettings(base_urls=(("openai", SAVED_URL),)), provider="openai",
+                            settings_file=file)  # env=None: the process environment, as in the app
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.base_url.text() == ENV_URL and dialog.base_url.isReadOnly()
+    source = dialog.url_source.text()
+    assert source.startswith("From environment (MASKEDIT_BASE_URL): it wins over Settings and is never saved")
+    assert "change or unset the variable" in source and "MASKEDIT_BASE_URL" in dialog.base_url.toolTip()
+    assert source.endswith(f"Without it: {SAVED_URL} (from settings file {file})")
+    assert dialog.url_source.isVisible()
+    dialog.provider.setCurrentIndex(dialog.provider.findData("requesty"))
+    assert dialog.base_url.text() == ENV_URL
+    assert dialog.url_source.text().endswith("Without it: https://router.requesty.ai/v1 (default)")
+
+
+def test_saving_never_writes_the_environment_base_url(qtbot, tmp_path):
+    file = tmp_path / "settings.json"
+    dialog = SettingsDialog(UserSettings(base_urls=(("openai", SAVED_URL),)), provider="openai",
+                            env={"MASKEDIT_BASE_URL": ENV_URL}, settings_file=file)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.base_url, "/extra")  # read-only: typing changes nothing
+    for name in ("custom", "requesty", "openai"):  # every page shows the override, none keeps it
+        dialog.provider.setCurrentIndex(dialog.provider.findData(name))
+    assert ok_button(dialog).isEnabled()
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.settings().base_urls == (("openai", SAVED_URL),)
+    save_settings(dialog.settings(), file)
+    assert "127.0.0.1:9" not in file.read_text()
+
+
+def test_an_environment_base_url_for_another_provider_leaves_this_page_editable(qtbot):
+    env = {"MASKEDIT_BASE_URL": ENV_URL, "MASKEDIT_PROVIDER": "custom"}
+    dialog = make_dialog(qtbot, UserSettings(base_urls=(("openai", SAVED_URL),)), env=env)
+    assert dialog.base_url.text() == SAVED_URL and not dialog.base_url.isReadOnly()
+    assert dialog.url_source.text().startswith("From settings file ")
+    dialog.provider.setCurrentIndex(dialog.provider.findData("custom"))
+    assert dialog.base_url.text() == ENV_URL and dialog.base_url.isReadOnly()
+    assert not dialog.url_problem.isVisible()  # Custom needs an address: the environment gives one
+
+
+def test_a_saved_base_url_says_it_comes_from_the_settings_file(qtbot, tmp_path):
+    file = tmp_path / "settings.json"
+    dialog = SettingsDialog(UserSettings(base_urls=(("openai", SAVED_URL),)), provider="openai", env={},
+                            settings_file=file)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.base_url.text() == SAVED_URL and not dialog.base_url.isReadOnly()
+    assert dialog.url_source.text() == f"From settings file {file}"
+    dialog.base_url.setText("https://us.example/v1")
+    assert dialog.url_source.text() == f"Saved to settings file {file} when you press OK"
+    dialog.base_url.clear()
+    assert dialog.url_source.text() == "Default: OpenAI's own address"
+
+
+def test_a_keychain_key_says_so_and_shows_only_its_last_four_characters(qtbot, memory_keyring):
+    secret = "sk-proj-from-the-keychain-9f3a"
+    store_api_key(PROFILES["openai"], ApiKey(secret))
+    dialog = make_dialog(qtbot, provider="openai")
+    assert dialog.key_status.text() == "Using the key from the system keychain, ending …9f3a."
+    assert secret not in visible_texts(dialog) and dialog.key.text() == ""
+
+
+def test_an_environment_key_says_it_wins_over_the_keychain(qtbot, memory_keyring):
+    secret = "sk-proj-from-the-environment-77b1"
+    store_api_key(PROFILES["openai"], ApiKey("sk-proj-from-the-keychain-9f3a"))
+    dialog = make_dialog(qtbot, provider="openai", env={"OPENAI_API_KEY": secret})
+    status = dialog.key_status.text()
+    assert status.startswith("Using the key from environment (OPENAI_API_KEY), ending …77b1.")
+    assert "change or unset OPENAI_API_KEY" in status
+    assert secret not in visible_texts(dialog)
+
+
+def test_test_connection_uses_what_an_edit_would(qtbot, loop, edit_server, fake_api_key):
+    # The saved address and the typed key would fail; the environment's, which edits use, work.
+    env = {"MASKEDIT_BASE_URL": edit_server.base_url, "MASKEDIT_API_KEY": fake_api_key}
+    dialog = make_dialog(qtbot, UserSettings(base_urls=(("openai", "http://127.0.0.1:9/v1"),)), loop=loop,
+                         env=env)
+    qtbot.keyClicks(dialog.key, "sk-wrong-typed-key")
+    dialog.test_button.click()
+    assert dialog.test_result.text() == (
+        f"Connecting to {edit_server.base_url} with the key from environment (MASKEDIT_API_KEY)…")
+    qtbot.waitUntil(lambda: not dialog.testing(), timeout=10000)
+    assert dialog.test_result.text().startswith("Connected — ")
+    assert edit_server.requests[-1].path.endswith("/v1/models")
+
+
+def test_test_connection_names_the_typed_key_when_no_variable_is_set(qtbot, loop, edit_server, fake_api_key,
+                                                                     memory_keyring):
+    store_api_key(PROFILES["openai"], ApiKey("sk-proj-from-the-keychain-9f3a"))
+    dialog = make_dialog(qtbot, loop=loop)
+    point_at(dialog, edit_server, fake_api_key)
+    dialog.test_button.click()
+    assert dialog.test_result.text() == f"Connecting to {edit_server.base_url} with the key typed above…"
+    qtbot.waitUntil(lambda: not dialog.testing(), timeout=10000)
+    assert dialog.test_result.text().startswith("Connected — ")

@@ -2,6 +2,10 @@
 
 Filtering is pure (`matches`, `since_for`) so it is tested without widgets; the dialog only shows
 the entries it is given and reports what the user picked through signals.
+
+Tokens are spent per job, not per variant, so each job's figure is shown once (on its first listed
+row) and the total under the table counts each listed job once: a figure repeated on every variant
+read as that many times the cost.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPixmap
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -41,6 +45,8 @@ _DAYS = {"Last 7 days": 7, "Last 30 days": 30}
 # Fixed English month names: the rest of the interface is English, whatever the system locale.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 COLUMNS = ("", "Variant", "Prompt", "Date", "Model", "Tokens")
+TOKENS = COLUMNS.index("Tokens")
+TOKENS_TIP = "The tokens each job used, shown on its first listed variant"
 EMPTY_TEXT = "No variants yet — results of every job in this project appear here."
 FILTERED_TEXT = "No variant matches these filters."
 
@@ -50,8 +56,9 @@ class HistoryEntry:
     """One variant as the history browser lists it.
 
     `key` is opaque to the dialog (e.g. (job_id, index)) and is what its signals carry back;
-    `variant_index` is 0-based, `created_at` is epoch seconds, `spill` is the 0..1 share of
-    pixels outside the mask the model changed, and `path` is the image file for the thumbnail.
+    `variant_index` is 0-based, `created_at` is epoch seconds, `tokens` is what the whole job
+    used (the same figure on each of its variants), `spill` is the 0..1 share of pixels outside
+    the mask the model changed, and `path` is the image file for the thumbnail.
     """
 
     key: object
@@ -105,6 +112,32 @@ def format_when(created_at: float, now: float) -> str:
     return f"{day} {clock}" if when.year == today.year else f"{day} {when.year} {clock}"
 
 
+def job_tokens(entries: Sequence[HistoryEntry]) -> dict[int, int | None]:
+    """Each job's token figure, by job number: the first its variants carry (None: not counted)."""
+    figures: dict[int, int | None] = {}
+    for entry in entries:
+        if figures.get(entry.job_number) is None:
+            figures[entry.job_number] = entry.tokens
+    return figures
+
+
+def tokens_total(jobs: Sequence[int], figures: dict[int, int | None]) -> str:
+    """The one total line for the listed `jobs` (each counted once), or "" when none has a figure."""
+    counted = [figures[job] for job in jobs if figures.get(job) is not None]
+    if not counted:
+        return ""
+    text = f"Total: {sum(counted):,} tokens for {len(counted)} job{'' if len(counted) == 1 else 's'}"
+    missing = len(jobs) - len(counted)
+    return text + (f" ({missing} without a count)" if missing else "")
+
+
+def tabular(font: QFont) -> QFont:
+    """`font` with tabular figures, so token counts line up digit under digit (UI_STYLE.md)."""
+    font = QFont(font)
+    font.setFeature(QFont.Tag("tnum"), 1)
+    return font
+
+
 def read_thumbnail(path: Path | None, size: int = THUMB) -> QImage | None:
     """A small copy of the image at `path`, or None if there is none or it cannot be read.
 
@@ -147,6 +180,7 @@ class HistoryDialog(QDialog):
         self.resize(820, 560)
         self._loop = loop
         self._entries: list[HistoryEntry] = []
+        self._job_tokens: dict[int, int | None] = {}
         self._thumbnails: dict[Path, QPixmap | None] = {}
         self._loading: asyncio.Task | None = None
         blank = QPixmap(THUMB, THUMB)
@@ -175,6 +209,8 @@ class HistoryDialog(QDialog):
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty_label)
 
+        self.tokens_label = QLabel()
+        self.tokens_label.setFont(tabular(self.tokens_label.font()))
         self.show_button = QPushButton("Show")
         self.reuse_button = QPushButton("Reuse settings")
         self.reveal_button = QPushButton("Show in folder")
@@ -183,6 +219,7 @@ class HistoryDialog(QDialog):
         for button in (self.show_button, self.reuse_button, self.reveal_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        buttons.addWidget(self.tokens_label)
         buttons.addWidget(close)
 
         layout = QVBoxLayout(self)
@@ -194,6 +231,7 @@ class HistoryDialog(QDialog):
     def _build_table(self) -> QTableWidget:
         table = QTableWidget(0, len(COLUMNS))
         table.setHorizontalHeaderLabels(COLUMNS)
+        table.horizontalHeaderItem(TOKENS).setToolTip(TOKENS_TIP)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -227,6 +265,7 @@ class HistoryDialog(QDialog):
         selected = self.selected_entry()
         self.table.clearSelection()  # rows are about to hold other entries
         self._entries = sorted(entries, key=lambda e: (-e.created_at, -e.job_number, e.variant_index))
+        self._job_tokens = job_tokens(self._entries)
         self.table.setRowCount(len(self._entries))
         now = self._clock()
         for row, entry in enumerate(self._entries):
@@ -243,14 +282,16 @@ class HistoryDialog(QDialog):
         if entry.discarded:
             variant += " (discarded)"
         prompt = " ".join(entry.prompt.split())
-        tokens = f"{entry.tokens:,}" if entry.tokens is not None else "—"
-        texts = ("", variant, prompt, format_when(entry.created_at, now), entry.model, tokens)
+        # The tokens column is filled by _show_tokens: which row shows a job's figure depends on
+        # which of its variants the filters let through.
+        texts = ("", variant, prompt, format_when(entry.created_at, now), entry.model, "")
         tip = entry.prompt if entry.spill is None else f"{entry.prompt}\n\nSpill {entry.spill:.1%}"
         for column, text in enumerate(texts):
             item = QTableWidgetItem(text)
             item.setToolTip(tip)
-            if column == 5:
+            if column == TOKENS:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setFont(tabular(self.table.font()))
             self.table.setItem(row, column, item)
         self._set_icon(row, entry)
 
@@ -261,6 +302,7 @@ class HistoryDialog(QDialog):
     def entry_at(self, row: int) -> HistoryEntry:
         """The entry listed in `row` (hidden rows included)."""
         return self._entries[row]
+
     def selected_entry(self) -> HistoryEntry | None:
         """The selected, visible entry, if any."""
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
@@ -287,11 +329,24 @@ class HistoryDialog(QDialog):
             self.table.setRowHidden(row, not matches(entry, text, starred, discarded, since))
         if self.selected_entry() is None:
             self.table.clearSelection()
+        self._show_tokens()
         shown, total = self.visible_count(), len(self._entries)
         self.count_label.setText(f"{shown} of {total} variant{'' if total == 1 else 's'}")
         self.empty_label.setText(EMPTY_TEXT if not total else FILTERED_TEXT)
         self.stack.setCurrentWidget(self.table if shown else self.empty_label)
         self._update_buttons()
+
+    def _show_tokens(self) -> None:
+        """Each listed job's figure on its first visible row ("—": not counted), nothing on its
+        other rows, and one total for the listed jobs."""
+        listed: dict[int, None] = {}  # the listed jobs, in order
+        for row, entry in enumerate(self._entries):
+            first = not self.table.isRowHidden(row) and entry.job_number not in listed
+            if first:
+                listed[entry.job_number] = None
+            figure = self._job_tokens.get(entry.job_number)
+            self.table.item(row, TOKENS).setText(("—" if figure is None else f"{figure:,}") if first else "")
+        self.tokens_label.setText(tokens_total(list(listed), self._job_tokens))
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()

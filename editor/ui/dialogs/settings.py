@@ -3,7 +3,14 @@ options, request timeout and data folder, and the canvas preferences — one tab
 
 Keys go to the OS keychain only (on OK; "Remove key" acts at once) and never into a settings
 file. Without a keychain the dialog says so and names the environment variable to use instead.
-Test connection runs `list_models()` as a task the dialog owns on the app's qasync loop, with a
+
+The connection fields show what an edit will use, and beside each where it comes from
+(editor.settings.sources): the environment, the keychain, the settings file or the default. An
+address from MASKEDIT_BASE_URL is shown read-only and never copied into the settings, so pressing
+OK cannot turn a session's override into a saved one.
+
+Test connection asks with the address and key an edit would use (the environment's first, as
+for edits), runs `list_models()` as a task the dialog owns on the app's qasync loop, with a
 Cancel button and a time limit; closing the dialog cancels it.
 """
 
@@ -11,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -41,6 +49,7 @@ from editor.backends.models import model_spec
 from editor.backends.providers import PROFILES, ApiKey, ProviderProfile, check_base_url
 from editor.core.document import Document
 from editor.core.remembered_options import initial_options, options_from_pairs, options_to_pairs
+from editor.settings.environment import ENV_BASE_URL, env_base_url
 from editor.settings.keys import (
     GENERIC_KEY_ENV,
     KeychainUnavailable,
@@ -48,7 +57,8 @@ from editor.settings.keys import (
     forget_api_key,
     store_api_key,
 )
-from editor.settings.store import UserSettings, data_dir
+from editor.settings.sources import Origin, effective_base_url, key_origin, key_tail
+from editor.settings.store import UserSettings, data_dir, settings_path
 from editor.ui.dialogs.preferences import CanvasPreferences
 from editor.ui.dialogs.results_preferences import ResultsPreferences
 from editor.ui.panels import quiet_label
@@ -58,6 +68,7 @@ from editor.ui.panels.prompt import OVER_COLOUR
 log = logging.getLogger(__name__)
 
 TEST_TIMEOUT_S = 20.0
+URL_TIP = "The API address, usually ending in /v1. Empty: the provider's default."
 GOOD_COLOUR = QColor("#2e7d32")
 
 
@@ -113,17 +124,25 @@ def _sentence(colour: QColor | None = None) -> QLabel:
     return label
 
 
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class SettingsDialog(QDialog):
     """Edits a copy of UserSettings; after Accept, `settings()` returns it (keys are already in
     the keychain by then). `provider` opens the dialog on that provider's page; `loop` is the
-    app's qasync loop (default: the current event loop); `env` replaces os.environ in tests."""
+    app's qasync loop (default: the current event loop); `env` is the environment edits read (the
+    window's; default os.environ); `settings_file` is where `settings` were read from and will be
+    saved (default: the standard place), named beside the values that come from it."""
 
     def __init__(self, settings: UserSettings, *, provider: str | None = None,
                  loop: asyncio.AbstractEventLoop | None = None, env: Mapping[str, str] | None = None,
-                 parent: QWidget | None = None):
+                 settings_file: Path | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._original, self._loop, self._env = settings, loop, env
+        self._environ: Mapping[str, str] = os.environ if env is None else env
+        self._settings_file = settings_file or settings_path()
         self._urls = dict(settings.base_urls)
         self._bodies = dict(settings.body_modes)
         self._typed_keys: dict[str, str] = {}
@@ -160,8 +179,8 @@ class SettingsDialog(QDialog):
         self.provider_note = quiet_label()
         self.provider_note.setWordWrap(True)
         self.base_url = QLineEdit()
-        self.base_url.setToolTip("The API address, usually ending in /v1. Empty: the provider's default.")
         self.base_url.textChanged.connect(self._url_edited)
+        self.url_source = _sentence()
         self.url_problem = _sentence(OVER_COLOUR)
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -205,6 +224,7 @@ class SettingsDialog(QDialog):
         key_label = QLabel("API &key")
         key_label.setBuddy(self.key)
         form.addRow("&Base URL", self.base_url)
+        form.addRow("", self.url_source)
         form.addRow("", self.url_problem)
         form.addRow(key_label, key_row)
         form.addRow("", self.key_status)
@@ -307,11 +327,7 @@ class SettingsDialog(QDialog):
         self.provider_note.setText(
             "The offline backend runs on this computer: no address or key is needed." if not profile.needs_key
             else f"{profile.label}: edits are sent to this address with this key.")
-        self.base_url.blockSignals(True)
-        self.base_url.setText(self._urls.get(name, ""))
-        self.base_url.blockSignals(False)
-        self.base_url.setPlaceholderText(profile.base_url or "https://my-router.example/v1")
-        self._url_edited(self.base_url.text())
+        self._show_url(name)
         self.key.setText(self._typed_keys.get(name, ""))
         self.body.blockSignals(True)
         self.body.setCurrentIndex(max(self.body.findData(self._bodies.get(name, "auto")), 0))
@@ -323,31 +339,55 @@ class SettingsDialog(QDialog):
             self._bodies[self._shown] = self.body.currentData()
 
     def _show_key_status(self, profile: ProviderProfile, done: str = "") -> None:
+        """Which key an edit will use and where it comes from; the key itself never, at most the
+        last four characters of a long one."""
         lookup = find_api_key(profile, self._env)
         variable = profile.key_env or GENERIC_KEY_ENV
-        keychain = lookup.problem is None
+        keychain = lookup.problem is None or lookup.source is not None  # else: a bad key, not no keychain
+        origin = key_origin(lookup)
+        using = ""
+        if lookup.key is not None and origin is not None:
+            tail = key_tail(lookup.key)
+            using = f"Using the key {origin.describe()}" + (f", ending {tail}." if tail else ".")
         for widget in (self.key, self.show_key, self.remove_key):
             widget.setEnabled(keychain)
         if not keychain:
             self.key.setPlaceholderText("No keychain on this computer")
-            text = lookup.problem or ""
-            if lookup.found:
-                text = f"Using the key in {lookup.source}. " + text
-        elif lookup.source == "keychain":
+            text = f"{using} {lookup.problem or ''}"
+        elif origin is not None and origin.kind == "keychain":
             self.key.setPlaceholderText("A key is saved — type here to replace it")
-            text = "A key is saved in the system keychain."
-        elif lookup.found:
+            text = using
+        elif origin is not None:
             self.key.setPlaceholderText("Type a key to keep in the keychain")
-            text = (f"Using the key in the environment variable {lookup.source}; it wins over a key "
-                    "saved here.")
+            text = (f"{using} The environment wins over a key saved here; to use another, change or "
+                    f"unset {lookup.source}.")
+        elif lookup.problem:  # a key that is no key, in the environment or the keychain
+            self.key.setPlaceholderText("Paste your API key")
+            text = lookup.problem
         else:
             self.key.setPlaceholderText("Paste your API key")
             text = (f"No key yet. Paste it here (it is stored in the system keychain) or set {variable}.")
-        self.key_status.setText(f"{done} {text}".strip())
+        self.key_status.setText(" ".join(f"{done} {text}".split()))
+
+    def _show_url(self, name: str) -> None:
+        """The address edits for `name` go to. One from MASKEDIT_BASE_URL is shown read-only and
+        kept out of the settings: it wins for this session only, and what is saved here is used
+        again once it is unset."""
+        override = env_base_url(self._environ, name)
+        self.base_url.blockSignals(True)
+        self.base_url.setText(override or self._urls.get(name, ""))
+        self.base_url.blockSignals(False)
+        self.base_url.setReadOnly(override is not None)
+        self.base_url.setToolTip(URL_TIP if override is None else
+                                 f"Set by {ENV_BASE_URL} for this session; change or unset it to change it.")
+        self.base_url.setPlaceholderText(PROFILES[name].base_url or "https://my-router.example/v1")
+        self._url_edited(self.base_url.text())
 
     def _url_edited(self, text: str) -> None:
         name = self.provider.currentData()
-        self._urls[name] = text.strip()
+        overridden = env_base_url(self._environ, name) is not None
+        if not overridden:
+            self._urls[name] = text.strip()
         problem = ""
         if text.strip():
             try:
@@ -358,8 +398,32 @@ class SettingsDialog(QDialog):
             problem = "The Custom provider needs a base URL, e.g. https://my-router.example/v1."
         self.url_problem.setText(problem)
         self._connection_form.setRowVisible(self.url_problem, bool(problem))
+        self._show_url_source(name)
+        # Only what would be saved can block OK: a bad MASKEDIT_BASE_URL is the environment's.
         invalid = any(self._url_problem(url) for url in self._urls.values() if url)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not invalid)
+
+    def _show_url_source(self, name: str) -> None:
+        """Where the shown address comes from, as `effective_base_url` (the edits' resolving) says
+        for the address in the field; and, under an override, where edits go without it."""
+        profile = PROFILES[name]
+        here = self._urls.get(name, "")  # typed, or as saved
+        resolved = effective_base_url(self._original.with_base_url(name, here), name, self._environ,
+                                      self._settings_file)
+        origin = resolved.origin
+        if origin.kind == "environment":
+            saved = (f"{here} ({Origin('file', path=self._settings_file).describe()})" if here
+                     else f"{profile.base_url} (default)" if profile.base_url else "no address")
+            text = (f"{_capitalised(origin.describe())}: it wins over Settings and is never saved; change "
+                    f"or unset the variable to change it. Without it: {saved}")
+        elif origin.kind == "file" and here.rstrip("/") != (self._original.base_url_for(name) or ""):
+            text = f"Saved to settings file {self._settings_file} when you press OK"
+        elif origin.kind == "file":
+            text = _capitalised(origin.describe())
+        else:
+            text = f"Default: {profile.label}'s own address" if resolved.value else ""
+        self.url_source.setText(text)
+        self._connection_form.setRowVisible(self.url_source, bool(text))
 
     @staticmethod
     def _url_problem(url: str) -> bool:
@@ -394,9 +458,8 @@ class SettingsDialog(QDialog):
             self.cancel_test()
             return
         profile = PROFILES[self.provider.currentData()]
-        typed = self.key.text().strip()
         try:
-            key = ApiKey(typed) if typed else find_api_key(profile, self._env).key
+            key, origin = self._test_key(profile)
         except ValueError as exc:
             self._show_result(str(exc), False)
             return
@@ -404,16 +467,32 @@ class SettingsDialog(QDialog):
             variable = profile.key_env or GENERIC_KEY_ENV
             self._show_result(f"There is no key to test with: type one above or set {variable}.", False)
             return
+        # The address an edit would use once OK is pressed: the environment's, else the one typed.
+        url = env_base_url(self._environ, profile.name) or self._urls.get(profile.name) or None
         try:
-            backend = create_backend(profile, api_key=key, base_url=self._urls.get(profile.name) or None,
-                                     read_timeout=TEST_TIMEOUT_S)
+            backend = create_backend(profile, api_key=key, base_url=url, read_timeout=TEST_TIMEOUT_S)
         except EditError as exc:
             self._show_result(exc.message, False)
             return
-        self._show_result(f"Connecting to {backend.base_url}…", None)
+        self._show_result(f"Connecting to {backend.base_url} with the key {origin}…", None)
         self.test_button.setText("Cancel Test")
         loop = self._loop or asyncio.get_event_loop()
         self._test_task = loop.create_task(self._run_test(backend, profile))
+
+    def _test_key(self, profile: ProviderProfile) -> tuple[ApiKey | None, str]:
+        """The key an edit would use once OK is pressed, and where it is from: a key in the
+        environment wins (as for edits), then the one typed here (the keychain's after OK), then
+        the keychain's. Raises ValueError for a typed text that is no key."""
+        lookup = find_api_key(profile, self._env)
+        origin = key_origin(lookup)
+        if lookup.key is not None and origin is not None and origin.kind == "environment":
+            return lookup.key, origin.describe()
+        if lookup.problem and lookup.source not in (None, "keychain"):
+            raise ValueError(lookup.problem)  # an edit would stop at the variable's bad key too
+        typed = self.key.text().strip()
+        if typed:
+            return ApiKey(typed), "typed above"
+        return lookup.key, origin.describe() if origin is not None else ""
 
     def cancel_test(self) -> None:
         if self._test_task is not None:
