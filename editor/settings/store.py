@@ -53,6 +53,8 @@ class UserSettings:
     overlay_color: str = "#ff0000"
     overlay_opacity: float = 0.5
     overlay_hatch: bool = False
+    # Zoomed in past 100 %: hard-edged pixels (View ▸ Show Pixels When Zoomed In) instead of smoothing.
+    show_pixels: bool = False
     brush_diameter: float = 60.0
     brush_hardness: float = 0.8
     brush_opacity: float = 1.0

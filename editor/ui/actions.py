@@ -125,6 +125,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("view.zoom_out", "Zoom &Out", "View", "view", ("Ctrl+-",), icon="zoom-out"),
     ActionSpec("view.fit", "&Fit to Window", "View", "view", ("Ctrl+0",), icon="zoom-fit"),
     ActionSpec("view.actual", "&Actual Pixels (100 %)", "View", "view", ("Ctrl+1",), icon="zoom-actual"),
+    ActionSpec("view.show_pixels", "Show &Pixels When Zoomed In", "View", "view", ("Ctrl+Shift+P",),
+               checkable=True, needs_document=False, separator_before=True,
+               tip="Above 100 %, draw every pixel as a hard-edged square instead of smoothing the "
+                   "photo, on the canvas and in the comparison"),
     # Tools
     _tool("brush", "&Brush", "B", "Paint the area to edit"),
     _tool("eraser", "&Eraser", "E", "Remove paint from the mask"),
@@ -146,7 +150,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
 # sheet, never registered as actions.
 CANVAS_GESTURES: tuple[tuple[str, str, str], ...] = (
     ("Brush", "Alt+Wheel", "Change the brush size"),
-    ("Brush", "Alt+Right-drag", "Change the brush size"),
+    ("Brush", "Alt+Right-drag", "Change the brush size (drag right: larger)"),
+    ("Brush", "Shift+Alt+Drag", "Change the brush size, where the desktop takes Alt+drag"),
     ("Brush", "Right-drag", "Erase with the brush"),
     ("Brush", "Shift+Click", "Straight line from the last point"),
     ("Tools", "Alt+Drag", "Subtract from the mask with any tool"),
@@ -158,6 +163,7 @@ CANVAS_GESTURES: tuple[tuple[str, str, str], ...] = (
     ("View", "Hold \\", "Peek at the original photo, without the mask or the variant shown"),
     ("Results", "← / →", "Previous / next variant (on the canvas or the Results panel)"),
     ("Compare", "T", "Switch between the two sides (A/B view)"),
+    ("Compare", "Shift+← / Shift+→", "Move the split divider (or drag its handle)"),
     ("Compare", "← / →", "Compare the previous / next variant"),
     ("Compare", "Esc", "Back to the canvas"),
     ("Generate", "Alt+↑ / Alt+↓", "Earlier / later prompts, in the prompt box"),

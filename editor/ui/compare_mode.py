@@ -1,6 +1,7 @@
 """Compare mode: the canvas gives way to the compare page (split slider, side by side,
-difference, A/B) with the zoom and pan carried over both ways. Opens, steps and closes the
-comparison of variants with the original photo; the window composes it and its commands call it.
+difference, A/B) with the zoom and pan carried over both ways, and magnified as the canvas is.
+Opens, steps and closes the comparison of variants with the original photo; the window composes
+it and its commands call it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class CompareMode(QObject):
         self.page.view.close_requested.connect(self.close)
         self.page.view.step_requested.connect(self.step)
         stack.currentChanged.connect(self._painting_possible)
+        # One "Show Pixels When Zoomed In" for both views: the comparison follows the canvas.
+        self.page.view.set_show_pixels(canvas.show_pixels())
+        canvas.show_pixels_changed.connect(self.page.view.set_show_pixels)
 
     def _painting_possible(self, _index: int = 0) -> None:
         """The painting tools and their options rest while the comparison covers the canvas."""

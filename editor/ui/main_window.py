@@ -332,6 +332,7 @@ class MainWindow(QMainWindow):
             "generate.delete_uploads": self.delete_uploads,
             "view.zoom_in": canvas.zoom_in, "view.zoom_out": canvas.zoom_out,
             "view.fit": canvas.fit_to_view, "view.actual": canvas.actual_pixels,
+            "view.show_pixels": self._show_pixels_toggled,
             "brush.smaller": canvas.shrink_brush, "brush.larger": canvas.grow_brush,
             "help.shortcuts": self.show_shortcuts, "help.about": self.show_about,
         }
@@ -580,8 +581,15 @@ class MainWindow(QMainWindow):
         )
         self.canvas.set_pressure_mode(settings.pressure_mode)
         self.canvas.set_fill_tolerance(settings.fill_tolerance)
+        self.canvas.set_show_pixels(settings.show_pixels)
+        self.actions["view.show_pixels"].setChecked(settings.show_pixels)
         self.tool_options.show_fill_tolerance(settings.fill_tolerance)
         self.document.set_undo_cap(settings.undo_cap_mb * MB)
+
+    def _show_pixels_toggled(self, show: bool) -> None:
+        """View ▸ Show Pixels When Zoomed In: the canvas (the comparison follows it), remembered."""
+        self.canvas.set_show_pixels(show)
+        self._update_settings(show_pixels=show)
 
     def _fill_tolerance_edited(self, tolerance: int) -> None:
         self.canvas.set_fill_tolerance(tolerance)

@@ -1,12 +1,13 @@
 """Pointer, wheel and key input of the canvas: a part of CanvasView kept in its own module.
 
 Mouse and pen events meet in one press/move/release path, so a pen is a mouse with pressure. A
-press pans (middle button, or left with Space held), resizes the brush (Alt+right-drag) or goes to
-the current tool. The keys handled here are the press-and-hold ones (Space, `\\`, Shift, Alt) and
-those that finish or cancel a shape (Enter, Esc); every other key is left to the window's action
-table. It relies on the view's `_transform`, `_tool`, `_brush`, `_space_held`, `_pan_from`,
-`_size_drag`, `_tool_button`, `_pointer_at`, `_pressure`, `cursor_moved`, `step_requested` and on
-its zoom, brush, outline and cursor methods.
+press pans (middle button, or left with Space held), resizes the brush (Alt+right-drag or
+Shift+Alt+left-drag, see `size_drag`) or goes to the current tool. The keys handled here are the
+press-and-hold ones (Space, `\\`, Shift, Alt) and those that finish or cancel a shape (Enter,
+Esc); every other key is left to the window's action table. It relies on the view's
+`_transform`, `_tool`, `_brush`, `_space_held`, `_pan_from`, `_size_drag`, `_tool_button`,
+`_pointer_at`, `_pressure`, `cursor_moved`, `step_requested` and on its zoom, brush, outline and
+cursor methods.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QTabletEvent
 
 from editor.ui.canvas.render import outline_rect
+from editor.ui.canvas.size_drag import SizeDrag, starts_size_drag
 from editor.ui.canvas.tools import Pointer
 
 WHEEL_ZOOM_PER_NOTCH = 1.25
@@ -43,8 +45,11 @@ class CanvasInput:
             self._pan_from = pos
             self._apply_cursor_shape()
             self._refresh_brush_cursor()
-        elif button == _Button.RightButton and modifiers & _Mod.AltModifier and self._tool.shows_brush:
-            self._size_drag = (pos.x(), self._brush.diameter)
+        elif starts_size_drag(button, modifiers, self._tool.shows_brush):
+            # Shift+Alt+click draws a straight erasing line: kept for a press that never drags.
+            click = self._pointer(pos, button, modifiers, pressure) if button == _Button.LeftButton else None
+            self._size_drag = SizeDrag(pos, self._brush.diameter, button, click)
+            self._refresh_brush_cursor()
         elif button in (_Button.LeftButton, _Button.RightButton):
             self._tool_button = button
             self._tool.press(self._pointer(pos, button, modifiers, pressure))
@@ -58,9 +63,10 @@ class CanvasInput:
             self._pan_by(delta.x(), delta.y())
             return
         if self._size_drag is not None:
-            start_x, start_diameter = self._size_drag
-            # Dragging right by n screen px widens the footprint by n px on each side.
-            self._set_diameter(start_diameter + 2 * (pos.x() - start_x) / self._transform.scale)
+            diameter = self._size_drag.diameter_at(pos, self._transform.scale)
+            if diameter is not None:
+                self._set_diameter(diameter)
+                self._refresh_brush_cursor()  # the size shows from the first move out of the dead zone
             return
         image_pos = self._transform.to_image(pos)
         self.cursor_moved.emit(image_pos if self._inside_image(image_pos) else None)
@@ -79,8 +85,12 @@ class CanvasInput:
         if self._pan_from is not None and button in (_Button.MiddleButton, _Button.LeftButton):
             self._pan_from = None
             self._apply_cursor_shape()
-        elif self._size_drag is not None and button == _Button.RightButton:
-            self._size_drag = None
+        elif self._size_drag is not None and button == self._size_drag.button:
+            drag, self._size_drag = self._size_drag, None
+            if not drag.moved and drag.click is not None:
+                self._tool.press(drag.click)
+                self._tool.release(drag.click)
+                self._refresh_outline()
         elif button == self._tool_button:
             self._tool_button = None
             self._tool.release(self._pointer(pos, button, modifiers, pressure))

@@ -2,7 +2,8 @@
 
 Every layer paints only the exposed widget rect it is given: the photo's visible source rect, and
 the overlay colourised in a small reusable buffer, so a repaint costs what is on screen and a
-brush dab costs what the dab covers, never the size of the photo.
+brush dab costs what the dab covers, never the size of the photo. Zoomed in, photo and overlay
+are magnified smoothly unless the user asked to see the pixels (`smooth_at`).
 """
 
 from __future__ import annotations
@@ -10,11 +11,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 import cv2
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QRegion, QTransform, qRgba
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QRegion,
+    QTransform,
+    qRgba,
+)
 
 from editor.ui import theme
 from editor.ui.canvas.transform import ViewTransform
@@ -22,9 +36,13 @@ from editor.ui.canvas.transform import ViewTransform
 log = logging.getLogger(__name__)
 
 PREVIEW_MASK_OPACITY = 0.3  # of the overlay's own opacity, while a variant is shown
+
+
 def background() -> QColor:
     """Behind the photo: the theme's canvas surround."""
     return theme.current().colour("canvas_surround")
+
+
 # Below this long side a photo is drawn straight from full resolution at every zoom.
 PYRAMID_MIN_SIDE = 2048
 # Smallest pyramid level kept: below it bilinear sampling of the level itself is good enough.
@@ -37,6 +55,25 @@ _MAX_REGION_RECTS = 8
 _HATCH_TILE_PX = 10
 # Behind photos with transparency.
 _CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
+# The brush size shown beside the footprint while it is dragged: offset from the centre, box padding.
+_SIZE_LABEL_OFFSET = QPoint(14, 14)
+_SIZE_LABEL_PAD = (6, 3)
+_SIZE_LABEL_FILL = QColor(0, 0, 0, 170)
+
+
+def smooth_at(scale: float, show_pixels: bool) -> bool:
+    """Whether images are drawn with bilinear sampling at this zoom.
+
+    Below 100 % always, or edges shimmer while panning. Above it by default too, as photo
+    viewers do, so a close look shows the photo and not blocks; `show_pixels` (pixel peeping)
+    draws hard-edged pixels instead. At exactly 100 % each pixel is a screen pixel: no smoothing.
+    """
+    return scale < 1.0 or (scale > 1.0 and not show_pixels)
+
+
+def sample_pad(smooth: bool) -> int:
+    """Image pixels read around a source rect: bilinear sampling needs each edge pixel's neighbours."""
+    return 1 if smooth else 0
 
 
 @dataclass(frozen=True)
@@ -164,9 +201,10 @@ class CoverageOverlay:
         self._buffer = None
 
     def paint(self, painter: QPainter, exposed: QRect, t: ViewTransform, coverage: QImage,
-              origin: QPoint, tint: QBrush, opacity: float) -> None:
+              origin: QPoint, tint: QBrush, opacity: float, smooth: bool) -> None:
         covered = QRect(origin, coverage.size())
-        src = t.image_rect_of(exposed, covered.right() + 1, covered.bottom() + 1).intersected(covered)
+        src = t.image_rect_of(exposed, covered.right() + 1, covered.bottom() + 1,
+                              sample_pad(smooth)).intersected(covered)
         if src.isEmpty():
             return
         target = t.rect_to_widget(QRectF(src))
@@ -179,7 +217,7 @@ class CoverageOverlay:
         bp.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
         bp.fillRect(local, Qt.GlobalColor.transparent)
         bp.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
-        bp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
+        bp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         bp.drawImage(target.translated(-area.x(), -area.y()), coverage, QRectF(src.translated(-origin)))
         bp.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
         # Patterns are anchored to the widget, so hatching does not crawl as rects repaint.
@@ -256,6 +294,42 @@ def brush_cursor_rect(centre: QPointF, diameter_px: float) -> QRect:
     return QRectF(centre.x() - reach, centre.y() - reach, 2 * reach, 2 * reach).toAlignedRect()
 
 
+class SizeLabel(NamedTuple):
+    """A number shown in a small box on the canvas (the brush size while it is dragged)."""
+
+    text: str
+    box: QRect
+
+
+def label_font(base: QFont) -> QFont:
+    """The widget's font with tabular figures, so a changing number does not jitter."""
+    font = QFont(base)
+    font.setFeature(QFont.Tag("tnum"), 1)
+    return font
+
+
+def brush_size_label(centre: QPointF, diameter: float, base_font: QFont) -> SizeLabel:
+    """The brush diameter in image pixels, in a box below and right of the footprint's centre:
+    out of the way of a small footprint, and still on screen when a large one is not."""
+    text = f"{round(diameter)} px"
+    pad_x, pad_y = _SIZE_LABEL_PAD
+    box = QFontMetrics(label_font(base_font)).boundingRect(text).adjusted(-pad_x, -pad_y, pad_x, pad_y)
+    box.moveTopLeft(centre.toPoint() + _SIZE_LABEL_OFFSET)
+    return SizeLabel(text, box)
+
+
+def paint_size_label(painter: QPainter, label: SizeLabel) -> None:
+    painter.save()
+    painter.setFont(label_font(painter.font()))
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(_SIZE_LABEL_FILL)
+    painter.drawRoundedRect(label.box, 4, 4)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(label.box, Qt.AlignmentFlag.AlignCenter, label.text)
+    painter.restore()
+
+
 def outline_rect(path: QPainterPath | None, t: ViewTransform) -> QRect:
     """Widget pixels an outline covers (with its pen), for partial repaints."""
     if path is None:
@@ -275,8 +349,10 @@ class CanvasLayers:
     context: QRect | None = None  # the part of the photo Generate would send (crop-to-mask)
     cursor_centre: QPointF | None = None
     cursor_diameter_px: float = 0.0
+    size_label: SizeLabel | None = None  # while the brush size is dragged
     mask_visible: bool = True
     peek: bool = False
+    show_pixels: bool = False  # above 100 %: hard-edged pixels instead of smooth magnification
     style: OverlayStyle = field(default_factory=OverlayStyle)
 
 
@@ -316,6 +392,8 @@ class CanvasRenderer:
         layers = self.layers
         layer = self.preview if self.preview.photo() is not None and not layers.peek else self.photo
         photo = layer.photo()
+        # One sampling for the photo and the overlay drawn over it, so their edges agree.
+        smooth = smooth_at(t.scale, layers.show_pixels)
         if photo is None:
             painter.fillRect(exposed, background())
             src, target = QRect(), QRectF()
@@ -323,7 +401,7 @@ class CanvasRenderer:
             src, target = self._paint_photo_unscaled(painter, exposed, photo,
                                                      QPoint(int(t.dx), int(t.dy)))
         else:
-            src, target = self._paint_photo_scaled(painter, exposed, layer, t)
+            src, target = self._paint_photo_scaled(painter, exposed, layer, t, smooth)
         if not layers.peek:
             if layers.mask_visible and not src.isEmpty():
                 # Over a variant the overlay only hints at the mask: the variant is what is looked at.
@@ -331,18 +409,20 @@ class CanvasRenderer:
                 if previewing:
                     painter.save()
                     painter.setOpacity(PREVIEW_MASK_OPACITY)
-                self._paint_coverage(painter, exposed, t, src, target)
+                self._paint_coverage(painter, exposed, t, src, target, smooth)
                 if previewing:
                     painter.restore()
             if layers.fill_preview is not None:
                 self._overlay.paint(painter, exposed, t, layers.fill_preview, layers.fill_origin,
-                                    layers.style.fill_preview_tint, max(0.6, layers.style.opacity))
+                                    layers.style.fill_preview_tint, max(0.6, layers.style.opacity), smooth)
             if layers.outline is not None:
                 paint_outline(painter, layers.outline, t)
             if layers.context is not None:
                 paint_context_frame(painter, layers.context, t)
         if layers.cursor_centre is not None:
             paint_brush_cursor(painter, layers.cursor_centre, layers.cursor_diameter_px)
+        if layers.size_label is not None:
+            paint_size_label(painter, layers.size_label)
 
     def _paint_photo_unscaled(self, painter: QPainter, exposed: QRect, photo: QImage,
                               offset: QPoint) -> tuple[QRect, QRect]:
@@ -359,12 +439,13 @@ class CanvasRenderer:
         return src, target
 
     def _paint_photo_scaled(self, painter: QPainter, exposed: QRect, layer: PhotoLayer,
-                            t: ViewTransform) -> tuple[QRect, QRectF]:
-        # The whole image pixels behind the exposed rect, and where they land: shared by the photo
-        # and the mask overlay so both sample the same pixels.
+                            t: ViewTransform, smooth: bool) -> tuple[QRect, QRectF]:
+        # The whole image pixels behind the exposed rect (with their neighbours when smoothing),
+        # and where they land: shared by the photo and the mask overlay so both sample the same
+        # pixels. The painter is clipped to the exposed rect, so the margin costs no drawing.
         photo = layer.photo()
         assert photo is not None
-        src = t.image_rect_of(exposed, photo.width(), photo.height())
+        src = t.image_rect_of(exposed, photo.width(), photo.height(), sample_pad(smooth))
         target = t.rect_to_widget(QRectF(src))
         if photo.hasAlphaChannel() or not target.contains(QRectF(exposed)):
             painter.fillRect(exposed, background())
@@ -372,20 +453,20 @@ class CanvasRenderer:
             return QRect(), target
         if photo.hasAlphaChannel():
             painter.fillRect(target, _CHECKER)
-        # Nearest above 100 % keeps pixels crisp; bilinear below keeps edges from shimmering.
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
+        # Set here only: the 100 % path blits, and the overlay drawn next samples as the photo did.
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         layer.paint(painter, src, target, t.scale)
         return src, target
 
     def _paint_coverage(self, painter: QPainter, exposed: QRect, t: ViewTransform, src: QRect,
-                        target: QRect | QRectF) -> None:
+                        target: QRect | QRectF, smooth: bool) -> None:
         layers = self.layers
         coverage = layers.mask_preview if layers.mask_preview is not None else layers.mask
         if coverage is None:
             return
         if layers.style.hatch or self._tinted is None:
             self._overlay.paint(painter, exposed, t, coverage, QPoint(0, 0), layers.style.tint,
-                                layers.style.opacity)
+                                layers.style.opacity, smooth)
         elif t.scale >= 1.0:
             # At 100 % and closer the source rect is at most the screen's pixels: Qt's own palette
             # conversion of just that rect is the cheapest tint (drawing the palette image

@@ -66,14 +66,21 @@ class ViewTransform:
         """The whole widget pixels an image rect touches, padded for smoothing and antialiasing."""
         return self.rect_to_widget(QRectF(image_rect)).toAlignedRect().adjusted(-pad, -pad, pad, pad)
 
-    def image_rect_of(self, widget_rect: QRect, width: int, height: int) -> QRect:
-        """The whole image pixels needed to paint a widget rect, clipped to the image."""
+    def image_rect_of(self, widget_rect: QRect, width: int, height: int, pad: int = 0) -> QRect:
+        """The whole image pixels needed to paint a widget rect, clipped to the image.
+
+        `pad` adds that many pixels on each side of a rect that is not empty: smooth (bilinear)
+        sampling blends each pixel with its neighbours, and without them the pixels at the rect's
+        edge would be blended with copies of themselves, a seam where two repaints meet.
+        """
         area = self.rect_to_image(QRectF(widget_rect))
         left, top = max(0, math.floor(area.left())), max(0, math.floor(area.top()))
         right = min(width, math.ceil(area.right()))
         bottom = min(height, math.ceil(area.bottom()))
         if right <= left or bottom <= top:
             return QRect()
+        left, top = max(0, left - pad), max(0, top - pad)
+        right, bottom = min(width, right + pad), min(height, bottom + pad)
         return QRect(left, top, right - left, bottom - top)
 
     def qtransform(self) -> QTransform:

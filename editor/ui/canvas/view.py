@@ -26,10 +26,14 @@ from editor.ui.canvas.render import (
     CanvasRenderer,
     OverlayStyle,
     brush_cursor_rect,
+    brush_size_label,
     coverage_image,
     outline_rect,
     region_image,
+    sample_pad,
+    smooth_at,
 )
+from editor.ui.canvas.size_drag import SizeDrag
 from editor.ui.canvas.tools import (
     MAX_BRUSH_PX,
     MIN_BRUSH_PX,
@@ -64,6 +68,7 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     tool_changed = Signal(str)
     brush_changed = Signal(object)  # BrushDab
     mask_preview_changed = Signal()
+    show_pixels_changed = Signal(bool)
     _region_found = Signal(object)  # FloodRegion, from the flood worker thread
 
     TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill")
@@ -85,7 +90,7 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         self._pressure_mode = "size"
         self._space_held = False
         self._pan_from: QPointF | None = None
-        self._size_drag: tuple[float, float] | None = None  # (press x, diameter at press)
+        self._size_drag: SizeDrag | None = None  # a brush-size drag (Alt+right, Shift+Alt+left)
         self._tool_button: Qt.MouseButton | None = None
         self._pointer_at: QPointF | None = None  # widget position of the last pointer event
         self._pressure = 1.0
@@ -239,6 +244,18 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     def mask_visible(self) -> bool:
         return self._renderer.layers.mask_visible
 
+    def set_show_pixels(self, show: bool) -> None:
+        """Above 100 %: hard-edged pixels (True) or smooth magnification (False, the default)."""
+        layers = self._renderer.layers
+        if layers.show_pixels == bool(show):
+            return
+        layers.show_pixels = bool(show)
+        self.update()
+        self.show_pixels_changed.emit(layers.show_pixels)
+
+    def show_pixels(self) -> bool:
+        return self._renderer.layers.show_pixels
+
     def set_peek_original(self, peek: bool) -> None:
         if self._renderer.layers.peek != bool(peek):
             self._renderer.layers.peek = bool(peek)
@@ -262,8 +279,7 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         layers = self._renderer.layers
         for shown in (self._shown_region, found):
             if shown is not None:
-                rect = QRect(*shown.origin, shown.region.shape[1], shown.region.shape[0])
-                self.update(self._transform.widget_rect_of(rect, pad=2))
+                self._update_image_rect(QRect(*shown.origin, shown.region.shape[1], shown.region.shape[0]))
         self._shown_region = found
         layers.fill_preview = region_image(found.region) if found is not None else None
         if found is not None:
@@ -283,7 +299,13 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
             dx, dy = int(t.dx), int(t.dy)
             self.update(rect.adjusted(dx - 2, dy - 2, dx + 2, dy + 2))
         else:
-            self.update(t.widget_rect_of(rect, pad=2))
+            self._update_image_rect(rect)
+
+    def _update_image_rect(self, rect: QRect) -> None:
+        """Repaint what shows these image pixels: smoothed, each one also tints its neighbours."""
+        t = self._transform
+        pad = sample_pad(smooth_at(t.scale, self.show_pixels()))
+        self.update(t.widget_rect_of(rect.adjusted(-pad, -pad, pad, pad), pad=2))
 
     def _refresh_outline(self, changed: QRect | None = None) -> None:
         path = self._tool.preview_path()
@@ -296,16 +318,25 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         layers = self._renderer.layers
         if layers.cursor_centre is not None:
             self.update(brush_cursor_rect(layers.cursor_centre, layers.cursor_diameter_px))
+        if layers.size_label is not None:
+            self.update(layers.size_label.box)
+        # While the size is dragged the footprint is the brush's full size (whatever the pen's
+        # pressure), with its number beside it.
+        sizing = centre is not None and self._size_drag is not None and self._size_drag.sizing()
+        diameter = self._brush.diameter if sizing else self.stroke_brush(self._pressure)[0].diameter
         layers.cursor_centre = centre
-        layers.cursor_diameter_px = self.stroke_brush(self._pressure)[0].diameter * self._transform.scale
+        layers.cursor_diameter_px = diameter * self._transform.scale
+        layers.size_label = brush_size_label(centre, diameter, self.font()) if sizing else None
         if centre is not None:
             self.update(brush_cursor_rect(centre, layers.cursor_diameter_px))
+        if layers.size_label is not None:
+            self.update(layers.size_label.box)
 
     def _refresh_brush_cursor(self) -> None:
         """Show the footprint where the pointer is, when the tool paints and nothing else is going on."""
         if self._size_drag is not None:
             # The footprint stays where the drag started while it grows or shrinks.
-            self._set_cursor_centre(self._renderer.layers.cursor_centre)
+            self._set_cursor_centre(self._size_drag.origin)
             return
         show = self._tool.shows_brush and self._pointer_at is not None and self._pan_from is None
         self._set_cursor_centre(self._pointer_at if show else None)

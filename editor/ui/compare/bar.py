@@ -7,7 +7,8 @@ from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QPus
 
 # (mode, button text, tooltip); the modes are CompareView's.
 MODE_BUTTONS = (
-    ("split", "Split", "The original left of a divider, the variant right of it: drag to move it"),
+    ("split", "Split", "The original left of a divider, the variant right of it: drag its handle "
+     "(or press Shift+←/→) to move it"),
     ("side_by_side", "Side by side", "The original and the variant in two panes that zoom and pan together"),
     ("difference", "Difference", "Where the variant differs from the original: brighter, more"),
     ("ab", "A/B", "Variant A in place; T toggles to variant B and back"),

@@ -1,11 +1,13 @@
 """Pointer, wheel and key input of the compare view: a part of CompareView kept in its own module.
 
-A left press in split mode moves the divider to it and drags it; otherwise left (or middle, or
-left with Space held) pans, and the wheel zooms at the pointer in whole ladder steps. Keys: Space
-holds pan, T toggles A/B, ←/→ ask for the previous/next variant, Esc asks to close; every other
+A left press on the split divider's handle drags it, keeping the pointer where it took hold, so a
+press never makes it jump; anywhere else left (or middle, or left with Space held) pans, in every
+mode, and the wheel zooms at the pointer in whole ladder steps. The divider stays where it is on
+screen while the photos zoom and pan under it. Keys: Space holds pan, T toggles A/B, Shift+←/→
+nudge the divider (plain ←/→ ask for the previous/next variant), Esc asks to close; every other
 key is left to the window. It relies on the view's `_mode`, `_transform`, `_space_held`,
-`_pan_from`, `_dragging_divider`, `_wheel_rest`, `close_requested`, `step_requested` and on its
-split, A/B, zoom and transform methods.
+`_pan_from`, `_dragging_divider`, `_divider_grab`, `_wheel_rest`, `close_requested`,
+`step_requested` and on its split, divider, A/B, zoom and transform methods.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 
-DIVIDER_GRAB_PX = 8
+from editor.ui.compare.divider import grabbed
+
+# Shift+←/→ move the divider by this share of the view's width: twenty presses across.
+SPLIT_KEY_STEP = 0.05
 _NOTCH = 120.0  # QWheelEvent angle units per wheel notch
 _Button = Qt.MouseButton
 
@@ -22,7 +27,7 @@ class CompareInput:
     """Turns mouse, wheel and key events into divider drags, pans, zooms and the view's signals."""
 
     def _near_divider(self, pos: QPointF) -> bool:
-        return self._mode == "split" and abs(pos.x() - self._divider_x()) <= DIVIDER_GRAB_PX
+        return self._mode == "split" and grabbed(pos, self._divider_x(), self.height())
 
     def _apply_cursor_shape(self, pos: QPointF | None) -> None:
         if self._pan_from is not None:
@@ -40,13 +45,12 @@ class CompareInput:
             return
         if button == _Button.MiddleButton or (button == _Button.LeftButton and self._space_held):
             self._pan_from = pos
-        elif button == _Button.LeftButton and self._mode == "split":
-            # Like the before/after sliders designers know: the divider jumps to the press.
+        elif button == _Button.LeftButton and self._near_divider(pos):
             self._dragging_divider = True
-            self.set_split(pos.x() / max(1, self.width()))
+            self._divider_grab = pos.x() - self._divider_x()
         elif button == _Button.LeftButton:
             self._pan_from = pos
-        self._apply_cursor_shape(pos)
+        self._show_divider_hover(pos)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
@@ -55,14 +59,24 @@ class CompareInput:
             self._apply_transform(self._constrain(self._transform.panned(delta.x(), delta.y())),
                                   fitted=False)
         elif self._dragging_divider:
-            self.set_split(pos.x() / max(1, self.width()))
-        self._apply_cursor_shape(pos)
+            self.set_split((pos.x() - self._divider_grab) / max(1, self.width()))
+        self._show_divider_hover(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() in (_Button.LeftButton, _Button.MiddleButton):
             self._pan_from = None
             self._dragging_divider = False
-        self._apply_cursor_shape(event.position())
+        self._show_divider_hover(event.position())
+
+    def leaveEvent(self, event) -> None:
+        self._show_divider_hover(None)
+        super().leaveEvent(event)
+
+    def _show_divider_hover(self, pos: QPointF | None) -> None:
+        """The cursor, and the handle lit while the pointer is over it (not while panning)."""
+        free = self._pan_from is None and not self._space_held
+        self._set_divider_hot(pos is not None and free and self._near_divider(pos))
+        self._apply_cursor_shape(pos)
 
     def wheelEvent(self, event) -> None:
         angle = event.angleDelta()
@@ -93,7 +107,12 @@ class CompareInput:
         elif key == Qt.Key.Key_Escape:
             self.close_requested.emit()
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
-            self.step_requested.emit(-1 if key == Qt.Key.Key_Left else 1)
+            direction = -1 if key == Qt.Key.Key_Left else 1
+            if event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+                if self._mode == "split":
+                    self.set_split(self._split + direction * SPLIT_KEY_STEP)
+            else:
+                self.step_requested.emit(direction)
         else:
             event.ignore()  # everything else belongs to the window
 

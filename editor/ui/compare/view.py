@@ -1,9 +1,9 @@
 """CompareView: an edit result ("variant") against the original photo, in four ways of looking.
 
-Split (a before/after divider), side by side (two panes, one shared zoom), difference (the
-amplified change) and A/B (two variants toggled in place). Every mode zooms at the wheel and pans
-with Space/middle drag like the canvas, and paints only the exposed rect, from a pyramid level of
-each photo once zoomed out.
+Split (a before/after divider with a handle to drag), side by side (two panes, one shared zoom),
+difference (the amplified change) and A/B (two variants toggled in place). Every mode zooms at the
+wheel and pans with Space/middle drag like the canvas, and paints only the exposed rect, from a
+pyramid level of each photo once zoomed out, magnified as the canvas is (`set_show_pixels`).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import logging
 
 import cv2
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from editor.ui.canvas.render import PhotoLayer, background
+from editor.ui.canvas.render import PhotoLayer, background, sample_pad, smooth_at
 from editor.ui.canvas.transform import ViewTransform, next_zoom_step
 from editor.ui.compare.difference import difference_image
-from editor.ui.compare.input_events import DIVIDER_GRAB_PX, CompareInput
+from editor.ui.compare.divider import paint_divider, swept_rect
+from editor.ui.compare.input_events import CompareInput
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ class CompareView(CompareInput, QWidget):
         self._transform = ViewTransform()
         self._fitted = True  # refits on resize until the user zooms or pans
         self._space_held, self._dragging_divider, self._levels_scheduled = False, False, False
+        self._divider_grab = 0.0  # while dragging: the pointer's distance from the divider at the press
+        self._divider_hot = False  # the pointer is over the handle (drawn in the accent)
+        self._show_pixels = False
         self._pan_from: QPointF | None = None
         self._wheel_rest = 0.0  # angle not yet worth a zoom step
 
@@ -132,7 +136,7 @@ class CompareView(CompareInput, QWidget):
         else:
             self._apply_transform(self._constrain(self._transform), fitted=False)
         self._start_difference()
-        self._apply_cursor_shape(None)
+        self._show_divider_hover(None)
         self.update()
         self.mode_changed.emit(mode)
 
@@ -146,9 +150,24 @@ class CompareView(CompareInput, QWidget):
         old_x, self._split = self._divider_x(), fraction
         if self._mode == "split":
             # Only the strip the divider swept changes (labels sit inside it when it crosses them).
-            left, right = sorted((old_x, self._divider_x()))
-            self.update(QRect(left - DIVIDER_GRAB_PX, 0, right - left + 2 * DIVIDER_GRAB_PX, self.height()))
+            self.update(swept_rect(old_x, self._divider_x(), self.height()))
         self.split_changed.emit(fraction)
+
+    def _set_divider_hot(self, hot: bool) -> None:
+        if hot != self._divider_hot:
+            self._divider_hot = hot
+            if self._mode == "split":
+                x = self._divider_x()
+                self.update(swept_rect(x, x, self.height()))
+
+    def set_show_pixels(self, show: bool) -> None:
+        """Above 100 %: hard-edged pixels (True) or smooth magnification (False), as on the canvas."""
+        if bool(show) != self._show_pixels:
+            self._show_pixels = bool(show)
+            self.update()
+
+    def show_pixels(self) -> bool:
+        return self._show_pixels
 
     def toggle_ab(self) -> None:
         if self._images is not None and self._images[2] is not None:
@@ -259,10 +278,10 @@ class CompareView(CompareInput, QWidget):
             before, after = QRect(0, 0, x, self.height()), QRect(x, 0, self.width() - x, self.height())
             self._paint_image(painter, self._layer(a), whole, exposed.intersected(after))
             self._paint_image(painter, self._layer(original), whole, exposed.intersected(before))
-            painter.setPen(QPen(QColor(255, 255, 255), 2))
-            painter.drawLine(x, 0, x, self.height())
             self._paint_label(painter, labels[0], before, right=False)
             self._paint_label(painter, labels[1], after, right=True)
+            hot = self._divider_hot or self._dragging_divider
+            paint_divider(painter, x, self.height(), hot=hot)
         elif self._mode == "side_by_side":
             gap = QRect(self._panes()[0].right() + 1, 0, PANE_GAP_PX, self.height())
             painter.fillRect(gap, background().darker(150))
@@ -297,13 +316,14 @@ class CompareView(CompareInput, QWidget):
         painter.translate(pane.topLeft())
         local, t = area.translated(-pane.topLeft()), self._transform
         painter.fillRect(local, background())
-        src = t.image_rect_of(local, photo.width(), photo.height())
+        smooth = smooth_at(t.scale, self._show_pixels)
+        # With the neighbours of the edge pixels when smoothing: the clip keeps the drawing to `area`.
+        src = t.image_rect_of(local, photo.width(), photo.height(), sample_pad(smooth))
         if not src.isEmpty():
             target = t.rect_to_widget(QRectF(src))
             if photo.hasAlphaChannel():
                 painter.fillRect(target, _CHECKER)
-            # Nearest above 100 % keeps pixels crisp; bilinear below keeps edges from shimmering.
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, t.scale < 1.0)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
             painter.setOpacity(opacity)
             layer.paint(painter, src, target, t.scale)
         painter.restore()
