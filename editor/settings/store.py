@@ -55,6 +55,7 @@ class UserSettings:
     overlay_hatch: bool = False
     # Zoomed in past 100 %: hard-edged pixels (View ▸ Show Pixels When Zoomed In) instead of smoothing.
     show_pixels: bool = False
+    results_thumb_size: int = 160  # px, the Results gallery's thumbnails (96–320)
     brush_diameter: float = 60.0
     brush_hardness: float = 0.8
     brush_opacity: float = 1.0

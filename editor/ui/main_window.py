@@ -293,6 +293,7 @@ class MainWindow(QMainWindow):
             backend_for=self.services.backend_for, tasks=self.tasks, loop=self._loop, say=self._say)
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
         self.results.set_budget(self._settings.token_budget)
+        self.results.thumb_size = self._settings.results_thumb_size
 
     def _configure_runner(self) -> None:
         """Results go into the open project's folder; the mask threshold is the settings'."""
@@ -341,6 +342,8 @@ class MainWindow(QMainWindow):
         return handlers
 
     def _connect_signals(self) -> None:
+        self.results.thumb_size_changed.connect(lambda side: self._update_settings(results_thumb_size=side))
+        self.results.retry_requested.connect(self._retry_job)
         self.document.mask_replaced.connect(self._mask_replaced)
         self.document.photo_changed.connect(self._photo_changed)
         self.document.path_changed.connect(lambda _path: self._update_title())
@@ -585,6 +588,11 @@ class MainWindow(QMainWindow):
         self.actions["view.show_pixels"].setChecked(settings.show_pixels)
         self.tool_options.show_fill_tolerance(settings.fill_tolerance)
         self.document.set_undo_cap(settings.undo_cap_mb * MB)
+
+    def _retry_job(self, job_id: str) -> None:
+        """Retry on a failed or cancelled card: that job's prompt and options, run again now."""
+        self.variants.reuse_settings(job_id)
+        self.generation.generate()
 
     def _show_pixels_toggled(self, show: bool) -> None:
         """View ▸ Show Pixels When Zoomed In: the canvas (the comparison follows it), remembered."""

@@ -100,7 +100,7 @@ def test_thumbnails_keep_the_shape_and_bad_data_gives_a_null_image(qapp):
 def test_variants_appear_in_their_jobs_strip_and_the_newest_is_shown(qtbot, panel, queue, contexts):
     job_id = add_job(queue, contexts, 1)
     strip = panel.strip(job_id)
-    assert "make it green 1" in strip.title.text() and strip.waiting.isVisibleTo(panel)
+    assert "make it green 1" in strip.title.text() and strip.reserved() == 1  # a cell kept for its image
     with qtbot.waitSignal(panel.preview_ready, timeout=5000) as shown:
         queue.add_variant(job_id, variant(0, png(64, 64, GREEN)))
     assert shown.args[:2] == [job_id, 0]
@@ -162,8 +162,9 @@ def test_a_failed_job_says_why_in_its_strip(panel, queue, contexts):
     queue.update(job_id, state=JobState.FAILED, message="The API key was rejected (401).",
                  finished_at=time.time())
     strip = panel.strip(job_id)
-    assert strip.waiting.text() == "The API key was rejected (401)."
-    assert strip.facts.text().startswith("Failed · Custom ·")
+    assert strip.collapsed() and strip.state.text() == "Failed"
+    assert strip.reason.full_text() == "The API key was rejected (401)."
+    assert "make it green 1" in strip.reason.toolTip()
 
 
 def test_usage_and_time_are_listed(panel, queue, contexts):
@@ -171,6 +172,27 @@ def test_usage_and_time_are_listed(panel, queue, contexts):
     queue.update(job_id, state=JobState.DONE, finished_at=time.time(), usage=(("total_tokens", 4321),))
     assert "4,321 tokens" in panel.strip(job_id).facts.text()
     assert " s" in panel.strip(job_id).facts.text()
+
+
+def test_the_canvas_follows_each_streamed_preview_not_the_first_one_again(qtbot, panel, queue, contexts):
+    job_id = add_job(queue, contexts, 1)
+    queue.update(job_id, state=JobState.RECEIVING)
+    for grey in (90, 150):
+        with qtbot.waitSignal(panel.preview_ready, timeout=5000) as shown:
+            queue.set_partial(job_id, variant(0, png(64, 64, (grey, grey, grey))))
+        assert shown.args[2].pixelColor(50, 40).getRgb()[:3] == (grey, grey, grey)
+
+
+def test_discarding_every_variant_says_so_on_one_line(qtbot, panel, queue, contexts):
+    job_id = add_job(queue, contexts, 1)
+    queue.add_variant(job_id, variant(0, png(64, 64, GREEN)))
+    queue.update(job_id, state=JobState.DONE, finished_at=time.time())
+    wait_quiet(qtbot, panel)
+    queue.mark(job_id, 0, discarded=True)
+    strip = panel.strip(job_id)
+    assert strip.visible_indices() == [] and strip.grid.cells() == 0
+    assert strip.waiting.isVisibleTo(panel) and "discarded" in strip.waiting.full_text()
+    assert panel.shown() is None
 
 
 def test_thumbnails_wrap_to_the_panel_width(qtbot, panel, queue, contexts):

@@ -1,14 +1,16 @@
 """The job queue as a list: each job's state and running time, Cancel while it runs, and for a
 failed job the reason in words plus "Copy details" (status, request id, the service's message —
-never the key). A view of JobQueue only: cancelling is asked for through a signal.
+never the key). Every row is one line, whatever the reason says (elided; the whole of it in the
+tooltip and in Copy details), so a failure never pushes the results out of view. A view of
+JobQueue only: cancelling is asked for through a signal.
 """
 
 from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -81,8 +83,30 @@ class ElidedLabel(QLabel):
             self.setText(shown)
 
 
+class ElidedPainting(QLabel):
+    """One line of plain text painted with "…" where it does not fit; unlike ElidedLabel, `text()`
+    stays the whole text, for a sentence that is read whole elsewhere (a job's reason in Copy
+    details, the results panel's "Showing …" line in its tooltip)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event) -> None:
+        rect = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter = QPainter(self)
+        self.style().drawItemText(painter, rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                  self.palette(), self.isEnabled(), shown, self.foregroundRole())
+        painter.end()
+
+
 class JobRow(QFrame):
-    """One job: number, state, elapsed time, Cancel; the message and Copy details when it failed."""
+    """One job on one line: number, the prompt (or, once there is one, the reason: why it failed,
+    what it is retrying), state, elapsed time, and Cancel while it runs or Copy details once failed."""
 
     cancel_requested = Signal(str)
 
@@ -98,26 +122,20 @@ class JobRow(QFrame):
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Stop this job (Esc stops the newest one)")
         self.cancel.clicked.connect(lambda: self.cancel_requested.emit(self.job_id))
-        self.message = QLabel(wordWrap=True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message = ElidedPainting()
         self.copy = QPushButton("Copy details")
         self.copy.setToolTip("Copy the status, request id and the service's message (never the key)")
         self.copy.clicked.connect(self.copy_details)
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(self.number)
-        top.addWidget(self.title, 1)
-        top.addWidget(self.state)
-        top.addWidget(self.elapsed)
-        top.addWidget(self.cancel)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.message, 1)
-        bottom.addWidget(self.copy, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addLayout(bottom)
+        line = QHBoxLayout(self)
+        line.setContentsMargins(8, 4, 8, 4)
+        line.setSpacing(8)
+        line.addWidget(self.number)
+        line.addWidget(self.title, 1)
+        line.addWidget(self.message, 1)
+        line.addWidget(self.state)
+        line.addWidget(self.elapsed)
+        line.addWidget(self.cancel)
+        line.addWidget(self.copy)
         self._job = job
         self.show_job(job)
 
@@ -134,7 +152,10 @@ class JobRow(QFrame):
         failed = job.state is JobState.FAILED
         show_message = failed or job.state in (JobState.RETRYING, JobState.CANCELLED)
         self.message.setText(job.message)
-        self.message.setVisible(show_message and bool(job.message))
+        self.message.setToolTip(f"{job.message}\n\nPrompt: {job.prompt.strip() or '(no prompt)'}")
+        reason = show_message and bool(job.message)
+        self.message.setVisible(reason)
+        self.title.setVisible(not reason)  # the line is the reason's; the prompt is in its tooltip
         if failed:
             self.message.setStyleSheet(f"color: {theme.current().danger};")
         else:

@@ -1,8 +1,12 @@
-"""The results: per job a strip of its variants (thumbnails, star, spill), with its state, prompt,
-time and usage. Clicking a variant shows it on the canvas as applying it would make the photo
-(editor.imaging.composite: strict through the job's mask, or the whole output); "Original" goes
-back. ←/→ step through the variants. Star, Discard, Compare, Apply and the rest are asked of the
-window through `command`, which owns undo, files and dialogs.
+"""The results: a gallery with per job a strip of its variants (large thumbnails, a star badge, an
+"Applied" mark, the spill), with its state, prompt, time and usage. Clicking a variant shows it on
+the canvas as applying it would make the photo (editor.imaging.composite: strict through the job's
+mask, or the whole output); "Original" goes back. ←/→ step through the variants. Resting the
+pointer on a thumbnail previews it on the canvas and leaving the gallery goes back to what was
+chosen, so the user can sweep across the variants without losing their pick. The thumbnails' size
+is a slider in the header row and Ctrl+wheel over the gallery. Star, Discard, Compare, Apply and
+the rest are asked of the window through `command`, which owns undo, files and dialogs; Retry of
+a failed job through `retry_requested`.
 
 Decoding and compositing run in worker threads as tasks owned by the panel; the panel only reads
 the JobQueue and reports what to show through `preview_ready`.
@@ -12,11 +16,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QMenu, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QMenu,
+    QPushButton,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from editor.core.generate import JobContext
 from editor.core.jobs import JobQueue
@@ -29,12 +43,29 @@ from editor.core.variant_images import (
     spill_text,
     thumbnail,
 )
-from editor.ui.panels import quiet_label, scrolling_column
-from editor.ui.panels.variant_strip import PARTIAL, THUMB, JobStrip
+from editor.ui.panels import quiet_label, wheel_only_when_focused
+from editor.ui.panels.jobs import ElidedPainting
+from editor.ui.panels.variant_strip import (
+    PARTIAL,
+    THUMB,
+    THUMB_MAX,
+    THUMB_MIN,
+    THUMB_SOURCE,
+    THUMB_STEP,
+    Gallery,
+    JobStrip,
+    one_line,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PARTIAL", "THUMB", "ResultsPanel", "composite_variant", "thumbnail"]
+__all__ = ["PARTIAL", "THUMB", "THUMB_MAX", "THUMB_MIN", "ResultsPanel", "composite_variant", "thumbnail"]
+
+# How long the pointer rests on a thumbnail before the canvas previews it: sweeping across the
+# gallery previews only where it stops, and nothing flickers on the way.
+HOVER_MS = 150
+# Full-size composites kept for showing again at once: what is chosen and what was last hovered.
+MADE_KEPT = 2
 
 # What `command` asks of the window, with the menu text for each.
 MORE_COMMANDS = (("export", "Export…\tCtrl+Shift+E"), ("copy", "Copy Image"),
@@ -50,11 +81,15 @@ class ResultsPanel(QWidget):
     something, the newest arrival is shown (it is only shown: nothing is applied).
     `preview_ready(job_id, index, image)` carries what the canvas should show; an empty job id
     and a null image mean the original photo. `command(name, job_id, index)` asks the window to
-    apply, compare, star, discard, export, copy, reuse or reveal a variant.
+    apply, compare, star, discard, export, copy, reuse or reveal a variant; `retry_requested(job_id)`
+    to run a failed or cancelled job again. `thumb_size` is the thumbnails' side in pixels, for the
+    window to keep in the settings (`thumb_size_changed` says when the user changed it).
     """
 
     preview_ready = Signal(str, int, QImage)
     command = Signal(str, str, int)
+    retry_requested = Signal(str)
+    thumb_size_changed = Signal(int)
 
     def __init__(self, queue: JobQueue, *, loop: asyncio.AbstractEventLoop,
                  context: Callable[[str], JobContext | None], commands: bool = False,
@@ -70,8 +105,18 @@ class ResultsPanel(QWidget):
         self._tasks = tasks if tasks is not None else TaskOwner(loop).group("results")
         self._tasks.on_error = _log_failure
         self._shown: tuple[str, int] | None = None
-        self._made: tuple[tuple[str, int, str, float], VariantImage] | None = None
+        # The variants last laid over the photo, by (job, index, mode, feather): the chosen one and
+        # the one last hovered, so going back from a hover preview is immediate.
+        self._made: OrderedDict[tuple[str, int, str, float], VariantImage] = OrderedDict()
         self._mode, self._feather = "strict", 2.0
+        self._applied: tuple[str, int] | None = None
+        self._thumb = THUMB
+        # The tile the pointer rests on (once HOVER_MS passed) whose preview the canvas shows
+        # instead of the chosen variant; None when the canvas shows the chosen one.
+        self._hover: tuple[str, int] | None = None
+        self._hover_next: tuple[str, int] | None = None
+        self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
+        self._hover_timer.timeout.connect(self._hover_rested)
         self.following = True
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
@@ -82,18 +127,30 @@ class ResultsPanel(QWidget):
         self.original.clicked.connect(self.show_original)
         self._group.addButton(self.original)
         self._photo_text = "Showing the original photo"
-        self.viewing = quiet_label(self._photo_text)
-        self.viewing.setWordWrap(True)
-        self.usage = quiet_label()
-        self.usage.setWordWrap(True)
+        # One line each, whatever they say (painted elided; the whole sentence in the tooltip): a
+        # long sentence never pushes the gallery down.
+        self.viewing = one_line(ElidedPainting())
+        self.viewing.setText(self._photo_text)
+        self.viewing.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.usage = one_line(ElidedPainting())  # kept even while empty: the line is there when tokens come
+        self.usage.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.empty = quiet_label("Variants appear here as they arrive.")
         self.empty.setWordWrap(True)
+        # The header: what the canvas shows (it gives way: elided), the thumbnails' size, Original.
+        # The size sits here, not among the buttons below, so the dock is no wider than it was.
         top = QHBoxLayout()
+        top.setSpacing(8)
         top.addWidget(self.viewing, 1)
+        top.addWidget(self._build_size_slider())
         top.addWidget(self.original)
-        self._column, scroll = scrolling_column(spacing=6)
+        self.gallery = Gallery()
+        self.gallery.zoom_requested.connect(self._zoom_thumbs)
+        self.gallery.left.connect(self._pointer_left)
+        self._column = self.gallery.column
+        self._column.insertWidget(0, self.empty)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         layout.addLayout(top)
         actions = self._build_actions()
         if commands:
@@ -101,9 +158,8 @@ class ResultsPanel(QWidget):
         else:
             for button in self.actions.values():
                 button.hide()
+        layout.addWidget(self.gallery, 1)
         layout.addWidget(self.usage)
-        layout.addWidget(self.empty)
-        layout.addWidget(scroll, 1)
         queue.job_added.connect(self._add)
         queue.restoring.connect(self._restore_many)
         queue.job_changed.connect(self._change)
@@ -141,6 +197,50 @@ class ResultsPanel(QWidget):
         self.actions["more"] = more
         return row
 
+    def _build_size_slider(self) -> QSlider:
+        slider = QSlider(Qt.Orientation.Horizontal)
+        slider.setRange(THUMB_MIN, THUMB_MAX)
+        slider.setSingleStep(THUMB_STEP)
+        slider.setPageStep(2 * THUMB_STEP)
+        slider.setValue(self._thumb)
+        slider.setFixedWidth(80)
+        slider.setToolTip("Thumbnail size (Ctrl+wheel over the results does the same)")
+        slider.setAccessibleName("Thumbnail size")
+        slider.valueChanged.connect(self._set_thumb)
+        wheel_only_when_focused(slider)
+        self.size_slider = slider
+        return slider
+
+    # --- thumbnail size ------------------------------------------------------------------------
+
+    @property
+    def thumb_size(self) -> int:
+        """The thumbnails' side in logical pixels (THUMB_MIN … THUMB_MAX)."""
+        return self._thumb
+
+    @thumb_size.setter
+    def thumb_size(self, side: int) -> None:
+        """Set from the settings: every strip follows; `thumb_size_changed` is not emitted."""
+        self._set_thumb(side, announce=False)
+
+    def _zoom_thumbs(self, notches: int) -> None:
+        """Ctrl+wheel over the gallery: a notch is one step of the slider."""
+        self._set_thumb(self._thumb + notches * THUMB_STEP)
+
+    def _set_thumb(self, side: int, announce: bool = True) -> None:
+        side = max(THUMB_MIN, min(THUMB_MAX, int(side)))
+        if side != self.size_slider.value():
+            self.size_slider.blockSignals(True)
+            self.size_slider.setValue(side)
+            self.size_slider.blockSignals(False)
+        if side == self._thumb:
+            return
+        self._thumb = side
+        for strip in self._strips.values():
+            strip.set_side(side)
+        if announce:
+            self.thumb_size_changed.emit(side)
+
     # --- reading -------------------------------------------------------------------------------
 
     def strip(self, job_id: str) -> JobStrip:
@@ -171,22 +271,35 @@ class ResultsPanel(QWidget):
     async def variant_image(self, job_id: str, index: int) -> VariantImage | None:
         """The variant at the photo's size as it would be applied (the shown one is not redone)."""
         key = (job_id, index, self._mode, self._feather)
-        if self._made is not None and self._made[0] == key:
-            return self._made[1]
+        if key in self._made:
+            self._made.move_to_end(key)
+            return self._made[key]
         context, data = self._context(job_id), self._data(job_id, index)
         if context is None or data is None:
             return None
         made = await asyncio.to_thread(composite_variant, data, context, mode=self._mode,
                                        feather_px=self._feather)
-        if made is not None:
-            self._made = (key, made)
+        if made is not None and index != PARTIAL:  # a streamed preview is replaced by the next one
+            self._keep_made(key, made)
         return made
+
+    def _keep_made(self, key: tuple[str, int, str, float], made: VariantImage) -> None:
+        """Keep at most MADE_KEPT composites, never dropping the chosen variant's."""
+        self._made[key] = made
+        chosen = (*self._shown, self._mode, self._feather) if self._shown is not None else None
+        for old in list(self._made):
+            if len(self._made) <= MADE_KEPT:
+                break
+            if old not in (chosen, key):
+                del self._made[old]
 
     # --- choosing ------------------------------------------------------------------------------
 
     def choose(self, job_id: str, index: int) -> None:
         """Show this variant (or, with PARTIAL, the job's latest streamed preview) on the canvas."""
         self.following = False
+        if self._showable(job_id, index):
+            self._end_hover()  # a click or ←/→ is what the user wants to see, over any hover preview
         self._show(job_id, index)
 
     def step(self, delta: int) -> bool:
@@ -214,32 +327,54 @@ class ResultsPanel(QWidget):
     def forget_previews(self) -> None:
         """Another photo is on the canvas: nothing is selected."""
         self._tasks.cancel("preview")
+        self._end_hover()
         self._shown = None
-        self._made = None
+        self._made.clear()
         self.original.setChecked(True)
-        self.viewing.setText(self._photo_text)
+        self._show_viewing()
         self._show_actions()
 
     def _show_original(self) -> None:
         self.forget_previews()
         self.preview_ready.emit("", 0, QImage())
 
-    def _show(self, job_id: str, index: int) -> None:
+    def _showable(self, job_id: str, index: int) -> bool:
+        """True when the variant has a tile, pixels and the photo it was made from."""
         strip = self._strips.get(job_id)
-        button = strip.buttons.get(index) if strip is not None else None
-        context = self._context(job_id)
-        data = self._data(job_id, index)
-        if button is None or context is None or data is None:
+        return (strip is not None and index in strip.buttons and self._context(job_id) is not None
+                and self._data(job_id, index) is not None)
+
+    def _show(self, job_id: str, index: int) -> None:
+        if not self._showable(job_id, index):
             return
-        button.setChecked(True)
+        self._strips[job_id].buttons[index].setChecked(True)
         self._shown = (job_id, index)
-        job = self._queue.job(job_id)
-        what = "the preview" if index == PARTIAL else f"variant {index + 1}"
-        spill = spill_text(self._queue.marks(job_id, index).spill) if index != PARTIAL else ""
-        suffix = f"; {spill}" if spill else ""
-        self.viewing.setText(f"Showing {what} of #{job.number} — not applied{suffix}")
+        if self._hover == self._shown:
+            self._hover = None  # clicked where it rested: the preview is now the choice
+        self._show_viewing()
         self._show_actions()
         self._tasks.start(self._build_preview(job_id, index), key="preview")
+
+    def _show_viewing(self) -> None:
+        """The line above the gallery: what the canvas shows (the hovered variant's preview, the
+        chosen variant or the photo), and its spill."""
+        shown = self._hover or self._shown
+        if shown is None:
+            self.viewing.setText(self._photo_text)
+            self.viewing.setToolTip("")
+            return
+        job_id, index = shown
+        what = "the preview" if index == PARTIAL else f"variant {index + 1}"
+        spill = spill_text(self._queue.marks(job_id, index).spill) if index != PARTIAL else ""
+        number = self._queue.job(job_id).number
+        if shown == self._hover:
+            text = f"Previewing {what} of #{number} — click to choose it"
+        else:
+            applied = "applied" if shown == self._applied else "not applied"
+            text = f"Showing {what} of #{number} — {applied}"
+        text += f"; {spill}" if spill else ""
+        self.viewing.setText(text)
+        self.viewing.setToolTip(text)
 
     async def _build_preview(self, job_id: str, index: int) -> None:
         made = await self.variant_image(job_id, index)
@@ -248,7 +383,58 @@ class ResultsPanel(QWidget):
         if made is None:
             self.viewing.setText("This image could not be read.")
             return
-        self.preview_ready.emit(job_id, index, made.image)
+        if self._hover is None or self._hover == (job_id, index):
+            self.preview_ready.emit(job_id, index, made.image)
+        # else the canvas previews the hovered tile; leaving the gallery shows this one
+
+    # --- hover preview -------------------------------------------------------------------------
+
+    def _hovered(self, job_id: str, index: int, inside: bool) -> None:
+        """The pointer came to (or went from) a thumbnail: preview it once it rests there."""
+        if inside:
+            self._hover_next = (job_id, index)
+            self._hover_timer.start()
+        elif self._hover_next == (job_id, index):
+            self._hover_next = None
+            self._hover_timer.stop()  # it only passed over; what the canvas shows stays
+
+    def _hover_rested(self) -> None:
+        target, self._hover_next = self._hover_next, None
+        if target is None or target == self._hover or self._data(*target) is None:
+            return
+        if target == self._shown and self._hover is None:
+            return  # the canvas shows it already
+        self._hover = target
+        self._tasks.start(self._build_hover(*target), key="hover")
+
+    async def _build_hover(self, job_id: str, index: int) -> None:
+        made = await self.variant_image(job_id, index)
+        if self._hover == (job_id, index) and made is not None:
+            self.preview_ready.emit(job_id, index, made.image)
+            self._show_viewing()
+
+    def hovered(self) -> tuple[str, int] | None:
+        """The variant the canvas previews because the pointer rests on it; None: the chosen one."""
+        return self._hover
+
+    def _pointer_left(self) -> None:
+        """Out of the gallery: the canvas goes back to what was chosen (or the original photo)."""
+        if self._end_hover():
+            self._show_viewing()
+            if self._shown is None:
+                self.preview_ready.emit("", 0, QImage())
+            else:
+                self._tasks.start(self._build_preview(*self._shown), key="preview")
+
+    def _end_hover(self) -> bool:
+        """Stop previewing the hovered tile; True if the canvas was showing it."""
+        self._hover_timer.stop()
+        self._hover_next = None
+        if self._hover is None:
+            return False
+        self._hover = None
+        self._tasks.cancel("hover")
+        return True
 
     def _data(self, job_id: str, index: int) -> Encoded | None:
         """The variant's pixels as the pipeline decoded them, else its bytes (a preview, or a
@@ -296,18 +482,22 @@ class ResultsPanel(QWidget):
         """Many jobs at once (an opened project): their strips are laid out and shown in one pass
         when the last is in, not one by one (hundreds of jobs took seconds that way)."""
         self._restoring = starting
-        content = self._column.parentWidget()
+        content = self.gallery.widget()
         if starting:
             content.hide()
         else:
             content.show()
 
     def _add(self, job_id: str) -> None:
-        strip = JobStrip(self._queue.job(job_id), self._group)
+        strip = JobStrip(self._queue.job(job_id), self._group, side=self._thumb, offer_retry=self._commands)
         strip.chosen.connect(self.choose)
         strip.menu_requested.connect(self._menu)
+        strip.hovered.connect(self._hovered)
+        strip.retry_requested.connect(self.retry_requested)
         self._strips[job_id] = strip
-        self._column.insertWidget(0, strip)
+        if self._applied is not None and self._applied[0] == job_id:
+            strip.set_applied(self._applied[1])
+        self.gallery.insert(strip)
         if not self._restoring:
             strip.show()  # now, not when the layout gets to it
         self.empty.hide()
@@ -319,9 +509,16 @@ class ResultsPanel(QWidget):
             return
         had_partial = PARTIAL in strip.buttons
         strip.show_job(self._queue.job(job_id))
-        if had_partial and PARTIAL not in strip.buttons and self._shown == (job_id, PARTIAL):
-            self._shown = None  # the preview gave way to the final images
+        if had_partial and PARTIAL not in strip.buttons:
+            self._partial_gone(job_id)
         self._show_usage_soon()
+
+    def _partial_gone(self, job_id: str) -> None:
+        """The streamed preview gave way to the final images."""
+        if self._hover == (job_id, PARTIAL):
+            self._pointer_left()
+        if self._shown == (job_id, PARTIAL):
+            self._shown = None
 
     def _marks_changed(self, job_id: str, index: int) -> None:
         strip = self._strips.get(job_id)
@@ -334,9 +531,7 @@ class ResultsPanel(QWidget):
                 self._show_original()
             else:
                 self._show_actions()
-                spill = spill_text(marks.spill)
-                if spill and "outside" not in self.viewing.text():
-                    self.viewing.setText(f"{self.viewing.text()}; {spill}")
+                self._show_viewing()
 
     def _variant_added(self, job_id: str, index: int) -> None:
         variant = next(v for v in self._queue.variants(job_id) if v.index == index)
@@ -365,13 +560,17 @@ class ResultsPanel(QWidget):
         return number > shown or (number == shown and self._shown[1] == PARTIAL)
 
     async def _add_thumbnail(self, job_id: str, index: int, data: Encoded, tip: str, *, show: bool) -> None:
-        image = await asyncio.to_thread(thumbnail, data, THUMB)
+        image = await asyncio.to_thread(thumbnail, data, THUMB_SOURCE)
         strip = self._strips.get(job_id)
         if strip is None or image.isNull():
             return
-        if index != PARTIAL and self._queue.job(job_id).state.finished and PARTIAL in strip.buttons:
+        had_partial = PARTIAL in strip.buttons
+        if index != PARTIAL and self._queue.job(job_id).state.finished and had_partial:
             strip.remove(PARTIAL)
         strip.set_image(index, image, tip)
+        if had_partial and PARTIAL not in strip.buttons:
+            show = show or self._shown == (job_id, PARTIAL)  # the final image takes the preview's place
+            self._partial_gone(job_id)
         marks = self._queue.marks(job_id, index)
         strip.show_marks(index, marks)
         if show and not marks.discarded:
@@ -383,15 +582,23 @@ class ResultsPanel(QWidget):
                 self._queue.mark(job_id, index, spill=spill)
 
     def set_photo_origin(self, applied: tuple[str, int] | None) -> None:
-        """Say what the working photo is: the original, or the variant applied to it."""
+        """Say what the working photo is: the original, or the variant applied to it (its tile
+        carries the "Applied" mark)."""
+        if self._applied is not None and self._applied[0] in self._strips:
+            self._strips[self._applied[0]].set_applied(None)
+        self._applied = applied
         if applied is None or applied[0] not in self._strips:
             self._photo_text = "Showing the original photo"
         else:
             job_id, index = applied
+            self._strips[job_id].set_applied(index)
             self._photo_text = (f"Showing the working photo: variant {index + 1} of "
                                 f"#{self._queue.job(job_id).number} applied")
-        if self._shown is None:
-            self.viewing.setText(self._photo_text)
+        self._show_viewing()
+
+    def applied(self) -> tuple[str, int] | None:
+        """(job id, variant index) the working photo was applied from; None for the original."""
+        return self._applied
 
     def set_budget(self, tokens: int) -> None:
         """The project's token budget (0: none), shown beside the totals."""
@@ -412,8 +619,9 @@ class ResultsPanel(QWidget):
         parts.append(f"project: {project:,}" if parts else f"Tokens this project: {project:,}")
         if budget:
             parts.append(f"budget: {budget:,}")
-        self.usage.setText(" · ".join(parts) if project or budget else "")
-        self.usage.setVisible(bool(project or budget))
+        text = " · ".join(parts) if project or budget else ""
+        self.usage.setText(text)
+        self.usage.setToolTip(text)
 
     # --- tasks ---------------------------------------------------------------------------------
 
