@@ -14,14 +14,17 @@ APT_TEST_TOOLS := desktop-file-utils appstream
 APT_BUNDLE_TOOLS := binutils
 APT_QT_X11 := $(APT_QT_OFFSCREEN) libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xinerama0 libxcb-xkb1
 
-.PHONY: run test lint bench system-deps system-deps-x11 system-deps-test system-deps-bundle venv clean \
+.PHONY: run test lint bench system-deps system-deps-x11 system-deps-x11-test system-deps-test system-deps-bundle venv clean \
 	bundle bundle-test install-desktop uninstall-desktop app-icons screenshots
 
 run: system-deps-x11 venv
 	$(VENV)/bin/maskedit $(ARGS)
 
-test: system-deps system-deps-test venv lint
+# Everything offscreen, then the one test that needs a real X server (real keys and wheel) under
+# Xvfb; its own pytest run, since Qt picks its platform once per process.
+test: system-deps system-deps-test system-deps-x11-test venv lint
 	QT_QPA_PLATFORM=offscreen QT_API=pyside6 $(PY) -m pytest $(PYTEST_ARGS)
+	QT_API=pyside6 $(PY) packaging/xvfb.py $(PY) -m pytest --headed -p no:randomly -m x11 tests/ui/test_real_input.py
 
 lint: venv
 	$(VENV)/bin/ruff check editor tests packaging resources setup.py
@@ -66,6 +69,9 @@ system-deps-bundle:
 
 system-deps-x11:
 	@$(PYTHON) packaging/system_deps.py $(APT_QT_X11)
+
+system-deps-x11-test:
+	@$(PYTHON) packaging/system_deps.py $(APT_QT_X11) xvfb xdotool
 
 venv: $(STAMP)
 

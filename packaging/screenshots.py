@@ -6,12 +6,13 @@ Run it with `make screenshots` (which installs Xvfb and Qt's X11 libraries first
 
 It starts `Xvfb` on a free display, opens the sample photo in the main window (xcb platform,
 1440 × 900), paints a mask with synthesized mouse strokes, generates twice with the offline
-backend (no key, no network) and opens the comparison. Each step is grabbed from the X server,
+backend (no key, no network), opens the comparison and shows the results in the light theme.
+Each step is grabbed from the X server,
 so the pictures show what the window really painted. HOME and the XDG folders point at a
 temporary folder: the user's settings, keys and projects are never read or touched.
 
-Writes resources/screenshots/{main-window,mask,results,compare}.png (the AppStream metainfo in
-packaging/linux/ refers to these names).
+Writes resources/screenshots/{main-window,mask,results,compare,results-light}.png (the AppStream
+metainfo in packaging/linux/ refers to the first four).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import io
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,15 +33,15 @@ import qasync
 from PIL import Image
 from PySide6.QtCore import QBuffer, QEvent, QIODevice, QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QScrollArea
+from PySide6.QtWidgets import QApplication
+from xvfb import free_display, start_xvfb  # packaging/xvfb.py, beside this script
 
 from editor.app import SAMPLE_PHOTO, configure_application, create_main_window
 from editor.core.jobs import JobState
-from editor.ui import dialogs
+from editor.ui import dialogs, theme
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "resources" / "screenshots"
-SCREEN = "1600x1000x24"
 WINDOW_SIZE = (1440, 900)
 # The spoon of the sample photo (600 × 400), in image pixels: its handle, then rings over its bowl.
 # A narrow brush for the handle (wider brushes reach into the cup), a wide one for the bowl.
@@ -49,33 +49,10 @@ SPOON_HANDLE = [(414, 66), (413, 95), (409, 125), (404, 150), (398, 175), (389, 
 SPOON_BOWL = (366, 286)
 BOWL_RINGS = (0, 14, 28, 35)
 HANDLE_BRUSH, BOWL_BRUSH = 26.0, 36.0
-# The docks as a user would drag them: the Edit dock just tall enough not to scroll, the rest for
-# the variants, and the least of that for the job list.
-EDIT_DOCK_HEIGHT = (400, 600)
+# The job list at its least, as a user would drag it (the Edit dock fits itself).
 RESULTS_SPLIT = (1000, 1)  # the job list at its least
 PROMPT = "remove the spoon"
 SETTLE_S = 0.6  # for layouts, deferred paints and the X server to catch up before a grab
-
-
-def free_display() -> int:
-    """A display number no X server holds."""
-    for number in range(99, 200):
-        if not (Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists()):
-            return number
-    raise RuntimeError("no free X display between :99 and :199")
-
-
-def start_xvfb(number: int) -> subprocess.Popen:
-    """Xvfb on :number, once its socket is there."""
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", SCREEN, "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 15
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        if server.poll() is not None or time.monotonic() > deadline:
-            server.kill()
-            raise RuntimeError(f"Xvfb did not start on :{number}")
-        time.sleep(0.05)
-    return server
 
 
 def private_environment(home: Path, display: int) -> None:
@@ -149,26 +126,21 @@ async def generate(window, model: str) -> None:
     await until(lambda: window.results.shown() == (job_id, 0))
 
 
-async def fit_docks(window) -> None:
-    """The Edit dock as short as it goes without a scroll bar; the Results dock gets the rest."""
-    fields = window.docks.prompt_dock.findChild(QScrollArea)
-    docks = [window.docks.prompt_dock, window.docks.results_dock]
-    total = sum(dock.height() for dock in docks)
-    for height in range(*EDIT_DOCK_HEIGHT, 10):
-        window.resizeDocks(docks, [height, total - height], Qt.Orientation.Vertical)
-        await asyncio.sleep(0.05)
-        if not fields.verticalScrollBar().isVisible():
-            break
+async def settle_docks(window) -> None:
+    """The window gives its Edit dock the height it needs itself (EditDocks.fit); the job list
+    at its least, as a user would drag it."""
+    window.docks.fit()
+    await asyncio.sleep(0.1)
     window.docks.results_dock.widget().setSizes(list(RESULTS_SPLIT))
 
 
 async def shoot(window, screen, sizes: dict[str, int]) -> None:
-    """Drive the window through the four pictures."""
+    """Drive the window through the five pictures."""
     def grab(name: str) -> None:
         sizes[name] = save_png(screen.grabWindow(window.winId()), name)
 
     await until(lambda: window.document.is_open() and not window.busy())
-    await fit_docks(window)
+    await settle_docks(window)
     await asyncio.sleep(1.0)
     grab("main-window")
 
@@ -198,12 +170,17 @@ async def shoot(window, screen, sizes: dict[str, int]) -> None:
     view.set_split(view.transform().to_widget(QPointF(SPOON_BOWL[0], 0)).x() / view.width())
     await asyncio.sleep(SETTLE_S)
     grab("compare")
+
+    window.comparison.leave_for("")
+    theme.apply(QApplication.instance(), "light")  # the same window in the light theme
+    await asyncio.sleep(SETTLE_S)
+    grab("results-light")
     window.close()
     await asyncio.sleep(0.3)
 
 
 def run_window(home: Path) -> dict[str, int]:
-    """The app's window on the current display through the four pictures; their sizes."""
+    """The app's window on the current display through the five pictures; their sizes."""
     # A modal box would stop the script: errors are collected (and fail it), closing discards.
     errors: list[tuple[str, str]] = []
     dialogs.show_error = lambda _parent, title, message: errors.append((title, message))

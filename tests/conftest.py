@@ -22,6 +22,15 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("QT_API", "pyside6")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--headed"):
+        return
+    real_x = pytest.mark.skip(reason="drives a real X server: `make test` runs it under Xvfb")
+    for item in items:
+        if "x11" in item.keywords:
+            item.add_marker(real_x)
+
+
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keychain that lives in a dict, so tests never touch the machine's real one."""
 

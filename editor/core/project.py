@@ -58,6 +58,9 @@ class ProjectKeeper(QObject):
 
     saved = Signal()
     failed = Signal(str)  # a sentence for the status bar
+    # Whether the project holds work its .maskedit file does not (or, never saved to one, any
+    # work at all): the window title's modified mark.
+    modified_changed = Signal(bool)
 
     def __init__(self, document: Document, queue: JobQueue, *, projects_dir: Path,
                  loop: asyncio.AbstractEventLoop, open_photo: PhotoOpener,
@@ -89,6 +92,7 @@ class ProjectKeeper(QObject):
         self._photo_files: dict[int, str] = {}  # photo cacheKey → its file in the project
         self._reserved: dict[int, str] = {}  # photo cacheKey → the name a job's record gave it
         self._mask_dirty = False
+        self._modified = False
         self._write_lock = asyncio.Lock()
         # Saving and restoring, owned by the window's TaskOwner when it gives a group.
         self._tasks = tasks if tasks is not None else TaskOwner(loop).group("project")
@@ -97,8 +101,9 @@ class ProjectKeeper(QObject):
         self._timer.timeout.connect(self.save_soon)
         document.photo_changed.connect(self._photo_changed)
         document.mask_replaced.connect(self._mask_replaced)
-        for signal in (document.prompt_changed, document.options_changed, document.references_changed):
+        for signal in (document.prompt_changed, document.references_changed, queue.job_added):
             signal.connect(self.touch)
+        document.options_changed.connect(self._autosave)  # kept, but not work of their own
         queue.marks_changed.connect(self._marks_changed)
 
     # --- reading -------------------------------------------------------------------------------
@@ -131,8 +136,22 @@ class ProjectKeeper(QObject):
 
     # --- autosave ------------------------------------------------------------------------------
 
+    def modified(self) -> bool:
+        return self._modified
+
+    def _set_modified(self, modified: bool) -> None:
+        if modified != self._modified:
+            self._modified = modified
+            self.modified_changed.emit(modified)
+
     def touch(self, *_args) -> None:
-        """Something changed: save within a few seconds (not later, however long the changes go on)."""
+        """The user's work changed: save within a few seconds (not later, however long the changes
+        go on); the project now holds work its file does not."""
+        if not self._restoring:
+            self._set_modified(True)
+        self._autosave()
+
+    def _autosave(self, *_args) -> None:
         if not self._restoring and not self._timer.isActive():
             self._timer.start()
 
@@ -209,13 +228,16 @@ class ProjectKeeper(QObject):
     def _photo_changed(self) -> None:
         photo = self._document.photo()
         if photo is not None and photo.cacheKey() not in self._photo_files and not self._restoring:
-            self.touch()
+            self._autosave()  # a photo opened is not yet work; an applied one says so itself
 
     def _mask_replaced(self, mask) -> None:
         self._mask_dirty = True
         if mask is not None:
             mask.changed.connect(self._mask_changed)
-        self.touch()
+        if mask is not None and not mask.is_empty():
+            self.touch()
+        else:
+            self._autosave()
 
     def _mask_changed(self, *_args) -> None:
         self._mask_dirty = True
@@ -241,6 +263,7 @@ class ProjectKeeper(QObject):
         await self._save()
         async with self._write_lock:
             await asyncio.to_thread(self.project.save_as, destination)
+        self._set_modified(False)
 
     async def open_file(self, source: Path) -> int:
         """Open a .maskedit file in place of the current project; returns how many jobs came back.
@@ -297,6 +320,8 @@ class ProjectKeeper(QObject):
             self._restoring = False
         self.state = state
         self._mask_dirty = False
+        # An opened file holds all it shows; work brought back after a crash is in no file yet.
+        self._set_modified(saved_to is None)
         return len(records)
 
     def _switch_to(self, project: Project) -> None:

@@ -32,6 +32,24 @@ def options_to_pairs(options: EditOptions, *, with_provider: bool = False) -> tu
     return tuple((name, getattr(options, name)) for name in names)
 
 
+def choices_to_pairs(choices: Mapping[str, EditOptions]) -> tuple[tuple[str, object], ...]:
+    """Each provider's last options as "provider.name" pairs for `UserSettings.provider_options`."""
+    return tuple(sorted(
+        (f"{provider}.{name}", value) for provider, options in choices.items() if provider in PROFILES
+        for name, value in (("model", options.model), *options_to_pairs(options))))
+
+
+def choices_from_pairs(pairs) -> dict[str, tuple[tuple[str, object], ...]]:
+    """Stored "provider.name" pairs back as provider → (name, value) pairs; unknown providers and
+    malformed names are skipped (options_from_pairs checks each value)."""
+    grouped: dict[str, list[tuple[str, object]]] = {}
+    for key, value in pairs:
+        provider, _, name = str(key).partition(".")
+        if provider in PROFILES and name and name != "provider":
+            grouped.setdefault(provider, []).append((name, value))
+    return {provider: tuple(found) for provider, found in grouped.items()}
+
+
 def options_from_pairs(pairs, base: EditOptions | None = None) -> EditOptions:
     """`base` with the stored pairs applied; unknown names and values of the wrong type are
     skipped, a provider without a model gets the provider's first model."""

@@ -32,7 +32,7 @@ SETTINGS_FILE = "settings.json"
 MAX_RECENT = 10
 MAX_PROMPT_HISTORY = 100
 # Fields stored as a JSON object of plain values (str, number, bool, null) rather than a list.
-_MAPPING_FIELDS = ("base_urls", "body_modes", "last_options", "default_options")
+_MAPPING_FIELDS = ("base_urls", "body_modes", "last_options", "default_options", "provider_options")
 _STRING_MAPPINGS = ("base_urls", "body_modes")
 OptionPairs = tuple[tuple[str, object], ...]
 
@@ -70,6 +70,9 @@ class UserSettings:
     prompt_history: tuple[str, ...] = ()
     last_options: OptionPairs = ()
     default_options: OptionPairs = ()
+    # The last choices made with each provider ("requesty.n" → 2, "openai.model" → …): switching
+    # back to a provider brings them back (editor.core.remembered_options).
+    provider_options: OptionPairs = ()
     data_folder: str = ""
     # Results: how a variant is laid over the photo, what Apply does with the mask, and the
     # optional token budget per project (0: none).

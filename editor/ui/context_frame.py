@@ -1,12 +1,13 @@
 """The amber frame on the canvas around the crop Generate would send. It follows the mask (at most
-every FRAME_MS while painting), the options and the settings."""
+every FRAME_MS while painting), the options and the settings, and says each new plan through
+`planned` (the Generate bar's estimate follows it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRect, QTimer
+from PySide6.QtCore import QObject, QRect, QTimer, Signal
 
 if TYPE_CHECKING:
     from editor.core.document import Document
@@ -17,6 +18,8 @@ FRAME_MS = 120
 
 
 class ContextFrame(QObject):
+    planned = Signal(object)  # the EditContext a Generate now would send, None without a photo
+
     def __init__(self, document: Document, canvas: CanvasView, edit_context: Callable[[], EditContext | None],
                  parent: QObject | None = None):
         super().__init__(parent)
@@ -39,6 +42,7 @@ class ContextFrame(QObject):
 
     def _show(self) -> None:
         context = self._edit_context()
+        self.planned.emit(context)
         if context is None or not context.cropped:
             self._canvas.set_context_frame(None)
         else:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QStatusBar,
     QTabWidget,
@@ -41,8 +42,9 @@ class VerticalScroll(QScrollArea):
     only when the widget's minimum height does not fit (QScrollArea's own resizing would scroll
     as soon as word-wrapped text wants more than its minimum)."""
 
-    def __init__(self, widget: QWidget):
+    def __init__(self, widget: QWidget, on_layout=None):
         super().__init__()
+        self._on_layout = on_layout  # called when the widget's layout changed (rows shown or hidden)
         self.setWidgetResizable(False)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -53,19 +55,29 @@ class VerticalScroll(QScrollArea):
         if event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()  # the options shown changed: maybe a new width
             self._fit()
+            if self._on_layout is not None:
+                self._on_layout()
         return False
+
+    def needed_height(self) -> int:
+        """The height the widget needs at the current width, so that nothing scrolls."""
+        return self._needed(self.viewport().width())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
 
-    def _fit(self) -> None:
-        widget, width = self.widget(), self.viewport().width()
+    def _needed(self, width: int) -> int:
+        widget = self.widget()
         layout = widget.layout()
         needed = widget.minimumSizeHint().height()
         if layout is not None and layout.hasHeightForWidth():
             needed = max(needed, layout.minimumHeightForWidth(width))
-        widget.resize(width, max(self.viewport().height(), needed))
+        return needed
+
+    def _fit(self) -> None:
+        width = self.viewport().width()
+        self.widget().resize(width, max(self.viewport().height(), self._needed(width)))
 
     def minimumSizeHint(self) -> QSize:
         needed = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
@@ -76,11 +88,20 @@ class VerticalScroll(QScrollArea):
         return QSize(max(hint.width(), self.minimumSizeHint().width()), hint.height())
 
 
+RESULTS_MIN = 180  # px the Results dock keeps when the Edit dock grows to fit its fields
+
+
 class EditDocks(QObject):
-    """The prompt and results docks of `window` and the provider and job fields of its status bar."""
+    """The prompt and results docks of `window` and the provider and job fields of its status bar.
+
+    The Edit dock is given the height its fields need (see `fit`), taken from the Results dock
+    below it, so on a 1366×768 screen the Edit panel does not scroll."""
 
     def __init__(self, window: QMainWindow):
         super().__init__(window)
+        self._window = window
+        self._scroll: VerticalScroll | None = None
+        self._generate_bar: QWidget | None = None
         self._status_bar: QStatusBar = window.statusBar()
         self.prompt_dock = _dock(window, "promptDock", "Edit")
         self.results_dock = _dock(window, "resultsDock", "Results")
@@ -89,6 +110,10 @@ class EditDocks(QObject):
         self.provider_status = self._status_label("Where Generate sends edits (change it in the prompt dock)")
         self.job_status = self._status_label("The newest job")
         self.option_tabs: QTabWidget | None = None
+        # Owned by the docks, so it dies with the window (a bare singleShot would outlive it).
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self.fit)
+        window.installEventFilter(self)  # shown or resized: the Edit dock may need to grow
         self._changed: set[str] = set()  # jobs changed since the status field was last shown
 
     def fill(self, *, prompt_panel: PromptPanel, options_panel: OptionsPanel, references: ReferencesTray,
@@ -98,14 +123,20 @@ class EditDocks(QObject):
         self.option_tabs.setDocumentMode(True)
         self.option_tabs.addTab(options_panel, "Options")
         self.option_tabs.addTab(references, "References")
+        # The tabs take the height of the page shown, not of the tallest page: the Edit dock
+        # needs no room for the references while the options are shown.
+        self.option_tabs.currentChanged.connect(self._size_to_current_tab)
+        self._size_to_current_tab(self.option_tabs.currentIndex())
         fields = QWidget()
         column = QVBoxLayout(fields)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(prompt_panel, 1)
         column.addWidget(self.option_tabs, 2)
-        # On a small screen the fields scroll; the Generate button always stays in view.
-        scroll = VerticalScroll(fields)
+        # The Edit dock grows to fit the fields (`fit`); where the screen is too small even so,
+        # they scroll, and the Generate button always stays in view.
+        scroll = VerticalScroll(fields, on_layout=self.fit_soon)
+        self._scroll, self._generate_bar = scroll, generate_bar
         edit = QWidget()
         outer = QVBoxLayout(edit)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -117,11 +148,56 @@ class EditDocks(QObject):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(_padded(results))
         jobs_box = _padded(jobs)
+        # The job list may be squeezed by the splitter rather than push the Edit dock into
+        # scrolling on a small screen: a running job also shows as its reserved tiles and in the
+        # status bar, a failed one as its card in Results.
+        jobs_box.setMinimumHeight(1)
         splitter.addWidget(jobs_box)
         splitter.setSizes([300, 100])
         jobs_box.setVisible(jobs.needs_attention())  # only while a job runs or has failed
         jobs.attention_changed.connect(jobs_box.setVisible)
+        jobs.attention_changed.connect(self.fit_soon)  # the job list came or went below the results
         self.results_dock.setWidget(splitter)
+        self.fit_soon()
+
+    def edit_fields_scroll(self) -> bool:
+        """Whether the Edit dock's fields are too tall for it and scroll (they should not, on a
+        1366×768 screen with the disclosure closed)."""
+        return self._scroll is not None and self._scroll.verticalScrollBar().maximum() > 0
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self._window and event.type() in (QEvent.Type.Show, QEvent.Type.Resize):
+            self.fit_soon()
+        return False
+
+    def _size_to_current_tab(self, current: int) -> None:
+        tabs = self.option_tabs
+        for index in range(tabs.count()):
+            policy = QSizePolicy.Policy.Preferred if index == current else QSizePolicy.Policy.Ignored
+            tabs.widget(index).setSizePolicy(policy, policy)
+        tabs.updateGeometry()
+        self.fit_soon()
+
+    def fit_soon(self) -> None:
+        """Fit the Edit dock once the layouts have settled (at most once per turn of the loop)."""
+        self._fit_timer.start()
+
+    def fit(self) -> None:
+        """Give the Edit dock the height its fields and the Generate bar need, no more (the rest
+        goes to the Results gallery) and no less while the Results dock keeps RESULTS_MIN. Only
+        when both docks share one column of the window; a separator the user drags stays where it
+        is until the window or the fields change."""
+        window, edit, results = self._window, self.prompt_dock, self.results_dock
+        if self._scroll is None or not window.isVisible() or edit.isFloating() or results.isFloating() \
+                or window.dockWidgetArea(edit) != window.dockWidgetArea(results) \
+                or window.tabifiedDockWidgets(edit) or abs(edit.x() - results.x()) > 1:
+            return
+        chrome = edit.height() - self._scroll.height() - self._generate_bar.height()
+        needed = chrome + self._scroll.needed_height() + self._generate_bar.sizeHint().height()
+        total = edit.height() + results.height()
+        wanted = max(min(needed, total - RESULTS_MIN), 0)
+        if wanted != edit.height():
+            window.resizeDocks([edit, results], [wanted, total - wanted], Qt.Orientation.Vertical)
 
     def _status_label(self, tip: str) -> QLabel:
         label = QLabel()

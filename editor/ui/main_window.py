@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import PySide6
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, QSize, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "Maskedit"
 MB = 1024 * 1024
+SMALLEST_SCREEN = QSize(1366, 768)  # UI_STYLE.md: everything reachable here
+TITLE_BAR = 32  # px a window manager's title bar takes, at most, on a small screen
 MESSAGE_MS = 6000
 CONCURRENCY = 2  # jobs sent at once; more wait in the queue
 FIRST_RUN_HINT = (
@@ -164,7 +166,7 @@ class MainWindow(QMainWindow):
         self.status = StatusFields(self.statusBar())
         self.docks = EditDocks(self)
         self.setWindowTitle(APP_TITLE)
-        self.resize(1400, 900)
+        self.resize(_first_size(self.screen()))
 
     def complete(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """The document, the canvas and the Generate side: the window is usable from here on.
@@ -240,7 +242,11 @@ class MainWindow(QMainWindow):
             original_bytes=self.opener.original_bytes, job_record=lambda: self.keeper.job_record(),
             context_padding=lambda: self._settings.context_padding, parent=self)
         self.prompt_panel = PromptPanel(document, settings.prompt_history)
-        self.options_panel = OptionsPanel(document, effective_settings(settings, env), env=env)
+        self.options_panel = OptionsPanel(document, effective_settings(settings, env), env=env,
+                                          disclosure=True)
+        store = self._window_state()
+        if store is not None:
+            self.options_panel.set_advanced_open(store.value("editPanel/moreOptions", False, type=bool))
         self.references = ReferencesTray(document, max_pixels=settings.max_megapixels * 1_000_000,
                                          tasks=self.tasks.group("references"))
         self.generate_bar = GenerateBar()
@@ -258,6 +264,7 @@ class MainWindow(QMainWindow):
             max_pixels=lambda: self._settings.max_megapixels * 1_000_000, parent=self)
         self._configure_runner()
         self.context_frame = ContextFrame(document, self.canvas, self.generator.edit_context, parent=self)
+        self.context_frame.planned.connect(self._show_estimate)
 
     def _compose_results(self) -> None:
         """The commands on variants and projects, compare mode, Export… and Project History…"""
@@ -294,6 +301,16 @@ class MainWindow(QMainWindow):
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
         self.results.set_budget(self._settings.token_budget)
         self.results.thumb_size = self._settings.results_thumb_size
+
+    def _show_estimate(self, context) -> None:
+        """Under Generate: what it will send and cost, from the same plan as the amber frame."""
+        from editor.pipeline.estimate import estimate
+
+        if context is None:
+            self.generate_bar.show_estimate("", "")
+            return
+        planned = estimate(context, self.generator.options())
+        self.generate_bar.show_estimate(planned.text(), planned.tooltip())
 
     def _configure_runner(self) -> None:
         """Results go into the open project's folder; the mask threshold is the settings'."""
@@ -344,6 +361,7 @@ class MainWindow(QMainWindow):
     def _connect_signals(self) -> None:
         self.results.thumb_size_changed.connect(lambda side: self._update_settings(results_thumb_size=side))
         self.results.retry_requested.connect(self._retry_job)
+        self.opener.other_photo_opened.connect(self._prompt_for_another_photo)
         self.document.mask_replaced.connect(self._mask_replaced)
         self.document.photo_changed.connect(self._photo_changed)
         self.document.path_changed.connect(lambda _path: self._update_title())
@@ -355,6 +373,8 @@ class MainWindow(QMainWindow):
         self.empty_state.open_requested.connect(self.opener.ask_and_open)
         self.empty_state.recent_chosen.connect(self.opener.open_recent)
         self.opener.project_chosen.connect(self.projects.open)
+        self.keeper.modified_changed.connect(lambda _modified: self._update_title())
+        self.keeper.saved.connect(self._update_title)  # a Save As names the project
         self.keeper.failed.connect(lambda text: self.statusBar().showMessage(text, 2 * MESSAGE_MS))
         if self.keeper.problem:
             import html  # the bar shows rich text; a folder's path is plain text
@@ -411,9 +431,10 @@ class MainWindow(QMainWindow):
         if mask is not None:
             self.canvas.set_content(self.document.photo(), mask)
             mask.undo_changed.connect(self._update_undo_actions)
-            self.canvas.setFocus()
         self.status.watch_mask(mask)
         self._show_document_state()
+        if mask is not None:
+            self.canvas.setFocus()  # once shown: a hidden widget does not take the focus
 
     def _photo_changed(self) -> None:
         # A new document's photo arrives with its mask (see _mask_replaced); this is a same-size swap.
@@ -438,8 +459,15 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _update_title(self) -> None:
+        """"banner.maskedit — coffee.png — Maskedit", with Qt's modified mark ("*") while the
+        project holds work its file does not."""
         name = self.document.display_name()
-        self.setWindowTitle(f"{name} — {APP_TITLE}" if name else APP_TITLE)
+        project = self.keeper.saved_to() if self.keeper is not None else None
+        parts = [part for part in (project.name if project else "", name) if part]
+        if parts:
+            parts[0] += "[*]"
+        self.setWindowTitle(" — ".join((*parts, APP_TITLE)))
+        self.setWindowModified(self.keeper is not None and self.keeper.modified())
 
     def _update_undo_actions(self) -> None:
         self.actions.show_undo(self.undo_stack if self.undo_stack is not None else self.document.mask())
@@ -542,7 +570,8 @@ class MainWindow(QMainWindow):
 
         brush = self.canvas.brush()
         current = replace(self._settings, brush_diameter=brush.diameter, brush_hardness=brush.hardness,
-                          brush_opacity=brush.opacity)
+                          brush_opacity=brush.opacity,
+                          provider_options=self.options_panel.remembered_choices())
         remembered = remembered_edit_state(current, self.document, self.prompt_panel.history())
         if forced_provider(self.services.env) is not None:
             remembered = replace(remembered, provider=current.provider, model=current.model)
@@ -553,7 +582,8 @@ class MainWindow(QMainWindow):
 
         provider = self.document.options().provider
         dialog = SettingsDialog(self._settings, provider=provider if provider != "local" else None,
-                                loop=self._loop, env=self.services.env, parent=self)
+                                loop=self._loop, env=self.services.env, settings_file=self._settings_path,
+                                parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self._apply_settings(dialog.settings())
             self._update_settings()
@@ -567,6 +597,7 @@ class MainWindow(QMainWindow):
         self._configure_runner()
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
         self.results.set_budget(self._settings.token_budget)
+        self.results.thumb_size = self._settings.results_thumb_size
         self.context_frame.schedule()  # the padding may have changed
         self.options_panel.set_settings(effective_settings(self._settings, self.services.env))
         self.generator.refresh()
@@ -588,6 +619,15 @@ class MainWindow(QMainWindow):
         self.actions["view.show_pixels"].setChecked(settings.show_pixels)
         self.tool_options.show_fill_tolerance(settings.fill_tolerance)
         self.document.set_undo_cap(settings.undo_cap_mb * MB)
+
+    def _prompt_for_another_photo(self) -> None:
+        """A prompt describes a change to one photo: opening another starts with an empty prompt,
+        the old one kept first in the history (Alt+↑ brings it back)."""
+        prompt = self.document.prompt()
+        if not prompt.strip():
+            return
+        self.prompt_panel.remember_prompt()
+        self.document.set_prompt("")  # the hint under the prompt says Alt+↑ brings earlier ones back
 
     def _retry_job(self, job_id: str) -> None:
         """Retry on a failed or cancelled card: that job's prompt and options, run again now."""
@@ -679,6 +719,8 @@ class MainWindow(QMainWindow):
         if store is not None:
             store.setValue("geometry", self.saveGeometry())
             store.setValue("windowState", self.saveState())
+            if self._complete:
+                store.setValue("editPanel/moreOptions", self.options_panel.advanced_open())
             store.sync()
         if self._complete:  # before that nothing could change the settings
             self.save_settings()
@@ -725,3 +767,14 @@ class _AfterFirstPaint(QObject):
             return  # closed before it was finished: nothing left to show
         for step in self.steps:
             step()
+
+
+def _first_size(screen) -> QSize:
+    """The window's size before the user chose one: 1400×900, or the available screen less a title
+    bar when that is smaller (a 1366×768 laptop), so nothing starts cut off; never below
+    SMALLEST_SCREEN, the smallest screen the layout is made for."""
+    if screen is None:
+        return QSize(1400, 900)
+    available = screen.availableGeometry().size()
+    return QSize(min(1400, max(SMALLEST_SCREEN.width(), available.width())),
+                 min(900, max(SMALLEST_SCREEN.height(), available.height()) - TITLE_BAR))

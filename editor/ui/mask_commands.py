@@ -111,5 +111,4 @@ class MaskCommands(QObject):
         self._say(f"Mask saved to {path}")
 
     def _document_folder(self) -> str:
-        path = self._document.path()
-        return str(path.parent) if path is not None else str(Path.home())
+        return str(dialogs.start_folder(self._document.path()))

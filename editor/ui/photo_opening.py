@@ -59,6 +59,9 @@ class PhotoOpener(QObject):
     photo: it is passed on as `project_chosen(path)`."""
 
     project_chosen = Signal(Path)
+    # The user opened another photo (or pasted one): what was written for the last one no longer
+    # applies to it.
+    other_photo_opened = Signal()
 
     def __init__(self, parent: QWidget, *, document: Document, settings: Callable[[], UserSettings],
                  update_settings: Callable[..., None], run: Callable[[str, Coroutine], None],
@@ -71,7 +74,8 @@ class PhotoOpener(QObject):
 
     def ask_and_open(self) -> None:
         recent = self._settings().recent_files
-        path = dialogs.ask_photo_path(self._parent, str(Path(recent[0]).parent) if recent else "")
+        start = dialogs.start_folder(self._document.path(), Path(recent[0]).parent if recent else None)
+        path = dialogs.ask_photo_path(self._parent, str(start))
         if path is not None:
             self.open_path(path)
 
@@ -157,7 +161,10 @@ class PhotoOpener(QObject):
             self._set_busy(False)
             dialogs.show_error(self._parent, "Cannot open this photo", exc.message)
             return
+        before = self._document.path() if self._document.is_open() else None
         self.opened(decoded.image, path, decoded.original)
+        if path is None or path != before:
+            self.other_photo_opened.emit()
         if path is not None:
             self._update_settings(recent_files=self._settings().with_recent(str(path)).recent_files)
         self._status_bar.showMessage(f"Opened {name}", MESSAGE_MS)

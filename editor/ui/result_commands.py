@@ -179,7 +179,7 @@ class ProjectCommands(QObject):
 
     def save_as(self) -> None:
         name = Path(self._document.display_name() or "Untitled").stem + PROJECT_SUFFIX
-        start = str(self._keeper.saved_to() or Path.home() / name)
+        start = str(self._keeper.saved_to() or dialogs.start_folder(self._document.path()) / name)
         path, _ = QFileDialog.getSaveFileName(self._parent, "Save Project", start, PROJECT_FILTER)
         if path:
             target = Path(path)

@@ -53,7 +53,8 @@ class VariantExporter(QObject):
     def export(self, job_id: str, index: int) -> None:
         job = self._queue.job(job_id)
         stem = Path(self._document.display_name() or "photo").stem
-        start = (self._last_dir or Path.home()) / f"{stem}-{job.number}-{index + 1}.png"
+        folder = self._last_dir or dialogs.start_folder(self._document.path())  # the last export's, first
+        start = folder / f"{stem}-{job.number}-{index + 1}.png"
         path, _ = QFileDialog.getSaveFileName(self._window, "Export Variant", str(start), EXPORT_FILTER)
         if path:
             self._run("export", self._export(job_id, index, Path(path)))

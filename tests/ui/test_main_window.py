@@ -67,7 +67,7 @@ def test_without_a_photo_the_window_invites_one_and_editing_is_off(window):
 
 def test_opening_a_photo_shows_it_with_title_and_status(qtbot, window, photo_path, settings_path):
     open_photo(qtbot, window, photo_path)
-    assert window.windowTitle() == "harbour.png — Maskedit"
+    assert window.windowTitle() == "harbour.png[*] — Maskedit"
     assert window._stack.currentWidget() is window.canvas
     assert window.status.size.text() == "400 × 300 px · 0.1 MP"
     assert window.status.zoom.text().endswith("%")
@@ -109,7 +109,7 @@ def test_a_bad_file_is_reported_and_the_open_photo_stays(qtbot, window, photo_pa
     _title, message = errors[0]
     assert "broken.png" in message and "Traceback" not in message
     assert window.document.path() == photo_path and window.document.photo() is before
-    assert window.windowTitle() == "harbour.png — Maskedit"
+    assert window.windowTitle() == "harbour.png[*] — Maskedit"
 
 
 def test_a_photo_over_the_pixel_limit_is_refused_with_the_limit(qtbot, loop, errors, tmp_path):
@@ -170,7 +170,7 @@ def test_pasting_an_image_opens_it_without_a_path(qtbot, window):
     wait_idle(qtbot, window)
     assert window.document.is_open() and window.document.path() is None
     assert window.document.photo().size() == image.size()
-    assert window.windowTitle() == "Pasted image — Maskedit"
+    assert window.windowTitle() == "Pasted image[*] — Maskedit"
 
 
 def test_pasting_a_copied_file_path_opens_the_file(qtbot, window, photo_path):
@@ -395,7 +395,7 @@ def test_app_builds_the_window_opens_the_command_line_photo_paints_and_undoes(qt
     window.show()
     qtbot.waitExposed(window)
     wait_idle(qtbot, window)
-    assert window.windowTitle() == "street.png — Maskedit"
+    assert window.windowTitle() == "street.png[*] — Maskedit"
     paint_stroke(qtbot, window, [(50, 50), (120, 90), (300, 250)])
     assert window.document.mask().array()[90, 120] == 255
     press_keys(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

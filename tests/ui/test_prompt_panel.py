@@ -9,6 +9,7 @@ from editor.core.document import Document
 from editor.core.remembered_options import remembered_edit_state
 from editor.pipeline.options import EditOptions
 from editor.settings.store import UserSettings, load_settings, save_settings
+from editor.ui import theme
 from editor.ui.panels.prompt import PLACEHOLDER, TEMPLATES, PromptPanel
 
 
@@ -92,7 +93,7 @@ def test_the_counter_warns_near_and_over_the_limit(qtbot, document):
     assert panel.counter_state() == "near"
     document.set_prompt("x" * 32_001)
     assert panel.counter_state() == "over" and "over the model's limit" in panel.counter.toolTip()
-    assert panel.counter.palette().color(panel.counter.foregroundRole()).name() == "#d93025"
+    assert panel.counter.palette().color(panel.counter.foregroundRole()).name() == theme.current().danger
 
 
 def test_a_template_is_inserted_with_its_blank_selected_so_typing_replaces_it(qtbot, document):

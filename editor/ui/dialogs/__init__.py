@@ -30,6 +30,16 @@ def show_error(parent: QWidget | None, title: str, message: str) -> None:
     box.exec()
 
 
+def start_folder(photo: Path | None, *others: Path | str | None) -> Path:
+    """Where a file chooser starts: the open photo's folder, else the first of `others` given
+    (the last folder used, a recent file's), else the home folder. Designers keep a job's files
+    together, so a chooser that opens in the home folder is a detour every time."""
+    for candidate in (photo.parent if photo is not None else None, *others):
+        if candidate:
+            return Path(candidate)
+    return Path.home()
+
+
 def ask_photo_path(parent: QWidget | None, start: str = "") -> Path | None:
     path, _ = QFileDialog.getOpenFileName(parent, "Open Photo", start, PHOTO_FILTER)
     return Path(path) if path else None

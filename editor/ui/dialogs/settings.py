@@ -59,17 +59,16 @@ from editor.settings.keys import (
 )
 from editor.settings.sources import Origin, effective_base_url, key_origin, key_tail
 from editor.settings.store import UserSettings, data_dir, settings_path
+from editor.ui import theme
 from editor.ui.dialogs.preferences import CanvasPreferences
 from editor.ui.dialogs.results_preferences import ResultsPreferences
 from editor.ui.panels import quiet_label
 from editor.ui.panels.options import PROVIDERS, OptionsPanel
-from editor.ui.panels.prompt import OVER_COLOUR
 
 log = logging.getLogger(__name__)
 
 TEST_TIMEOUT_S = 20.0
 URL_TIP = "The API address, usually ending in /v1. Empty: the provider's default."
-GOOD_COLOUR = QColor("#2e7d32")
 
 
 def ask_folder(parent: QWidget | None, start: str) -> Path | None:
@@ -181,7 +180,7 @@ class SettingsDialog(QDialog):
         self.base_url = QLineEdit()
         self.base_url.textChanged.connect(self._url_edited)
         self.url_source = _sentence()
-        self.url_problem = _sentence(OVER_COLOUR)
+        self.url_problem = _sentence(theme.current().colour("danger"))
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setToolTip("Your API key. It is stored in the system keychain, never in a file.")
@@ -524,7 +523,7 @@ class SettingsDialog(QDialog):
 
     def _show_result(self, text: str, good: bool | None) -> None:
         colour = (self.palette().color(QPalette.ColorRole.WindowText) if good is None
-                  else GOOD_COLOUR if good else OVER_COLOUR)
+                  else theme.current().colour("ok" if good else "danger"))
         palette = self.test_result.palette()
         palette.setColor(QPalette.ColorRole.WindowText, colour)
         self.test_result.setPalette(palette)

@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -55,6 +56,15 @@ def wheel_only_when_focused(*widgets: QWidget) -> None:
     for widget in widgets:
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         widget.installEventFilter(_WHEEL_FILTER)
+
+
+def compact_combos(*combos: QComboBox, characters: int = 10) -> None:
+    """Combo boxes as wide as their column, not as their longest entry: a long model id or size
+    text is elided in the box (its popup shows it whole) and never widens the dock."""
+    for combo in combos:
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(characters)
+        combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
 
 
 def quiet_label(text: str = "") -> QLabel:

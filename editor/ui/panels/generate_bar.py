@@ -1,5 +1,6 @@
-"""Two small parts of the window around Generate: the Generate button with the reason it is
-unavailable, and a dismissible notice bar (the first-run hint about adding a key)."""
+"""Two small parts of the window around Generate: the Generate button with, under it, what it
+will send and cost or the reason it is unavailable; and a dismissible notice bar (the first-run
+hint about adding a key)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from editor.ui.panels import quiet_label
 
 
 class GenerateBar(QWidget):
-    """The prominent Generate button; when it cannot run, it is disabled and says why."""
+    """The prominent Generate button; under it the estimate (what is sent, requests, cost), or,
+    when it cannot run, why. Both share one line of fixed height, so nothing below moves."""
 
     generate_requested = Signal()
 
@@ -30,11 +32,20 @@ class GenerateBar(QWidget):
         self.reason = quiet_label()
         self.reason.setWordWrap(True)
         self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.estimate = quiet_label()
+        self.estimate.setObjectName("estimate")
+        self.estimate.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._estimate_text = ""
+        # Two lines' height whichever is shown: a reason that wraps never pushes the docks around.
+        self._slot_height = 2 * self.reason.fontMetrics().lineSpacing() + 2
+        for label in (self.reason, self.estimate):
+            label.setFixedHeight(self._slot_height)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 8)
         layout.setSpacing(4)
         layout.addWidget(self.button)
         layout.addWidget(self.reason)
+        layout.addWidget(self.estimate)
         self._shortcut = shortcut
         self.show_blocker(None)
         self._restyle()
@@ -45,6 +56,22 @@ class GenerateBar(QWidget):
                                           "You can keep painting and start more jobs meanwhile.")
         self.reason.setText(reason or "")
         self.reason.setVisible(reason is not None)
+        self.estimate.setVisible(reason is None)
+
+    def show_estimate(self, text: str, tip: str) -> None:
+        """What Generate will send and cost (see editor.pipeline.estimate), elided to the width."""
+        self._estimate_text = text
+        self.estimate.setToolTip(f"{text}\n\n{tip}" if text else "")
+        self._elide()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.estimate.fontMetrics()
+        width = max(40, self.width() - 24)
+        self.estimate.setText(metrics.elidedText(self._estimate_text, Qt.TextElideMode.ElideMiddle, width))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

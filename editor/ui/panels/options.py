@@ -4,6 +4,10 @@ A view of `Document.options`: a change by the user calls `Document.set_options` 
 contradictions); the document's `options_changed` redraws the panel with its signals blocked.
 What a model cannot do is hidden (input fidelity on gpt-image-1-mini, everything but the method
 offline); what one choice rules out in another is disabled with a tooltip saying why.
+
+In the window the rarely changed options sit behind a "More options" disclosure (its header lists
+the ones not at their defaults), so the panel fits a 1366×768 screen; the Settings dialog shows
+every row.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,12 +35,12 @@ from PySide6.QtWidgets import (
 from editor.backends.models import OUTPUT_FORMATS, STANDARD_QUALITIES, ModelSpec
 from editor.backends.providers import PROFILES
 from editor.core.document import Document
-from editor.core.remembered_options import options_from_pairs
+from editor.core.remembered_options import choices_from_pairs, choices_to_pairs, options_from_pairs
 from editor.pipeline.options import Capabilities, EditOptions, adjustments, capabilities, normalized
 from editor.settings.keys import find_api_key
 from editor.settings.store import UserSettings
 from editor.ui import theme
-from editor.ui.panels import wheel_only_when_focused
+from editor.ui.panels import compact_combos, wheel_only_when_focused
 
 PROVIDERS: tuple[tuple[str, str], ...] = (
     ("requesty", "Requesty"), ("openai", "OpenAI"), ("custom", "Custom"), ("local", "Offline"))
@@ -102,12 +108,19 @@ class OptionsPanel(QWidget):
     """
 
     settings_requested = Signal()
+    advanced_toggled = Signal(bool)  # the disclosure was opened (True) or closed by the user
 
     def __init__(self, document: Document, settings: UserSettings, parent: QWidget | None = None, *,
-                 show_key: bool = True, env: Mapping[str, str] | None = None):
+                 show_key: bool = True, env: Mapping[str, str] | None = None, disclosure: bool = False):
         super().__init__(parent)
+        self._disclosure = disclosure
+        self._offered: dict[QWidget, bool] = {}  # row field → whether the model makes it apply
         self._document, self._settings, self._env = document, settings, env
-        self._models_used: dict[str, str] = {}  # the last model per provider in this session
+        # The last options used with each provider (from the settings, then this session's):
+        # switching back to a provider brings back its model, variants, quality and the rest.
+        self._choices: dict[str, EditOptions] = {
+            provider: options_from_pairs((("provider", provider), *pairs))
+            for provider, pairs in choices_from_pairs(settings.provider_options).items()}
         self._show_key = show_key
         self._shown_provider: str | None = None
         self._shown_sizes: tuple | None = None
@@ -156,7 +169,18 @@ class OptionsPanel(QWidget):
         self.defaults_button = QPushButton("Use Defaults")
         self.defaults_button.setToolTip("Set the options to the defaults chosen in Settings")
         self.defaults_button.clicked.connect(self.use_defaults)
+        self.more = QToolButton()
+        self.more.setObjectName("moreOptions")
+        self.more.setCheckable(True)
+        self.more.setAutoRaise(True)
+        self.more.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.more.setArrowType(Qt.ArrowType.RightArrow)
+        self.more.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.more.setToolTip("Context, background, format, fidelity, previews and the rest")
+        self.more.toggled.connect(self._more_toggled)
         self._build_layout(show_key)
+        compact_combos(self.provider, self.model, self.size, self.context, self.quality, self.complexity,
+                       self.moderation, self.background, self.output_format, self.fidelity)
         wheel_only_when_focused(self.provider, self.model, self.size, self.context, self.quality,
                                 self.complexity, self.moderation, self.variants, self.background,
                                 self.output_format, self.compression, self.fidelity, self.partial_images)
@@ -176,6 +200,8 @@ class OptionsPanel(QWidget):
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.form.setHorizontalSpacing(8)
+        self.form.setVerticalSpacing(4)
         stream_row = QHBoxLayout()
         stream_row.setContentsMargins(0, 0, 0, 0)
         stream_row.addWidget(self.stream, 1)
@@ -183,31 +209,94 @@ class OptionsPanel(QWidget):
         self._stream_row = QWidget()
         self._stream_row.setLayout(stream_row)
         for caption, widget in (("&Provider", self.provider), ("&Model", self.model), ("Si&ze", self.size),
-                                ("Con&text", self.context), ("&Quality", self.quality),
-                                ("Com&plexity", self.complexity),
-                                ("&Variants", self.variants),
-                                ("&Background", self.background), ("&Format", self.output_format),
-                                ("Co&mpression", self.compression), ("Input &fidelity", self.fidelity),
-                                ("Mo&deration", self.moderation),
-                                ("Previews", self._stream_row)):
+                                ("&Quality", self.quality), ("&Variants", self.variants)):
             self.form.addRow(caption, widget)
         self.form.insertRow(3, "", self.size_note)
         self.form.setRowVisible(self.size_note, False)
         self.form.addRow(self.offline_note)
         self.form.addRow(self.adjusted_note)
+        self.form.addRow(self.more)
+        # Behind the disclosure in the window: the options most edits leave alone.
+        self._advanced = (self.context, self.complexity, self.background, self.output_format,
+                          self.compression, self.fidelity, self.moderation, self._stream_row)
+        for caption, widget in (("Con&text", self.context), ("Com&plexity", self.complexity),
+                                ("&Background", self.background), ("&Format", self.output_format),
+                                ("Co&mpression", self.compression), ("Input &fidelity", self.fidelity),
+                                ("Mo&deration", self.moderation), ("Previews", self._stream_row)):
+            self.form.addRow(caption, widget)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(4)
         layout.addLayout(self.form)
         if show_key:
             key_row = QHBoxLayout()
+            key_row.setSpacing(8)
+            self.key_status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             key_row.addWidget(self.key_status, 1)
             key_row.addWidget(self.settings_button)
+            key_row.addWidget(self.defaults_button)
             layout.addLayout(key_row)
-            layout.addWidget(self.defaults_button, 0, Qt.AlignmentFlag.AlignRight)
         else:
             for widget in (self.key_status, self.settings_button, self.defaults_button):
                 widget.hide()
         layout.addStretch(1)
+        self.form.setRowVisible(self.more, self._disclosure)
+
+    # --- the disclosure ---------------------------------------------------------------------------------
+
+    def advanced_open(self) -> bool:
+        return not self._disclosure or self.more.isChecked()
+
+    def set_advanced_open(self, open_: bool) -> None:
+        """Open or close "More options" (the window restores the user's last choice)."""
+        self.more.setChecked(open_)
+
+    def offers(self, widget: QWidget) -> bool:
+        """Whether the selected model makes the option of this row apply (shown or behind the
+        disclosure)."""
+        return self._offered[widget] if widget in self._offered else self.form.isRowVisible(widget)
+
+    def _more_toggled(self, open_: bool) -> None:
+        self.more.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        self._show_rows()
+        self.advanced_toggled.emit(open_)
+
+    def _offer_row(self, widget: QWidget, applies: bool) -> None:
+        self._offered[widget] = applies
+
+    def _show_rows(self) -> None:
+        """Each row shown when its option applies, the advanced ones only while the disclosure is
+        open; the disclosure itself only when something is behind it."""
+        open_ = self.advanced_open()
+        for widget, applies in self._offered.items():
+            self.form.setRowVisible(widget, applies and (open_ or widget not in self._advanced))
+        hidden = [widget for widget in self._advanced if self._offered.get(widget)]
+        self.form.setRowVisible(self.more, self._disclosure and bool(hidden))
+        self._summarise()
+
+    def _summarise(self) -> None:
+        """The disclosure's text: what behind it is not at its default, so nothing chosen is hidden."""
+        options = self._document.options()
+        said = []
+        for widget, text in ((self.context, CONTEXT_TEXTS.get(options.context) if options.context != "auto"
+                              else None),
+                             (self.complexity, options.complexity and
+                              f"{COMPLEXITY_TEXTS[options.complexity]} complexity"),
+                             (self.background, options.background not in (None, "auto") and
+                              BACKGROUND_TEXTS.get(options.background)),
+                             (self.output_format, options.output_format not in (None, "png") and
+                              FORMAT_TEXTS.get(options.output_format)),
+                             (self.compression, options.output_compression is not None and
+                              f"{options.output_compression} %"),
+                             (self.fidelity, options.input_fidelity and
+                              f"{FIDELITY_TEXTS[options.input_fidelity]} fidelity"),
+                             (self.moderation, options.moderation and
+                              f"{MODERATION_TEXTS[options.moderation]} moderation"),
+                             (self._stream_row, options.stream and "Previews")):
+            if text and self._offered.get(widget):
+                said.append(text)
+        summary = "More options" + (f" · {', '.join(said)}" if said and not self.more.isChecked() else "")
+        self.more.setText(summary)
 
     def _connect_edits(self) -> None:
         self.provider.currentIndexChanged.connect(lambda _i: self._choose_model(
@@ -253,6 +342,10 @@ class OptionsPanel(QWidget):
             return f"Key: from {lookup.source}"
         return "No key — open Settings"
 
+    def remembered_choices(self) -> tuple[tuple[str, object], ...]:
+        """Each provider's last options, for `UserSettings.provider_options`."""
+        return choices_to_pairs(self._choices)
+
     def use_defaults(self) -> None:
         self._document.set_options(options_from_pairs(self._settings.default_options,
                                                       self._document.options()))
@@ -271,14 +364,18 @@ class OptionsPanel(QWidget):
         """A provider or model chosen by the user; the size falls back to Auto where the new
         model cannot take a custom one."""
         current = self._document.options()
+        remembered = self._choices.get(provider) if provider != current.provider else None
         if model is None:
             profile = PROFILES[provider]
-            remembered = self._models_used.get(provider)
-            if current.model in profile.models or (provider == "custom" and current.provider == "custom"):
+            if remembered is not None and remembered.model:
+                model = remembered.model
+            elif current.model in profile.models or (provider == "custom" and current.provider == "custom"):
                 model = current.model
             else:
-                model = remembered or profile.default_model or ""
-        self._models_used[provider] = model
+                model = profile.default_model or ""
+        if remembered is not None:
+            # Back to a provider used before: its own choices, not the last provider's.
+            current = replace(remembered, provider=current.provider, model=current.model)
         caps = capabilities(provider, model)
         keeps = current.size in caps.sizes or (caps.typed_sizes and not caps.size_problem(current.size))
         size = current.size if keeps else "auto"
@@ -312,6 +409,7 @@ class OptionsPanel(QWidget):
     # --- model → view ---------------------------------------------------------------------------------
 
     def show_options(self, options: EditOptions) -> None:
+        self._choices[options.provider] = options
         caps = capabilities(options.provider, options.model)
         widgets = (self.provider, self.model, self.size, self.context, self.quality, self.complexity,
                    self.moderation, self.variants,
@@ -402,19 +500,20 @@ class OptionsPanel(QWidget):
         online = not caps.offline
         for widget in (self.size, self.context, self.quality, self.background, self.output_format,
                        self.compression):
-            self.form.setRowVisible(widget, online)
-        self.form.setRowVisible(self.variants, caps.max_variants > 1)
+            self._offer_row(widget, online)
+        self._offer_row(self.variants, caps.max_variants > 1)
         spec = caps.spec
-        self.form.setRowVisible(self.fidelity, online and caps.fidelity)
-        self.form.setRowVisible(self.complexity, online and spec is not None and bool(spec.complexities))
+        self._offer_row(self.fidelity, online and caps.fidelity)
+        self._offer_row(self.complexity, online and spec is not None and bool(spec.complexities))
         json_body = self._settings.body_for(options.provider) != "multipart"
-        self.form.setRowVisible(self.moderation, online and spec is not None and bool(spec.moderations)
-                                and json_body)
+        self._offer_row(self.moderation, online and spec is not None and bool(spec.moderations)
+                        and json_body)
         if options.moderation is not None and not (online and json_body):
             # A multipart body cannot carry it: never leave a value the user cannot see in a job.
             QTimer.singleShot(0, lambda: self._edit(moderation=None))
         self._explain(spec)
-        self.form.setRowVisible(self._stream_row, online and caps.streaming)
+        self._offer_row(self._stream_row, online and caps.streaming)
+        self._show_rows()
         self.form.labelForField(self.model).setText("&Method" if caps.offline else "&Model")
         self.offline_note.setVisible(caps.offline)
         self.background.setEnabled(caps.transparency)

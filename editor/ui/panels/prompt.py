@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPalette, QTextCursor
+from PySide6.QtGui import QKeyEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
 from editor.core.document import Document
 from editor.core.recent_prompts import RecentPrompts
 from editor.pipeline.options import EditOptions, capabilities
+from editor.ui import theme
 from editor.ui.panels import quiet_label, section_title
 
 PLACEHOLDER = "…"
 NEAR_LIMIT = 0.9  # the counter warns from this share of the limit on
-WARNING_COLOUR = QColor("#d08a00")
-OVER_COLOUR = QColor("#d93025")
 MENU_ENTRY_CHARS = 70
 
 # (menu text, prompt). Each "…" is a blank: inserted selected, so typing replaces it; Tab goes on
@@ -260,7 +259,7 @@ class PromptPanel(QWidget):
         self.counter.setText(f"{used:,} / {self._limit:,}")
         palette = self.counter.palette()
         colour = {"ok": self.palette().color(QPalette.ColorRole.PlaceholderText),
-                  "near": WARNING_COLOUR, "over": OVER_COLOUR}[state]
+                  "near": theme.current().colour("warn"), "over": theme.current().colour("danger")}[state]
         palette.setColor(QPalette.ColorRole.WindowText, colour)
         self.counter.setPalette(palette)
         font = self.counter.font()

@@ -31,9 +31,9 @@ from editor.core.document import MAX_REFERENCES, Document, Reference
 from editor.core.photo import qimage_from_pil
 from editor.core.tasks import TaskGroup, TaskOwner
 from editor.imaging.load import DEFAULT_MAX_PIXELS, ImageLoadError, load_image
-from editor.ui import icons
+from editor.ui import icons, theme
+from editor.ui.dialogs import start_folder
 from editor.ui.panels import quiet_label, section_title
-from editor.ui.panels.prompt import OVER_COLOUR
 from editor.ui.panels.reference_list import EMPTY_HINT, THUMB, ReferenceList
 
 log = logging.getLogger(__name__)
@@ -46,9 +46,11 @@ UPLOADED_AS_IS = ("PNG", "JPEG", "WEBP")
 REFERENCE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.tif *.tiff *.bmp *.gif);;All files (*)"
 
 
-def ask_reference_paths(parent: QWidget | None) -> list[Path]:
-    """The system file chooser for reference images; a function so tests can replace it."""
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Add Reference Images", "", REFERENCE_FILTER)
+def ask_reference_paths(parent: QWidget | None, start: Path | None = None) -> list[Path]:
+    """The system file chooser for reference images, opening in `start` (the photo's folder); a
+    function so tests can replace it."""
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Add Reference Images", str(start or ""),
+                                            REFERENCE_FILTER)
     return [Path(p) for p in paths]
 
 
@@ -119,7 +121,7 @@ class ReferencesTray(QWidget):
         self.summary = quiet_label()
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {OVER_COLOUR.name()}")
+        self.message.setStyleSheet(f"color: {theme.current().danger}")
         self.message.hide()
         self.add_button = QPushButton(icons.icon("import"), "Add…")
         self.add_button.setToolTip("Add reference images from files")
@@ -145,7 +147,8 @@ class ReferencesTray(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.message)
 
-        self.add_button.clicked.connect(lambda: self.add_files(ask_reference_paths(self)))
+        self.add_button.clicked.connect(
+            lambda: self.add_files(ask_reference_paths(self, start_folder(self._document.path()))))
         self.paste_button.clicked.connect(self.paste)
         self.remove_button.clicked.connect(self.remove_selected)
         self.list.remove_requested.connect(self.remove_selected)

@@ -51,6 +51,9 @@ def _spin(minimum: int, maximum: int, suffix: str, tip: str) -> QSpinBox:
     spin.setToolTip(tip)
     spin.setKeyboardTracking(False)  # typing "120" applies once, not as 1, 12, 120
     spin.setAlignment(Qt.AlignmentFlag.AlignRight)
+    # Focused by a click only: a window given the keyboard with no focus chosen (no window manager,
+    # Tab from the menu bar) never lands here, where tool keys would type into the field.
+    spin.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
     return spin
 
 
