@@ -444,6 +444,7 @@ class MainWindow(QMainWindow):
             self.results.forget_previews()
             self.canvas.set_preview(None)
             self.canvas.set_photo(photo)
+            self.canvas.rest_overlay()  # a variant became the photo: seen as it is until the next stroke
 
     def _show_document_state(self) -> None:
         is_open = self.document.is_open()

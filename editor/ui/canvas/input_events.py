@@ -52,6 +52,7 @@ class CanvasInput:
             self._refresh_brush_cursor()
         elif button in (_Button.LeftButton, _Button.RightButton):
             self._tool_button = button
+            self._wake_overlay()  # painting again: the mask is what is looked at
             self._tool.press(self._pointer(pos, button, modifiers, pressure))
             self._refresh_outline()
 
@@ -88,6 +89,7 @@ class CanvasInput:
         elif self._size_drag is not None and button == self._size_drag.button:
             drag, self._size_drag = self._size_drag, None
             if not drag.moved and drag.click is not None:
+                self._wake_overlay()
                 self._tool.press(drag.click)
                 self._tool.release(drag.click)
                 self._refresh_outline()

@@ -35,7 +35,6 @@ from editor.ui.canvas.transform import ViewTransform
 
 log = logging.getLogger(__name__)
 
-PREVIEW_MASK_OPACITY = 0.3  # of the overlay's own opacity, while a variant is shown
 
 
 def background() -> QColor:
@@ -351,6 +350,9 @@ class CanvasLayers:
     cursor_diameter_px: float = 0.0
     size_label: SizeLabel | None = None  # while the brush size is dragged
     mask_visible: bool = True
+    # After a variant became the photo (Apply, its undo and redo): the overlay waits for the next
+    # stroke, so the result is seen as it is, not under a red tint.
+    overlay_resting: bool = False
     peek: bool = False
     show_pixels: bool = False  # above 100 %: hard-edged pixels instead of smooth magnification
     style: OverlayStyle = field(default_factory=OverlayStyle)
@@ -403,15 +405,10 @@ class CanvasRenderer:
         else:
             src, target = self._paint_photo_scaled(painter, exposed, layer, t, smooth)
         if not layers.peek:
-            if layers.mask_visible and not src.isEmpty():
-                # Over a variant the overlay only hints at the mask: the variant is what is looked at.
-                previewing = layer is self.preview
-                if previewing:
-                    painter.save()
-                    painter.setOpacity(PREVIEW_MASK_OPACITY)
+            # A variant is shown as it is (what Apply and export give): no overlay over it.
+            if layers.mask_visible and not layers.overlay_resting and layer is not self.preview \
+                    and not src.isEmpty():
                 self._paint_coverage(painter, exposed, t, src, target, smooth)
-                if previewing:
-                    painter.restore()
             if layers.fill_preview is not None:
                 self._overlay.paint(painter, exposed, t, layers.fill_preview, layers.fill_origin,
                                     layers.style.fill_preview_tint, max(0.6, layers.style.opacity), smooth)

@@ -116,6 +116,7 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         mask.changed.connect(self._on_mask_changed)
         layers = self._renderer.layers
         layers.mask, layers.mask_preview, layers.outline = mask.image(), None, None
+        layers.overlay_resting = False  # another document: its mask is shown
         self._renderer.preview.set_photo(None)
         self._renderer.refresh_tint()
         self._set_photo_layer(photo)
@@ -239,10 +240,26 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
 
     def set_mask_visible(self, visible: bool) -> None:
         self._renderer.layers.mask_visible = bool(visible)
+        self._renderer.layers.overlay_resting = False  # asked for: shown (or hidden) now
         self.update()
 
     def mask_visible(self) -> bool:
         return self._renderer.layers.mask_visible
+
+    def rest_overlay(self) -> None:
+        """Hide the mask overlay until the next stroke (a variant just became the photo)."""
+        self._renderer.layers.overlay_resting = True
+        self.update()
+
+    def overlay_shown(self) -> bool:
+        """Whether the overlay is drawn now: visible, not resting, and no variant shown."""
+        layers = self._renderer.layers
+        return layers.mask_visible and not layers.overlay_resting and self.preview() is None
+
+    def _wake_overlay(self) -> None:
+        if self._renderer.layers.overlay_resting:
+            self._renderer.layers.overlay_resting = False
+            self.update()
 
     def set_show_pixels(self, show: bool) -> None:
         """Above 100 %: hard-edged pixels (True) or smooth magnification (False, the default)."""
