@@ -130,3 +130,17 @@ def test_offline_says_the_prompt_is_ignored(qtbot, document):
     assert "ignored" in panel.note.text()
     document.set_options(EditOptions(provider="openai", model="gpt-image-1"))
     assert "ignored" not in panel.note.text() and panel.editor.placeholderText()
+
+
+def test_the_prompt_box_grows_with_the_text_from_three_lines_to_six(qtbot, document):
+    panel = make_panel(qtbot, document)
+    line = panel.editor.fontMetrics().lineSpacing()
+    short = panel.editor.height()
+    document.set_prompt("remove the spoon")
+    assert panel.editor.height() == short
+    document.set_prompt("\n".join(["a line"] * 5))
+    qtbot.waitUntil(lambda: panel.editor.height() == short + 2 * line)
+    document.set_prompt("\n".join(["a line"] * 40))
+    qtbot.waitUntil(lambda: panel.editor.height() == short + 3 * line)  # six lines, then it scrolls
+    document.set_prompt("")
+    qtbot.waitUntil(lambda: panel.editor.height() == short)

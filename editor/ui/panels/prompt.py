@@ -28,6 +28,7 @@ from editor.ui import theme
 from editor.ui.panels import quiet_label, section_title
 
 PLACEHOLDER = "…"
+MIN_LINES, MAX_LINES = 3, 6  # the prompt box's height: it grows with the text between these
 NEAR_LIMIT = 0.9  # the counter warns from this share of the limit on
 MENU_ENTRY_CHARS = 70
 
@@ -103,7 +104,10 @@ class PromptPanel(QWidget):
         self.editor.setAccessibleName("Prompt")
         self.editor.setToolTip("Describe the edit for the masked area (Ctrl+L).\n"
                                "Alt+↑ / Alt+↓: earlier prompts · Tab: next … blank")
-        self.editor.setMinimumHeight(90)
+        # Three lines, growing with the text to six (then it scrolls): room for a short prompt
+        # without taking the Edit dock's height from the options on a small screen.
+        self.editor.document().documentLayout().documentSizeChanged.connect(lambda _size: self._fit_editor())
+        self._fit_editor()
         self.templates_button = self._menu_button("Templates", "Insert a prompt for a common edit")
         self.history_button = self._menu_button("History", "Prompts you sent before (Alt+↑ / Alt+↓)")
         self.history_button.menu().aboutToShow.connect(self._fill_history_menu)
@@ -150,6 +154,15 @@ class PromptPanel(QWidget):
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         button.setMenu(QMenu(button))
         return button
+
+    def _fit_editor(self) -> None:
+        editor = self.editor
+        lines = min(max(round(editor.document().size().height()), MIN_LINES), MAX_LINES)
+        chrome = 2 * (editor.frameWidth() + round(editor.document().documentMargin())) \
+            + editor.contentsMargins().top() + editor.contentsMargins().bottom()
+        height = lines * editor.fontMetrics().lineSpacing() + chrome
+        if editor.height() != height or editor.minimumHeight() != height:
+            editor.setFixedHeight(height)
 
     # --- for the window ---------------------------------------------------------------------------
 
