@@ -96,7 +96,10 @@ class TaskGroup:
         return [key for task, key in self._tasks.items() if key is not None and not task.done()]
 
     def busy(self, key: str | None = None) -> bool:
-        return any(not task.done() for task in self.tasks(key))
+        """True until each task has ended *and* its done callbacks have run (the group's own
+        `_done` runs first and forgets it): a task is done a turn of the loop before its
+        callbacks, and whoever shows "busy" from one of them must not disagree with this."""
+        return bool(self.tasks(key))
 
     def cancel(self, key: str | None = None) -> bool:
         """Cancel the group's tasks (only those of `key`, when given); False if none was running."""
