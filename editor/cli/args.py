@@ -83,6 +83,10 @@ def _add_request_flags(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--padding", type=_int_in(0, 200), default=32,
                      help="with a crop, the surroundings sent per side, in %% of the mask's size "
                      "(default 32)")
+    sub.add_argument("--harmonize", action=argparse.BooleanOptionalAction, default=True,
+                     help="when an answer for a crop is placed back into the whole photo, match its colour "
+                     "and tone to the photo along the mask's edge; --no-harmonize pastes it exactly "
+                     "(default on; no pixel outside the mask changes either way)")
     sub.add_argument("--timeout", type=_seconds, default=300.0, help="read timeout in seconds (default 300)")
     sub.add_argument("--json", action="store_true", help="print one JSON summary instead of lines")
     sub.add_argument("--api-key-file", type=Path, help="read the API key from this file")

@@ -2,7 +2,9 @@
 
 Exit codes: 0 success; 2 bad usage or bad input (nothing was sent); 1 the service failed;
 130 interrupted (Ctrl+C), keeping every image that had already arrived. `edit` runs one
-`EditRun` (editor.pipeline) exactly as each photo of a batch does, and as the window does.
+`EditRun` (editor.pipeline) exactly as each photo of a batch does, and as the window does, with
+`place_back`: an answer for a crop is also placed back into the whole photo, seam-harmonised
+unless --no-harmonize, and each result's spill figures are kept for printing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from editor.cli.provider import (
     read_snapshot,
     resolve_provider,
 )
-from editor.pipeline.batch import Batch, BatchSetupError, batch_items
+from editor.pipeline.batch import Batch, BatchSetupError, batch_items, spill_lines
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
 from editor.pipeline.run import EditRun, open_backend
 from editor.secrets import install_redaction
@@ -49,7 +51,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
     factory = backend_factory(args, destination)
     check_backend(factory)  # a provider that cannot work as configured is bad usage
     make_out(args.out)
-    run = EditRun(snapshot, args.out, place_back=True, on_event=None if args.json else _print_event)
+    run = EditRun(snapshot, args.out, place_back=True, harmonize=args.harmonize,
+                  on_event=None if args.json else _print_event)
     try:
         outcome = asyncio.run(_edit(run, factory))
     except KeyboardInterrupt:
@@ -77,16 +80,24 @@ def _print_event(event: Event) -> None:
 
 
 def _report(args: argparse.Namespace, run: EditRun, outcome: Outcome) -> None:
+    """The files made, on stdout (or the JSON summary); the spill figures of each result, the
+    failure or the interruption on stderr."""
     status = {"cancelled": "interrupted"}.get(outcome.status, outcome.status)
     if args.json:
         writer = run.writer
         summary = writer.summary(status, outcome.error) if writer is not None else {"status": status}
         if outcome.placed:
             summary["placed"] = [str(path) for path in outcome.placed]
+        spill = {path.name: figures for path, figures in run.spill.items()}
+        for result in summary.get("results", ()):
+            figures = spill.get(result["file"])
+            result["spill"] = figures.as_dict() if figures is not None else None
         print(json.dumps(summary, indent=2))
         return
     for path in outcome.placed or outcome.files:
         print(path)
+    for line in spill_lines(outcome.files, tuple(run.spill.get(path) for path in outcome.files)):
+        _say(line)
     if outcome.status == "failed":
         _say(f"maskedit-cli: error: {outcome.error if outcome.error is not None else outcome.message}")
     elif outcome.status == "cancelled":
@@ -108,7 +119,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     make_out(args.out)
     progress = BatchProgress(sys.stderr)
     batch = Batch(items, args.prompt, options, args.out, factory, mask_mode=args.mask_mode,
-                  concurrency=args.concurrency, on_event=progress, padding=args.padding / 100)
+                  concurrency=args.concurrency, on_event=progress, padding=args.padding / 100,
+                  harmonize=args.harmonize)
     try:
         summary = asyncio.run(batch.run())
     except KeyboardInterrupt:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from editor.pipeline.batch import BatchEvent, BatchSummary
+from editor.pipeline.batch import BatchEvent, BatchSummary, spill_lines
 
 
 class BatchProgress:
@@ -52,12 +52,15 @@ class BatchProgress:
 
 
 def describe_batch(summary: BatchSummary, out: Path) -> str:
-    """The summary for a person: counts, tokens, time, each failure with its reason, why it stopped."""
+    """The summary for a person: counts, tokens, time, the spill figures of each result edited now,
+    each failure with its reason, why it stopped."""
     failed = summary.with_status("failed")
     lines = [f"Edited {len(summary.with_status('edited'))}, skipped {len(summary.with_status('skipped'))} "
              f"(done before), failed {len(failed)}"
              + (f", not started {summary.not_started}" if summary.not_started else "")
              + f" of {summary.total} photos; {summary.tokens:,} tokens; {summary.elapsed_s:.1f} s."]
+    lines += [f"  {line}" for outcome in summary.with_status("edited")
+              for line in spill_lines(outcome.files, outcome.spill)]
     lines += [f"  {outcome.photo.name}: {outcome.message}" for outcome in failed]
     if summary.stopped:
         lines.append(f"Stopped early: {summary.stopped}")

@@ -1,7 +1,10 @@
 """A job's record in results/, read back: what the runner wrote there as the images arrived.
 
 The record is the job's JobWriter sidecar (its prompt, status, usage and result files) with the
-runner's own block under RECORD_KEY. Plain Python, no Qt.
+runner's own block under RECORD_KEY. It is written when the request is sent, so it also tells of
+jobs that returned nothing: failed, cancelled, or still "running" because Maskedit stopped while
+the request was out. Each of those may have been billed, and says so when it is shown again.
+Plain Python, no Qt.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from editor.core.project_state import plain_parts
 
 # A job's record in results/ is its JobWriter sidecar; the runner adds this block to it.
 RECORD_KEY = "maskedit_job"
+# The states of a record whose job never ended: the process stopped while its request was out.
+UNFINISHED = ("running", "sending")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,30 @@ class JobRecord:
     source_photo: str | None
     error: dict | None
     record: dict = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def interrupted(self) -> bool:
+        """The job never ended: Maskedit was closed, crashed or killed with its request out."""
+        return self.status in UNFINISHED
+
+    def message(self, variant_count: int) -> str:
+        """How the job ended, for a person; a job that ended without its results says that it may
+        have been billed all the same, with the request id to ask the provider about."""
+        kept = f" The {_images(variant_count)} that had arrived {'is' if variant_count == 1 else 'are'} kept."
+        kept = kept if variant_count else ""
+        if self.status == "completed":
+            return f"{variant_count} variant{'s' if variant_count != 1 else ''} in {self.elapsed_s:.1f} s"
+        if self.status == "failed":
+            return str((self.error or {}).get("message") or "Failed.") + kept
+        billed = f"may have been billed ({self._request()})."
+        if self.status == "cancelled":
+            return f"Cancelled after the request was sent, so it {billed}{kept}"
+        if self.interrupted:
+            return f"Interrupted: Maskedit stopped while the request was out, so it {billed}{kept}"
+        return f"Ended as \"{self.status[:40]}\", which this Maskedit does not know.{kept}"
+
+    def _request(self) -> str:
+        return f"request id {self.request_id}" if self.request_id else "no request id had arrived"
 
 
 def job_record_from(record: dict, folder: Path) -> JobRecord:
@@ -58,6 +87,10 @@ def job_record_from(record: dict, folder: Path) -> JobRecord:
         request_id=record.get("request_id"), files=files, mask_file=mask_file,
         source_photo=source, error=record.get("error"), record=record,
     )
+
+
+def _images(count: int) -> str:
+    return f"{count} image{'s' if count != 1 else ''}"
 
 
 def _plain_name(name: object) -> str:

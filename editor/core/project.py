@@ -436,20 +436,22 @@ def _marks(flags: VariantFlags | None) -> VariantMarks:
 
 
 def _job(record: JobRecord, variant_count: int) -> Job:
+    """The queue's job for a record: its state and message as the record ended (a record left
+    "running" by a stopped Maskedit is a failed job that says it was interrupted), and the facts
+    for "Copy details"."""
     state = _STATES.get(record.status, JobState.FAILED)
-    if record.status == "running":
-        message = "Interrupted when Maskedit closed."
-        if variant_count:
-            message += f" The {variant_count} image(s) that had arrived are kept."
-
-    elif state is JobState.FAILED:
-        message = str((record.error or {}).get("message") or "Failed.")
-    else:
-        message = f"{variant_count} variant{'s' if variant_count != 1 else ''} in {record.elapsed_s:.1f} s"
+    details = {name: value for name, value in (record.error or {}).items()
+               if isinstance(value, str | int | float | None)}  # a Job stays hashable
+    if record.status not in _STATES:
+        details = {"status": "interrupted" if record.interrupted else record.status, **details}
+    if record.request_id:
+        details.setdefault("request_id", record.request_id)
     usage = tuple((record.usage or {}).items())
     return Job(id=record.job_id, number=record.number, prompt=record.prompt,
                options=options_from_record(record.options), provider_label=record.provider_label,
-               state=state, message=message, created_at=record.started_at, started_at=record.started_at,
+               state=state, message=record.message(variant_count),
+               details=tuple(details.items()) if state is not JobState.DONE else (),
+               created_at=record.started_at, started_at=record.started_at,
                finished_at=record.started_at + record.elapsed_s, variant_count=variant_count,
                usage=tuple((k, v) for k, v in usage if isinstance(v, int | None)),
                request_id=record.request_id, restored=True)

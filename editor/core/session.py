@@ -9,8 +9,9 @@ document and every result, so a crash loses nothing:
                        edits as PNG) — the original is never overwritten
     mask.png           the working mask (8-bit grey: white = edit)
     references/        the reference images, by content hash
-    results/           each job's images and its JSON record (written by the runner before an
-                       image is shown), and the mask the job was sent with
+    results/           each job's JSON record (written when its request is sent, rewritten as
+                       each image arrives, before it is shown, and when the job ends), its images
+                       and the mask the job was sent with
     session.lock       present while a window has the project open (its process id and the
                        time that process started, so a reused id is not taken for the holder)
 
@@ -246,6 +247,10 @@ class Project:
         return sorted(records, key=lambda job: (job.number, job.started_at))
 
     def has_results(self) -> bool:
+        """Whether any job's record is in results/. A record is written when its request is sent,
+        so a project whose jobs all failed, were cancelled or were cut off by a crash counts too:
+        each may have been billed, and its record (state, request id) is how the user finds out.
+        A job refused before it left leaves no record, so it keeps no project alive."""
         return any(self.results_dir.glob("*.json"))
 
     # --- project files ---------------------------------------------------------------------

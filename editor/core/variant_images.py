@@ -1,5 +1,5 @@
 """Pictures of variants: thumbnails, the variant laid over the photo (editor.imaging.composite) and
-its spill. Every function here runs in a worker thread; none touches a widget.
+its spill (editor.imaging.spill). Every function here runs in a worker thread; none touches a widget.
 """
 
 from __future__ import annotations
@@ -12,18 +12,22 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
 from editor.core.generate import JobContext, photo_pixels
-from editor.imaging.composite import composite, spill_fraction
+from editor.imaging.composite import composite
 from editor.imaging.result_codec import decode_result
+from editor.imaging.spill import SpillFigures, SpillReport, describe_spill
+from editor.imaging.spill import measure_spill as measure_spill_report
 
 _CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
 
 
 @dataclass(frozen=True)
 class VariantImage:
-    """A variant at the photo's size as applying it would make the photo, and its spill (0..1)."""
+    """A variant at the photo's size as applying it would make the photo, and its spill (0..1);
+    `spill_report` has the spill meter's figures and its heat map (editor.imaging.spill)."""
 
     image: QImage
     spill: float
+    spill_report: SpillReport | None = None
 
 
 # A result as the views get it: decoded once by the pipeline, or still encoded (previews, variants
@@ -74,9 +78,10 @@ def qimage_from_pixels(pixels: np.ndarray) -> QImage:
 
 
 def composite_variant(data: Encoded, context: JobContext, *, mode: str = "strict",
-                      feather_px: float = 2.0) -> VariantImage | None:
+                      feather_px: float = 2.0, harmonize: bool = True) -> VariantImage | None:
     """The variant mapped onto the job's photo: in strict mode pasted through the job's mask (every
-    pixel outside it is the photo's own), in whole mode the model's entire output. A result with
+    pixel outside it is the photo's own) and, with `harmonize`, its colour and tone matched to the
+    photo along the mask's edge; in whole mode the model's entire output. A result with
     transparency keeps it (the canvas shows a checkerboard through it). None if unreadable."""
     result = _pixels(data)
     if result is None:
@@ -86,27 +91,33 @@ def composite_variant(data: Encoded, context: JobContext, *, mode: str = "strict
     if result.shape[2] == 4 and pixels.shape[2] == 3:
         pixels = np.dstack((pixels, np.full(pixels.shape[:2], 255, np.uint8)))
     made = composite(pixels, result, coverage, mode="whole" if mode == "whole" else "strict",
-                     feather_px=feather_px, crop=context.crop)
-    return VariantImage(qimage_from_pixels(made.pixels), made.spill)
+                     feather_px=feather_px, crop=context.crop, harmonize=harmonize)
+    return VariantImage(qimage_from_pixels(made.pixels), made.spill, made.report)
 
 
 def measure_spill(data: Encoded, context: JobContext) -> float | None:
     """Share of the pixels outside the job's mask that the model changed; None if unreadable."""
+    report = spill_report(data, context)
+    return None if report is None else report.share
+
+
+def spill_report(data: Encoded, context: JobContext) -> SpillReport | None:
+    """All the spill meter says about a variant: the share changed, the mean change, and the heat
+    map over the part of the photo the model saw (`report.region`); None if unreadable."""
     result = _pixels(data)
     if result is None:
         return None
     pixels, _owner = photo_pixels(context.photo)
     coverage = np.asarray(context.coverage)
+    region = None
     if context.crop is not None:  # the model saw only the crop: its spill is measured there
         x, y, w, h = context.crop
-        pixels, coverage = pixels[y:y + h, x:x + w], coverage[y:y + h, x:x + w]
-    return spill_fraction(pixels, result, coverage)
+        pixels, coverage, region = pixels[y:y + h, x:x + w], coverage[y:y + h, x:x + w], (x, y, w, h)
+    return measure_spill_report(pixels, result, coverage, region=region)
 
 
-def spill_text(spill: float | None) -> str:
-    """"changed 34 % outside the mask" — what a variant says about its spill."""
-    if spill is None:
-        return ""
-    percent = spill * 100
-    shown = f"{percent:.0f}" if percent >= 1 or percent == 0 else "<1"
-    return f"changed {shown} % outside the mask"
+def spill_text(spill: float | SpillFigures | SpillReport | None) -> str:
+    """What a variant says about its spill: "changed 34 % outside the mask" for the share a
+    variant's marks keep; with the figures, "changed 83 % of the photo outside the mask slightly
+    (mean change 2.1 of 255)"."""
+    return describe_spill(spill)

@@ -2,9 +2,11 @@
 
 Results arrive at the API's size (a bucket such as 1536×1024); the photo is larger and may have
 an alpha channel. Strict mode pastes the result only through the user's feathered mask and leaves
-every other pixel bit-identical to the photo; whole mode takes the model's entire output. Either
-way the spill meter says how much the model changed outside the mask, so the user can judge it.
-Arrays are (H, W, 3|4) uint8 RGB(A); coverage is (H, W) uint8 as in `editor.imaging.mask`.
+every other pixel bit-identical to the photo; with `harmonize` it also matches the pasted area's
+colour and tone to the photo along the mask's edge (editor.imaging.harmonize), still without
+changing a pixel outside the mask. Whole mode takes the model's entire output. Either way the spill
+meter (editor.imaging.spill) says how much the model changed outside the mask, so the user can
+judge it. Arrays are (H, W, 3|4) uint8 RGB(A); coverage is (H, W) uint8 as in `editor.imaging.mask`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,25 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from editor.imaging.fit import check_coverage as _check_coverage
+from editor.imaging.fit import check_image as _check_image
+from editor.imaging.fit import fit_result
+from editor.imaging.harmonize import apply_correction, seam_correction
 from editor.imaging.mask import bounding_box, feather
+from editor.imaging.spill import CHANGE_THRESHOLD, SpillReport, measure_spill
+
+__all__ = [
+    "Composite",
+    "CompositeMode",
+    "PasteWeights",
+    "composite",
+    "fit_result",
+    "paste",
+    "paste_weights",
+    "spill_fraction",
+    "strict_composite",
+    "whole_result",
+]
 
 CompositeMode = Literal["strict", "whole"]
 
@@ -24,10 +44,12 @@ CompositeMode = Literal["strict", "whole"]
 @dataclass(frozen=True)
 class Composite:
     """One variant mapped onto the photo: `pixels` has the photo's size and channel count, and
-    `spill` is the share (0..1) of the pixels outside the mask that the model changed."""
+    `spill` is the share (0..1) of the pixels outside the mask that the model changed; `report`
+    has all the spill meter's figures and its heat map."""
 
     pixels: np.ndarray
     spill: float
+    report: SpillReport | None = None
 
 
 @dataclass(frozen=True)
@@ -51,31 +73,6 @@ class PasteWeights:
             x0, y0, x1, y1 = self.box
             frame[y0:y1, x0:x1] = self.weight
         return frame
-
-
-# --- Fitting a result to the photo -------------------------------------------------------------------
-
-
-def fit_result(result: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Scale a decoded result (h, w, 3|4 uint8) to `size` = the photo's (width, height).
-
-    Shrinking uses area averaging (no aliasing); enlarging uses bicubic, which OpenCV saturates to
-    0..255 for uint8, so its overshoot is clipped. When the aspect ratios differ the result is
-    stretched to the exact size, not cropped or letterboxed: the request sent the whole photo
-    stretched into the API's bucket, so stretching back is the exact inverse of that mapping.
-    A result already at the photo's size is returned as is (not copied).
-    """
-    _check_image(result, "result")
-    width, height = size
-    if width <= 0 or height <= 0:
-        raise ValueError(f"the photo's size must be positive, not {width}×{height}")
-    rh, rw = result.shape[:2]
-    if (rw, rh) == (width, height):
-        return result
-    # A mixed fit (one side up, one down) counts as enlarging: area averaging would only blur it.
-    shrinking = width <= rw and height <= rh
-    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC
-    return cv2.resize(np.ascontiguousarray(result), (width, height), interpolation=interpolation)
 
 
 # --- Strict mode: paste through the feathered mask ---------------------------------------------------
@@ -186,35 +183,11 @@ def whole_result(photo: np.ndarray, result: np.ndarray) -> np.ndarray:
 
 
 def spill_fraction(
-    photo: np.ndarray, result: np.ndarray, coverage: np.ndarray, *, threshold: int = 12
+    photo: np.ndarray, result: np.ndarray, coverage: np.ndarray, *, threshold: int = CHANGE_THRESHOLD
 ) -> float:
-    """Share (0..1) of the pixels outside the mask that the model changed by more than `threshold`.
-
-    Compared at the result's resolution: the photo is fitted to the result's size exactly as the
-    request scaled it, so a model that changed nothing reads 0 (comparing at the photo's size would
-    count the upscale's lost detail as change everywhere), and it is 10-20× cheaper on big photos.
-    "Outside" is where the scaled keep-mask is fully 0-coverage, shrunk by one pixel so resampling
-    at the mask's edge does not count. Only channels both images have are compared.
-    """
-    _check_image(photo, "photo")
-    _check_image(result, "result")
-    coverage = _check_coverage(coverage)
-    if coverage.shape != photo.shape[:2]:
-        raise ValueError(f"coverage {coverage.shape} and photo {photo.shape[:2]} must be the same size")
-    size = (result.shape[1], result.shape[0])
-    photo_at_result = fit_result(photo, size)
-    keep = (coverage == 0).view(np.uint8) * np.uint8(255)
-    if keep.shape != result.shape[:2]:
-        keep = (cv2.resize(keep, size, interpolation=cv2.INTER_AREA) == 255).view(np.uint8)
-    keep = cv2.erode(keep, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=255)
-    outside = keep > 0
-    total = int(np.count_nonzero(outside))
-    if total == 0:
-        return 0.0
-    channels = min(photo.shape[2], result.shape[2])
-    difference = cv2.absdiff(result[..., :channels], photo_at_result[..., :channels]).max(axis=2)
-    changed = np.count_nonzero((difference > threshold) & outside)
-    return changed / total
+    """Share (0..1) of the pixels outside the mask that the model changed by more than `threshold`
+    levels, compared at the result's resolution (editor.imaging.spill says how and why)."""
+    return measure_spill(photo, result, coverage, threshold=threshold).share
 
 
 def composite(
@@ -225,32 +198,52 @@ def composite(
     mode: CompositeMode = "strict",
     feather_px: float = 2.0,
     crop: tuple[int, int, int, int] | None = None,
+    harmonize: bool = False,
 ) -> Composite:
     """Fit a decoded result to the photo, composite it in `mode`, and measure its spill.
 
     `crop` = (x, y, width, height) is the part of the photo the request sent (crop-to-mask): the
     result maps onto it, and everything outside it stays the photo (the model never saw it).
+    `harmonize` (strict mode) matches the pasted area's colour and tone to the photo along the
+    mask's edge; off, the paste is exact. It is off here, the building block (the pipeline's own
+    runs keep their exact paste), and on by default where a person gets the composite: the
+    window's preview and the command line's placed photos.
     """
     if mode not in ("strict", "whole"):
         raise ValueError(f"mode must be 'strict' or 'whole', not {mode!r}")
     _check_image(photo, "photo")
     height, width = photo.shape[:2]
-    if crop is not None and tuple(crop) != (0, 0, width, height):
-        x, y, w, h = crop
-        if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > width or y + h > height:
-            raise ValueError(f"the crop {crop} is not inside the {width}×{height} photo")
-        _check_coverage(coverage)
-        part = composite(photo[y:y + h, x:x + w], result, coverage[y:y + h, x:x + w], mode=mode,
-                         feather_px=feather_px)
-        pixels = photo.copy()
-        pixels[y:y + h, x:x + w] = part.pixels
-        return Composite(pixels, part.spill)
+    if crop is None or tuple(crop) == (0, 0, width, height):
+        return _composite_part(photo, result, coverage, (0, 0, width, height), mode=mode,
+                               feather_px=feather_px, harmonize=harmonize)
+    x, y, w, h = crop
+    if w <= 0 or h <= 0 or x < 0 or y < 0 or x + w > width or y + h > height:
+        raise ValueError(f"the crop {crop} is not inside the {width}×{height} photo")
+    _check_coverage(coverage)
+    part = _composite_part(photo[y:y + h, x:x + w], result, coverage[y:y + h, x:x + w], (x, y, w, h),
+                           mode=mode, feather_px=feather_px, harmonize=harmonize)
+    pixels = photo.copy()
+    pixels[y:y + h, x:x + w] = part.pixels
+    return Composite(pixels, part.spill, part.report)
+
+
+def _composite_part(photo: np.ndarray, result: np.ndarray, coverage: np.ndarray,
+                    region: tuple[int, int, int, int], *, mode: CompositeMode, feather_px: float,
+                    harmonize: bool) -> Composite:
+    """`composite` on the part of the photo that was sent, `region` of the whole photo."""
     if mode == "strict":
-        fitted = fit_result(result, (photo.shape[1], photo.shape[0]))
-        pixels = strict_composite(photo, fitted, coverage, feather_px=feather_px)
+        if coverage.shape != photo.shape[:2]:
+            raise ValueError(f"coverage {coverage.shape} and photo {photo.shape[:2]} must be the same size")
+        weights = paste_weights(coverage, feather_px=feather_px)
+        pixels = paste(photo, fit_result(result, (photo.shape[1], photo.shape[0])), weights)
+        if harmonize and weights.box is not None:
+            correction = seam_correction(photo, result, coverage)
+            if correction is not None:
+                apply_correction(pixels, correction, weights.box, weights.weight)
     else:
         pixels = whole_result(photo, result)
-    return Composite(pixels, spill_fraction(photo, result, coverage))
+    report = measure_spill(photo, result, coverage, region=region)
+    return Composite(pixels, report.share, report)
 
 
 def _with_channels(image: np.ndarray, photo: np.ndarray) -> np.ndarray:
@@ -261,14 +254,3 @@ def _with_channels(image: np.ndarray, photo: np.ndarray) -> np.ndarray:
     if have == 4:
         return image[..., :3]
     return np.dstack((image, photo[..., 3:4]))
-
-
-def _check_image(image: np.ndarray, name: str) -> None:
-    if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
-        raise ValueError(f"{name} must be an (H, W, 3|4) uint8 array, not {image.dtype} {image.shape}")
-
-
-def _check_coverage(coverage: np.ndarray) -> np.ndarray:
-    if coverage.ndim != 2 or coverage.dtype != np.uint8:
-        raise ValueError(f"coverage must be a 2-D uint8 array, not {coverage.dtype} {coverage.shape}")
-    return np.ascontiguousarray(coverage)

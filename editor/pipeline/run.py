@@ -1,9 +1,11 @@
 """One edit run, from a frozen snapshot to saved, measured variants: the only way Maskedit edits.
 
 `EditRun.run(backend)` plans (crop-to-mask, output size from the capability table), encodes the
-uploads once, sends them, and after a 413 sends them once more, smaller. Each image is written
-to disk atomically the moment it arrives, then decoded once, its spill measured once, and (when
-asked) placed back into the whole photo. Every step is reported to `on_event` on the loop's
+uploads once, sends them, and after a 413 sends them once more, smaller. The job's record (and
+the mask it sends) is written just before each request goes out, and again however the run ends,
+so a job cancelled, failed or killed once it may be billed is still on disk. Each image is
+written to disk atomically the moment it arrives, then decoded once, its spill measured once,
+and (when asked) placed back into the whole photo. Every step is reported to `on_event` on the loop's
 thread; the run ends with an `Outcome` that says, for a person, what happened. Nothing raised
 inside escapes it except cancellation, which first keeps every image that had arrived.
 
@@ -20,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,6 +42,9 @@ from editor.pipeline.events import Event, Outcome, PartialImage, Planned, Stage,
 from editor.pipeline.plan import SMALLER_REFERENCE_SIDE, edit_request, plan_edit, smaller_context
 from editor.pipeline.snapshot import EditSnapshot, InputError
 from editor.pipeline.writer import JobWriter
+
+if TYPE_CHECKING:
+    from editor.imaging.spill import SpillFigures
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +124,14 @@ class EditRun:
 
     def __init__(self, snapshot: EditSnapshot, out_dir: Path, *,
                  on_event: Callable[[Event], None] | None = None, place_back: bool = False,
-                 feather_px: float = 2.0, record: dict | None = None) -> None:
+                 feather_px: float = 2.0, harmonize: bool = True, record: dict | None = None) -> None:
         self.snapshot = snapshot
         self.out_dir = out_dir
         self.on_event = on_event
         self.place_back = place_back
         self.feather_px = feather_px
+        self.harmonize = harmonize  # a crop placed back: colour and tone matched along the mask's edge
+        self.spill: dict[Path, SpillFigures] = {}  # each result's file → its spill figures
         self.record = dict(record or {})
         self.context: EditContext | None = None
         self.writer: JobWriter | None = None
@@ -146,18 +154,19 @@ class EditRun:
         except (InputError, ImageLoadError, MaskError) as error:
             outcome = Outcome("failed", f"{error.message} Nothing was sent.", sent=False)
         except EditError as error:
-            files = await self._keep("failed", error)
             invalid = isinstance(error, InvalidRequest)
+            files = await self._keep("failed", error, sent=not invalid)
             outcome = self._outcome("failed", error.message + (" Nothing was sent." if invalid else ""),
                                     error=error, files=files, sent=not invalid)
         except OSError as error:
             log.warning("could not save results into %s: %s", self.out_dir, error)
-            outcome = self._outcome("failed", f"The results could not be saved into {self.out_dir}: "
-                                    f"{error.strerror or error}. Free some disk space or choose another "
-                                    "folder, then try again.")
+            message = (f"The results could not be saved into {self.out_dir}: {error.strerror or error}. "
+                       "Free some disk space or choose another folder, then try again.")
+            outcome = self._outcome("failed", message, files=await self._keep("failed", failure=message))
         except Exception:
             log.exception("an edit of %s failed unexpectedly", self.snapshot.stem)
-            outcome = self._outcome("failed", UNEXPECTED_FAILURE, files=await self._keep("failed"))
+            outcome = self._outcome("failed", UNEXPECTED_FAILURE,
+                                    files=await self._keep("failed", failure=UNEXPECTED_FAILURE))
         self.outcome = outcome
         return outcome
 
@@ -216,6 +225,7 @@ class EditRun:
 
     async def _send(self, backend: EditBackend, request: EditRequest,
                     context: EditContext) -> tuple[EditResult, bool]:
+        await self._recording_sent()
         try:
             return await backend.edit(request, self._on_progress), False
         except EditError as error:
@@ -228,12 +238,21 @@ class EditRun:
         request = await asyncio.to_thread(self._encode, smaller, context, smaller=True)
         assert self.writer is not None
         self.writer.request = request  # the record tells what was sent in the end
+        await self._recording_sent()
         try:
             return await backend.edit(request, self._on_progress), True
         except EditError as again:
             if again.status == 413:
                 again.message += REFUSED_AGAIN
             raise
+
+    async def _recording_sent(self) -> None:
+        """Write the record (and the mask) of the request about to go out: from here on the
+        provider may bill the job, so it must be found again however the run ends, a kill
+        included. Under the save lock, so it never races an image's rewrite of the record."""
+        assert self.writer is not None
+        async with self._lock:
+            await _in_thread_to_the_end(self.writer.sending)
 
     def _on_progress(self, step: Progress) -> None:
         if step.kind == "sending":
@@ -290,28 +309,35 @@ class EditRun:
 
     def _spill_and_place(self, pixels: np.ndarray, image: ResultImage,
                          path: Path) -> tuple[float | None, Path | None, str | None]:
-        """The spill, and for a crop placed back (`place_back`): the whole-photo file and its
-        sha256, which the sidecar records so a rerun knows the file is whole."""
-        from editor.imaging.composite import composite, spill_fraction
+        """The spill (its full figures kept in `spill`), and for a crop placed back (`place_back`):
+        the whole-photo file, seam-harmonised when `harmonize`, and its sha256, which the sidecar
+        records so a rerun knows the file is whole. Every pixel outside the mask stays the photo's."""
+        # Imported here: OpenCV stays out of the command line's start.
+        from editor.imaging.composite import composite
+        from editor.imaging.spill import measure_spill
 
         snapshot, context = self.snapshot, self.context
         if snapshot.coverage is None or context is None:
             return None, None, None
-        whole = self.place_back and context.cropped
-        photo = self._photo(context.crop if not whole else (0, 0, *snapshot.size))
-        if whole:
-            if pixels.shape[2] == 4 and photo.shape[2] == 3:
-                photo = np.dstack((photo, np.full(photo.shape[:2], 255, np.uint8)))
-            made = composite(photo, pixels, snapshot.coverage, feather_px=self.feather_px, crop=context.crop)
-            placed = path.with_name(f"{path.stem}-full{path.suffix}")
-            from editor.disk import write_atomically
-            from editor.imaging.result_codec import encode_like
-
-            encoded = encode_like(made.pixels, image.content_type)
-            write_atomically(placed, encoded)
-            return made.spill, placed, hashlib.sha256(encoded).hexdigest()
         x, y, w, h = context.crop
-        return spill_fraction(photo, pixels, snapshot.coverage[y:y + h, x:x + w]), None, None
+        if not (self.place_back and context.cropped):
+            report = measure_spill(self._photo(context.crop), pixels, snapshot.coverage[y:y + h, x:x + w])
+            self.spill[path] = report.figures
+            return report.share, None, None
+        photo = self._photo((0, 0, *snapshot.size))
+        if pixels.shape[2] == 4 and photo.shape[2] == 3:
+            photo = np.dstack((photo, np.full(photo.shape[:2], 255, np.uint8)))
+        made = composite(photo, pixels, snapshot.coverage, feather_px=self.feather_px, crop=context.crop,
+                         harmonize=self.harmonize)
+        if made.report is not None:
+            self.spill[path] = made.report.figures
+        from editor.disk import write_atomically
+        from editor.imaging.result_codec import encode_like
+
+        placed = path.with_name(f"{path.stem}-full{path.suffix}")
+        encoded = encode_like(made.pixels, image.content_type)
+        write_atomically(placed, encoded)
+        return made.spill, placed, hashlib.sha256(encoded).hexdigest()
 
     def _photo(self, part: tuple[int, int, int, int]) -> np.ndarray:
         """`part` = (x, y, w, h) of the photo as RGB(A), made once per run: the window hands over
@@ -336,12 +362,16 @@ class EditRun:
             if errors:
                 raise errors[0]
 
-    async def _keep(self, status: str, error: EditError | None = None) -> tuple[Path, ...]:
-        """Finish saving what had arrived and close the sidecar; the files kept."""
+    async def _keep(self, status: str, error: EditError | None = None, *, failure: str | None = None,
+                    sent: bool = True) -> tuple[Path, ...]:
+        """Finish saving what had arrived and close the record with how the job ended (`sent`
+        False: the last request was refused before it left); the files kept."""
         try:
             await self._drain()
-            if self.writer is not None and self.writer.images:
-                await _in_thread_to_the_end(self.writer.finish, status=status, error=error)
+            if self.writer is not None:
+                if not sent:
+                    await _in_thread_to_the_end(self.writer.not_sent)
+                await _in_thread_to_the_end(self.writer.finish, status=status, error=error, failure=failure)
         except Exception:  # the run's own outcome matters more than a failed save after it
             log.exception("saving what had arrived failed")
         return tuple(self.writer.written) if self.writer is not None else ()
@@ -361,7 +391,7 @@ class EditRun:
         if files is None:
             files = tuple(writer.written) if writer is not None else ()
         placed = tuple(self._placed[index] for index in sorted(self._placed))
-        sidecar = writer.sidecar_path if writer is not None and writer.images else None
+        sidecar = writer.sidecar_path if writer is not None and writer.recorded else None
         return Outcome(status, message, files=files, placed=placed, sidecar=sidecar, **facts)
 
 

@@ -1,8 +1,12 @@
-"""Writes a finished or running job's images and its JSON sidecar into a folder. No Qt.
+"""Writes a job's JSON sidecar, the mask it sent and its images into a folder. No Qt.
 
-Each image is written the moment it arrives (atomically: temp file, then rename), and the
-sidecar is rewritten after each one, so an interrupted or crashed run keeps every paid result
-with the prompt and options that made it. The API key never reaches this module.
+The sidecar (with the mask) is written when the request is sent, status "running", because from
+then on the provider may bill the job: a job cancelled, failed or killed mid-request still leaves
+its prompt, options and state behind. Each image is written the moment it arrives (atomically:
+temp file, then rename) and the sidecar is rewritten after each one and at every end
+("completed", "failed" with the error's facts, "cancelled"), so an interrupted or crashed run
+keeps every paid result with what made it. A job that never sent anything leaves no files. The
+API key never reaches this module.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ class JobWriter:
         self.inputs = inputs
         self.mask_path = mask_path
         self.mask_mode = mask_mode
-        # Written beside the first image (a job that returns nothing leaves no files behind).
+        # Written with the first record, when the request is sent (see `sending`).
         self._mask_png = mask_png
         if mask_png is not None:
             self.mask_path = out_dir / f"{stem}-{self.job}-mask.png"
@@ -48,6 +52,15 @@ class JobWriter:
         self._result: EditResult | None = None
         self._status = "running"
         self._error: EditError | None = None
+        self._failure: str | None = None  # why it failed, when no EditError says so
+        self._sends = 0  # requests begun; the record exists from the first one on
+        self._recorded = False
+        self._mask_written = False  # this writer wrote the mask (a given mask file is not ours)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the sidecar is on disk (the request was sent, or an image arrived)."""
+        return self._recorded
 
     @property
     def sidecar_path(self) -> Path:
@@ -61,14 +74,30 @@ class JobWriter:
     def written(self) -> list[Path]:
         return [path for path, _ in self._ordered()]
 
+    def sending(self) -> None:
+        """The request (`self.request`) is about to leave: write the mask it carries and the record
+        saying it is running, so whatever happens next the job can be found and understood."""
+        self._write_mask()
+        self._sends += 1
+        self._write_sidecar()
+
+    def not_sent(self) -> None:
+        """The request begun last was refused before it left the machine: when it was the only
+        one and no image arrived, nothing could be billed, so its record and mask are removed."""
+        self._sends = max(0, self._sends - 1)
+        if self._sends or self._files:
+            return
+        for path in (self.sidecar_path, self.mask_path if self._mask_written else None):
+            if path is not None:
+                path.unlink(missing_ok=True)
+        self._recorded = False
+
     def add_image(self, image: ResultImage, index: int) -> Path | None:
         """Write the result at position `index` (0-based) unless it was already written."""
         if index in self._files:
             return None
         path = self.out_dir / f"{self.stem}-{self.job}-{index + 1}.{image.extension}"
-        if self._mask_png is not None and self.mask_path is not None:
-            write_atomically(self.mask_path, self._mask_png)
-            self._mask_png = None
+        self._write_mask()
         write_atomically(path, image.data)
         self._files[index] = (path, image)
         self._write_sidecar()
@@ -90,9 +119,12 @@ class JobWriter:
         return [self._files[index] for index in sorted(self._files)]
 
     def finish(self, *, result: EditResult | None = None, status: str = "completed",
-               error: EditError | None = None) -> None:
-        self._result, self._status, self._error = result, status, error
-        if self.images:
+               error: EditError | None = None, failure: str | None = None) -> None:
+        """Record how the job ended: `error` holds the service's facts; `failure` says why when
+        no EditError does (a full disk, an unexpected error). Written when the request was sent
+        or an image arrived; a job that never sent anything leaves no record."""
+        self._result, self._status, self._error, self._failure = result, status, error, failure
+        if self._sends or self._files:
             self._write_sidecar()
 
     def record(self) -> dict:
@@ -133,7 +165,8 @@ class JobWriter:
             "request_id": result.request_id if result else (self._error and self._error.request_id),
             "attempts": result.attempts if result else None,
             "response_size": result.size if result else None,
-            "error": self._error.details() if self._error else None,
+            "error": self._error.details() if self._error else (
+                {"message": self._failure} if self._failure else None),
             **self.extra,
         }
 
@@ -142,9 +175,16 @@ class JobWriter:
         record["status"] = status
         record["error"] = error.details() if error else None
         record["files"] = [str(path) for path in self.written]
-        record["sidecar"] = str(self.sidecar_path) if self.images else None
+        record["sidecar"] = str(self.sidecar_path) if self._recorded else None
         return record
+
+    def _write_mask(self) -> None:
+        if self._mask_png is not None and self.mask_path is not None:
+            write_atomically(self.mask_path, self._mask_png)
+            self._mask_png = None
+            self._mask_written = True
 
     def _write_sidecar(self) -> None:
         text = json.dumps(self.record(), indent=2, ensure_ascii=False) + "\n"
         write_atomically(self.sidecar_path, text.encode("utf-8"))
+        self._recorded = True

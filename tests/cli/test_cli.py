@@ -221,7 +221,10 @@ def test_service_failures_exit_1_with_status_and_request_id(capsys, inputs, http
     assert code == 1
     assert words in err and "request id req_" in err and "Traceback" not in err
     assert fake_api_key not in err + out
-    assert not inputs["out"].exists() or not any(inputs["out"].iterdir())
+    (sidecar,) = inputs["out"].glob("*.json")  # sent, so maybe billed: its record stays, no image
+    record = json.loads(sidecar.read_text())
+    assert (record["status"], record["results"]) == ("failed", []) and record["request_id"].startswith("req_")
+    assert [path.suffix for path in inputs["out"].iterdir()] == [".json"]
 
 
 def test_server_errors_are_retried_then_reported(capsys, inputs, http_args, edit_server):

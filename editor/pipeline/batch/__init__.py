@@ -8,14 +8,15 @@ service asks for a pause no new request starts; a failure every later request wo
 it, and cancelling the task that awaits `Batch.run()` stops it.
 
 The parts: `items` (the photos of a folder and their masks), `resume` (what an earlier run
-finished), `summary` (progress events and outcomes) and `engine` (the workers, the pause they
-share, the batch itself).
+finished), `summary` (progress events and outcomes, with each result's spill figures) and `engine` (the
+workers, the pause they share, the batch itself). Each photo's `EditRun` places its answers back
+into the whole photo, seam-harmonised unless asked not to.
 """
 
 from editor.pipeline.batch.engine import STOPPING_STATUSES, BackendFactory, Batch, RateGate
 from editor.pipeline.batch.items import PHOTO_SUFFIXES, BatchItem, BatchSetupError, batch_items
 from editor.pipeline.batch.resume import find_completed
-from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
+from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome, spill_lines
 
 __all__ = [
     "PHOTO_SUFFIXES",
@@ -31,4 +32,5 @@ __all__ = [
     "RateGate",
     "batch_items",
     "find_completed",
+    "spill_lines",
 ]

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from editor.backends.base import EditBackend, EditError, QuotaExhausted
 from editor.pipeline.batch.items import BatchItem
@@ -18,6 +19,9 @@ from editor.pipeline.options import EditOptions
 from editor.pipeline.plan import DEFAULT_PADDING
 from editor.pipeline.run import EditRun, open_backend
 from editor.pipeline.snapshot import InputError, snapshot_from_files
+
+if TYPE_CHECKING:
+    from editor.imaging.spill import SpillFigures
 
 log = logging.getLogger(__package__)  # "editor.pipeline.batch", as before it became a package
 
@@ -51,7 +55,9 @@ class Batch:
     Each worker gets its own backend from `backend_factory`, built in a worker thread (an
     EditError from it stops the batch with its message). Each photo is one `EditRun`
     (editor.pipeline), the same the window runs, with its answers placed back into the whole
-    photo when a crop was sent. `on_event` gets a `BatchEvent` per step on the loop's thread.
+    photo when a crop was sent, seam-harmonised when `harmonize`; each edited
+    photo's outcome has its results' spill figures. `on_event` gets a `BatchEvent` per step on the
+    loop's thread.
     Await `run()` for the summary; cancelling its task stops the batch at once, keeping every image
     already received, and `summary()` still tells what happened.
     """
@@ -59,12 +65,13 @@ class Batch:
     def __init__(self, items: Sequence[BatchItem], prompt: str, options: EditOptions, out_dir: Path,
                  backend_factory: BackendFactory, *, mask_mode: str = "alpha", concurrency: int = 2,
                  on_event: Callable[[BatchEvent], None] | None = None,
-                 padding: float = DEFAULT_PADDING) -> None:
+                 padding: float = DEFAULT_PADDING, harmonize: bool = True) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.items, self.prompt, self.options, self.out_dir = list(items), prompt, options, out_dir
         self.backend_factory, self.mask_mode = backend_factory, mask_mode
         self.concurrency, self.on_event, self.padding = concurrency, on_event, padding
+        self.harmonize = harmonize
         self.gate = RateGate()
         self._outcomes: dict[int, FileOutcome] = {}
         self._pending: list[int] = []
@@ -124,7 +131,7 @@ class Batch:
         except InputError as error:
             self._fail(position, error.message)
             return
-        run = EditRun(snapshot, self.out_dir, place_back=True,
+        run = EditRun(snapshot, self.out_dir, place_back=True, harmonize=self.harmonize,
                       on_event=lambda event: self._on_run_event(position, event))
         try:
             outcome = await run.run(backend)
@@ -133,15 +140,16 @@ class Batch:
             self._outcomes[position] = FileOutcome(item.photo, "interrupted", "Stopped before it finished.",
                                                    files=files)
             raise
-        self._record(position, outcome)
+        self._record(position, outcome, run.spill)
 
-    def _record(self, position: int, outcome: Outcome) -> None:
+    def _record(self, position: int, outcome: Outcome, spill: dict[Path, SpillFigures]) -> None:
         photo, error = self.items[position].photo, outcome.error
         if outcome.status == "completed":
             tokens = outcome.result.usage.total_tokens if outcome.result and outcome.result.usage else None
             files = (*outcome.files, *outcome.placed)
+            figures = tuple(spill.get(path) for path in outcome.files)
             self._finish(position, "done", FileOutcome(photo, "edited", files=files, sidecar=outcome.sidecar,
-                                                       tokens=tokens))
+                                                       tokens=tokens, spill=figures))
             return
         message = str(error) if error is not None and outcome.sent else outcome.message
         self._fail(position, message, files=outcome.files, error=error.details() if error else None)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from editor.imaging.spill import SpillFigures
 
 EventKind = Literal["started", "retrying", "done", "failed", "skipped"]
 
@@ -14,7 +18,9 @@ class FileOutcome:
     """How one photo ended: "edited", "skipped" (done before), "failed" or "interrupted".
 
     `message` says why it failed, for a person; `error` holds the service's facts (status,
-    request id, its own words); `tokens` are this run's, so a skipped photo has none.
+    request id, its own words); `tokens` are this run's, so a skipped photo has none. `spill` has
+    the spill figures of each result in `files` (None where one could not be measured); a skipped
+    photo has none.
     """
 
     photo: Path
@@ -24,11 +30,13 @@ class FileOutcome:
     sidecar: Path | None = None
     tokens: int | None = None
     error: dict | None = None
+    spill: tuple[SpillFigures | None, ...] = ()
 
     def as_dict(self) -> dict:
         return {"photo": str(self.photo), "status": self.status, "message": self.message or None,
                 "files": [str(path) for path in self.files], "tokens": self.tokens,
-                "sidecar": str(self.sidecar) if self.sidecar else None, "error": self.error}
+                "sidecar": str(self.sidecar) if self.sidecar else None, "error": self.error,
+                "spill": [figures.as_dict() if figures else None for figures in self.spill]}
 
 
 @dataclass(frozen=True)
@@ -81,3 +89,12 @@ class BatchSummary:
         return {"status": self.status, "total": self.total, **counts, "not_started": self.not_started,
                 "tokens": self.tokens, "elapsed_s": round(self.elapsed_s, 3), "stopped": self.stopped,
                 "files": [outcome.as_dict() for outcome in self.outcomes]}
+
+
+def spill_lines(files: Sequence[Path], spill: Sequence[SpillFigures | None]) -> list[str]:
+    """A line per result with its spill figures, such as "x-1.png: the model changed 83 % of the
+    photo outside the mask slightly (mean change 2.1 of 255)." (None: not measured, no line)."""
+    from editor.imaging.spill import describe_spill  # OpenCV stays out of the command line's start
+
+    return [f"{path.name}: the model {describe_spill(figures)}."
+            for path, figures in zip(files, spill, strict=False) if figures is not None]
