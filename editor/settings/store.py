@@ -78,6 +78,8 @@ class UserSettings:
     # optional token budget per project (0: none).
     composite_mode: str = "strict"
     composite_feather_px: float = 2.0
+    # Match the variant's colour and tone to the photo along the mask's edge (editor.imaging.harmonize).
+    composite_harmonize: bool = True
     clear_mask_on_apply: bool = False
     token_budget: int = 0
     # Crop-to-mask: the padding around the mask's box, a share of the box on each side (at least

@@ -298,7 +298,8 @@ class MainWindow(QMainWindow):
             prompt_dock=self.docks.prompt_dock, results=self.results, references=self.references,
             settings=settings, save_settings=self.save_settings, env=self.services.env,
             backend_for=self.services.backend_for, tasks=self.tasks, loop=self._loop, say=self._say)
-        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
+        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px,
+                                 self._settings.composite_harmonize)
         self.results.set_budget(self._settings.token_budget)
         self.results.thumb_size = self._settings.results_thumb_size
 
@@ -596,7 +597,8 @@ class MainWindow(QMainWindow):
 
         self.services.forget_keys()
         self._configure_runner()
-        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px)
+        self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px,
+                                 self._settings.composite_harmonize)
         self.results.set_budget(self._settings.token_budget)
         self.results.thumb_size = self._settings.results_thumb_size
         self.context_frame.schedule()  # the padding may have changed

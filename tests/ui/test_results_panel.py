@@ -218,3 +218,35 @@ def test_a_newer_result_still_shows_when_an_even_newer_job_was_cancelled(qtbot, 
     queue.add_variant(first, variant(1, png(64, 64, GREEN)))  # an older job's late image stays listed
     wait_quiet(qtbot, panel)
     assert panel.shown() == (second, 0)
+
+
+def test_seam_matching_follows_settings_and_redoes_the_shown_variant(qtbot, panel, queue, contexts,
+                                                                   monkeypatch):
+    import editor.ui.panels.results as results_module
+
+    asked: list[bool] = []
+    real = results_module.composite_variant
+
+    def spy(data, context, **kwargs):
+        asked.append(kwargs["harmonize"])
+        return real(data, context, **kwargs)
+
+    monkeypatch.setattr(results_module, "composite_variant", spy)
+    job_id = add_job(queue, contexts, 1)
+    with qtbot.waitSignal(panel.preview_ready, timeout=5000):
+        queue.add_variant(job_id, variant(0, png(64, 64, GREEN)))
+    assert asked == [True]  # on by default
+    with qtbot.waitSignal(panel.preview_ready, timeout=5000):
+        panel.set_composite("strict", 2.0, harmonize=False)
+    assert asked == [True, False]
+
+
+def test_settings_results_page_switches_seam_matching(qtbot):
+    from editor.settings.store import UserSettings
+    from editor.ui.dialogs.results_preferences import ResultsPreferences
+
+    page = ResultsPreferences(UserSettings())
+    qtbot.addWidget(page)
+    assert page.harmonize.isChecked()  # on by default
+    page.harmonize.setChecked(False)
+    assert page.applied_to(UserSettings()).composite_harmonize is False

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from editor.settings.store import UserSettings
 from editor.ui.panels import quiet_label
@@ -22,7 +31,7 @@ def _note(text: str) -> QLabel:
 
 
 class ResultsPreferences(QWidget):
-    """Compositing mode and feather, the mask after Apply, and the token budget."""
+    """Compositing mode, feather and seam matching, the mask after Apply, and the token budget."""
 
     def __init__(self, settings: UserSettings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -37,6 +46,11 @@ class ResultsPreferences(QWidget):
         self.feather.setSuffix(" px")
         self.feather.setValue(settings.composite_feather_px)
         self.feather.setToolTip("How softly a variant blends into the photo at the mask's edge")
+        self.harmonize = QCheckBox("Match colour and tone at the mask's edge")
+        self.harmonize.setChecked(settings.composite_harmonize)
+        self.harmonize.setToolTip("Corrects a model's colour or brightness drift along the edge, fading "
+                                  "toward the inside; detail is kept and nothing outside the mask "
+                                  "changes. Off pastes the variant exactly.")
         self.after_apply = QComboBox()
         for clear, label in APPLY_MASK:
             self.after_apply.addItem(label, clear)
@@ -57,6 +71,7 @@ class ResultsPreferences(QWidget):
         form = QFormLayout()
         form.addRow("Show &variants", self.mode)
         form.addRow("&Feather the edge", self.feather)
+        form.addRow("", self.harmonize)
         form.addRow("After &Apply, the mask", self.after_apply)
         form.addRow("Token &budget per project", self.budget)
         form.addRow("Context &around the mask", self.padding)
@@ -72,6 +87,7 @@ class ResultsPreferences(QWidget):
     def applied_to(self, settings: UserSettings) -> UserSettings:
         return replace(settings, composite_mode=self.mode.currentData(),
                        composite_feather_px=float(self.feather.value()),
+                       composite_harmonize=self.harmonize.isChecked(),
                        clear_mask_on_apply=bool(self.after_apply.currentData()),
                        token_budget=int(self.budget.value()),
                        context_padding=self.padding.value() / 100)

@@ -109,6 +109,7 @@ class ResultsPanel(QWidget):
         # the one last hovered, so going back from a hover preview is immediate.
         self._made: OrderedDict[tuple[str, int, str, float], VariantImage] = OrderedDict()
         self._mode, self._feather = "strict", 2.0
+        self._harmonize = True  # colour and tone matched along the mask's edge (Settings → Results)
         self._applied: tuple[str, int] | None = None
         self._thumb = THUMB
         # The tile the pointer rests on (once HOVER_MS passed) whose preview the canvas shows
@@ -260,17 +261,17 @@ class ResultsPanel(QWidget):
 
     # --- compositing ---------------------------------------------------------------------------
 
-    def set_composite(self, mode: str, feather_px: float) -> None:
+    def set_composite(self, mode: str, feather_px: float, harmonize: bool = True) -> None:
         """How variants are laid over the photo (Settings → Results); the shown one is redone."""
-        if (mode, feather_px) == (self._mode, self._feather):
+        if (mode, feather_px, harmonize) == (self._mode, self._feather, self._harmonize):
             return
-        self._mode, self._feather = mode, feather_px
+        self._mode, self._feather, self._harmonize = mode, feather_px, harmonize
         if self._shown is not None:
             self._show(*self._shown)
 
     async def variant_image(self, job_id: str, index: int) -> VariantImage | None:
         """The variant at the photo's size as it would be applied (the shown one is not redone)."""
-        key = (job_id, index, self._mode, self._feather)
+        key = (job_id, index, self._mode, self._feather, self._harmonize)
         if key in self._made:
             self._made.move_to_end(key)
             return self._made[key]
@@ -278,15 +279,16 @@ class ResultsPanel(QWidget):
         if context is None or data is None:
             return None
         made = await asyncio.to_thread(composite_variant, data, context, mode=self._mode,
-                                       feather_px=self._feather)
+                                       feather_px=self._feather, harmonize=self._harmonize)
         if made is not None and index != PARTIAL:  # a streamed preview is replaced by the next one
             self._keep_made(key, made)
         return made
 
-    def _keep_made(self, key: tuple[str, int, str, float], made: VariantImage) -> None:
+    def _keep_made(self, key: tuple[str, int, str, float, bool], made: VariantImage) -> None:
         """Keep at most MADE_KEPT composites, never dropping the chosen variant's."""
         self._made[key] = made
-        chosen = (*self._shown, self._mode, self._feather) if self._shown is not None else None
+        chosen = ((*self._shown, self._mode, self._feather, self._harmonize) if self._shown is not None
+                  else None)
         for old in list(self._made):
             if len(self._made) <= MADE_KEPT:
                 break
