@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication
 from editor.core.mask_layer import BrushDab, MaskLayer, render_stamp
 from editor.core.photo import qimage_from_pil
 from editor.ui.canvas import CanvasView
-from tests.benchmarks.harness import Figure, median, percentile
+from tests.benchmarks.harness import Figure, gui_app, median, percentile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read when the QApplication is created
 
@@ -51,7 +51,7 @@ class PaintCounter(QObject):
 
 
 def _app() -> QApplication:
-    return QApplication.instance() or QApplication([])
+    return gui_app()
 
 
 def _photo_pixels(side: int) -> np.ndarray:
@@ -115,6 +115,7 @@ def _canvas_stroke_run(view: CanvasView, photo: QImage, points: list[QPointF]
     mask.begin_stroke("bench", erase=False)
     mask.stamp_dab(points[0], BRUSH)
     times, scrolled = [], []
+    collecting = gc.isenabled()  # off already where the GUI thread collects (harness.gui_app)
     gc.collect()
     gc.disable()
     for index, (p0, p1) in enumerate(itertools.pairwise(points)):
@@ -127,7 +128,8 @@ def _canvas_stroke_run(view: CanvasView, photo: QImage, points: list[QPointF]
         times.append(time.perf_counter() - started)
         if counter.count != painted + 1:
             raise RuntimeError(f"repaint() ran paintEvent {counter.count - painted} times, not once")
-    gc.enable()
+    if collecting:
+        gc.enable()
     mask.end_stroke()
     view.removeEventFilter(counter)
     return times, scrolled
@@ -153,6 +155,7 @@ def _bare_painter_run(stamp: QImage, offset: QPoint, dabs: list[list[tuple[float
     view.fit_to_view()  # the same start as the canvas run: set_content fits, then 100 %
     view.actual_pixels()
     times, scrolled = [], []
+    collecting = gc.isenabled()  # off already where the GUI thread collects (harness.gui_app)
     gc.collect()
     gc.disable()
     for index, (segment, point) in enumerate(zip(dabs, points[1:], strict=True)):
@@ -164,7 +167,8 @@ def _bare_painter_run(stamp: QImage, offset: QPoint, dabs: list[list[tuple[float
             painter.drawImage(QPoint(math.floor(x + 0.5), math.floor(y + 0.5)) + offset, stamp)
         painter.end()
         times.append(time.perf_counter() - started)
-    gc.enable()
+    if collecting:
+        gc.enable()
     return times, scrolled
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from tests.benchmarks.harness import Figure, median, percentile
+from tests.benchmarks.harness import Figure, gui_app, median, percentile
 
 TARGET_MS = 33.0
 PROBE_MS = 5
@@ -40,9 +40,8 @@ def measure() -> list[Figure]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_API", "pyside6")
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    app = gui_app()
     photo, coverage, references = _inputs()
     with _fake_server() as (base_url, api_key), tempfile.TemporaryDirectory() as out:
         loop = qasync.QEventLoop(app)

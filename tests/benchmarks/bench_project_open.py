@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.harness import Figure, median
+from tests.benchmarks.harness import Figure, gui_app, median
 
 JOBS = 500
 SMALL = 50
@@ -57,9 +57,8 @@ def _open_seconds(window, app, path: Path, jobs: int) -> float:
 def measure() -> list[Figure]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])
+    app = gui_app()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         small, large = _project_file(folder, SMALL), _project_file(folder, JOBS)

@@ -52,3 +52,21 @@ def percentile(samples: list[float], pct: float) -> float:
 
 def median(samples: list[float]) -> float:
     return statistics.median(samples)
+
+
+_COLLECTOR = None
+
+
+def gui_app():
+    """The QApplication for a benchmark that drives widgets, with the app's own rule that Python's
+    cyclic collector runs on the GUI thread only (editor.app.main_thread_gc): without it a
+    collection that starts in a decoding worker can destroy a Qt object there and crash the run."""
+    global _COLLECTOR
+    from PySide6.QtWidgets import QApplication
+
+    from editor.app.main_thread_gc import MainThreadCollector
+
+    app = QApplication.instance() or QApplication([])
+    if _COLLECTOR is None:
+        _COLLECTOR = MainThreadCollector(app)
+    return app
