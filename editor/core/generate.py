@@ -225,3 +225,7 @@ class GenerateController(QObject):
     def add_context(self, job_id: str, context: JobContext) -> None:
         """What a job that ran before (a restored project) was made from."""
         self._contexts[job_id] = context
+
+    def forget_contexts(self) -> None:
+        """The jobs are gone (another photo or project): so are the photos they were made from."""
+        self._contexts.clear()

@@ -135,6 +135,8 @@ class JobQueue(QObject):
     variant_added = Signal(str, int)
     partial_added = Signal(str, int)
     marks_changed = Signal(str, int)
+    # Every job is gone: another photo or project is open, whose results are its own.
+    cleared = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -189,6 +191,20 @@ class JobQueue(QObject):
 
     def _pixels_of(self, job_id: str, index: int):
         return next((v.pixels for v in self._variants[job_id] if v.index == index), None)
+
+    def clear(self) -> None:
+        """Forget every job (another photo or project takes the window; its results stay in its
+        project folder). Refused while a job is still running: its images have nowhere to go."""
+        if self.newest_active() is not None:
+            raise RuntimeError("a job is still running")
+        if not self._jobs:
+            return
+        self._jobs.clear()
+        self._variants.clear()
+        self._partials.clear()
+        self._marks.clear()
+        self._decoded.clear()
+        self.cleared.emit()
 
     def restore_all(self, jobs: list[tuple[Job, list[Variant], dict[int, VariantMarks]]]) -> None:
         """Put back many jobs at once (an opened project): `restoring` brackets them, so views can

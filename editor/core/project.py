@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 AUTOSAVE_MS = 2000
+RUNNING_JOB = ("A job is still running for this photo. Let it finish or cancel it (Esc) first: "
+               "its results belong to this photo's project.")
 _STATES = {"completed": JobState.DONE, "cancelled": JobState.CANCELLED, "failed": JobState.FAILED}
 _TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
@@ -112,6 +114,11 @@ class ProjectKeeper(QObject):
     def results_dir(self) -> Path:
         return self.project.results_dir
 
+    @property
+    def projects_dir(self) -> Path:
+        """The folder every project (and draft) of this data folder lives in."""
+        return self._projects_dir
+
     def saved_to(self) -> Path | None:
         return Path(self.state.saved_to) if self.state.saved_to else None
 
@@ -148,8 +155,15 @@ class ProjectKeeper(QObject):
         """The user's work changed: save within a few seconds (not later, however long the changes
         go on); the project now holds work its file does not."""
         if not self._restoring:
-            self._set_modified(True)
+            self._set_modified(self.state.saved_to is not None or self._holds_work())
         self._autosave()
+
+    def _holds_work(self) -> bool:
+        """Whether there is anything to lose: a job, a painted mask, a prompt, a reference. A
+        photo just opened (its prompt emptied for it) is not work yet."""
+        document, mask = self._document, self._document.mask()
+        return bool(self._queue.jobs() or document.prompt().strip() or document.references()
+                    or (mask is not None and not mask.is_empty()))
 
     def _autosave(self, *_args) -> None:
         if not self._restoring and not self._timer.isActive():
@@ -276,6 +290,40 @@ class ProjectKeeper(QObject):
             if staged.root.exists() and staged.root != self.project.root:
                 await asyncio.to_thread(staged.remove)  # it did not load; nothing of it is kept
 
+    async def start_fresh(self) -> None:
+        """Another photo takes the window: it gets a project of its own. The old one is saved one
+        last time and kept as a draft when it holds results (or is kept in its .maskedit file),
+        so nothing paid for goes with it; one that held neither is removed."""
+        await self._save_before_leaving()
+        async with self._write_lock:
+            fresh = await asyncio.to_thread(Project.create, self._projects_dir)
+            await asyncio.to_thread(self._switch_to, fresh)
+        self.state = ProjectState()
+        self._forget_files()
+        self._set_modified(False)
+
+    async def _save_before_leaving(self) -> None:
+        """The last save of the project the window leaves, when it is kept (it holds results or
+        has a file): the draft then holds the mask and prompt as they were at the very end."""
+        self._timer.stop()
+        state, mask = self._snapshot()
+        photo, original = self._photo_to_store(state), self._original_bytes()
+        async with self._write_lock:
+            old = self.project
+            if state.saved_to is None and not await asyncio.to_thread(old.has_results):
+                return
+            try:
+                await asyncio.to_thread(self._write, state, mask, photo, original)
+            except (OSError, ProjectError) as error:
+                # The draft keeps its results and last autosave; only this last touch is lost.
+                log.warning("the last save of %s failed: %s", old.root, error)
+
+    def _forget_files(self) -> None:
+        """The photos and mask written for the project left behind are not this one's."""
+        self._photo_files.clear()
+        self._reserved.clear()
+        self._mask_dirty = False
+
     def interrupted(self) -> Project | None:
         """The newest project whose window died without closing it, if any."""
         for project in interrupted_projects(self._projects_dir):
@@ -293,15 +341,21 @@ class ProjectKeeper(QObject):
         cannot be loaded leaves the current one (and its unsaved work) as it was."""
         if project.root != self.project.root and await asyncio.to_thread(project.held_elsewhere):
             raise ProjectError("That project is open in another Maskedit window; close it there first.")
+        if self._queue.newest_active() is not None:
+            raise ProjectError(RUNNING_JOB)
         state = await asyncio.to_thread(project.load_state)
         if saved_to is not None:
             state = replace(state, saved_to=str(saved_to))
         loaded = await asyncio.to_thread(self._load_document, project, state)
         project = await asyncio.to_thread(project.settle)  # a staged file moves into its folder
         records = await asyncio.to_thread(project.job_records)
+        if project.root != self.project.root:
+            await self._save_before_leaving()
+            self._forget_files()
         self._switch_to(project)
         self._restoring = True
         try:
+            self._queue.clear()  # the results shown are the opened project's alone
             self._show_document(state, loaded)
             photo = self._document.photo()
             current = (self._photo_files.get(photo.cacheKey()), photo) if photo is not None else None

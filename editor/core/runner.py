@@ -151,6 +151,8 @@ class JobRunner(QObject):
             self._finish(job_id, JobState.FAILED, outcome.message)
 
     def _on_event(self, job_id: str, event: Event) -> None:
+        if job_id not in self._queue:
+            return  # another photo is open; the run still writes into its own project's folder
         if isinstance(event, Stage):
             message, changes = event.message, {}
             if event.name == "retrying":
@@ -169,13 +171,15 @@ class JobRunner(QObject):
                 self._queue.mark(job_id, event.index, spill=event.spill)
 
     def _set(self, job_id: str, state: JobState, message: str, **changes: object) -> None:
-        if not self._queue.job(job_id).state.finished:
+        if job_id in self._queue and not self._queue.job(job_id).state.finished:
             self._queue.update(job_id, state=state, message=message, **changes)
 
     def _finish(self, job_id: str, state: JobState, message: str, **changes: object) -> None:
         self._set(job_id, state, message, finished_at=time.time(), **changes)
 
     def _task_done(self, job_id: str, task: asyncio.Task[None]) -> None:
+        if job_id not in self._queue:
+            return  # the window moved on to another photo; the job's files stay in its project
         job = self._queue.job(job_id)
         if task.cancelled():
             # Cancelled before it started (or while waiting for a slot): nothing ran, nothing to keep.

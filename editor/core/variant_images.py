@@ -77,6 +77,17 @@ def qimage_from_pixels(pixels: np.ndarray) -> QImage:
     return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
+def with_heat(made: VariantImage) -> QImage | None:
+    """The variant as shown with the spill heat map over it (where the model changed the photo
+    outside the mask); None when it has no spill report. Worker thread."""
+    if made.spill_report is None:
+        return None
+    from editor.imaging.spill import paint_heat
+
+    pixels, _owner = photo_pixels(made.image)
+    return qimage_from_pixels(paint_heat(pixels, made.spill_report))
+
+
 def composite_variant(data: Encoded, context: JobContext, *, mode: str = "strict",
                       feather_px: float = 2.0, harmonize: bool = True) -> VariantImage | None:
     """The variant mapped onto the job's photo: in strict mode pasted through the job's mask (every

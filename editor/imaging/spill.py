@@ -116,6 +116,22 @@ def heat_overlay(heat: np.ndarray) -> np.ndarray:
     return np.dstack((rgb, alpha))
 
 
+def paint_heat(pixels: np.ndarray, report: SpillReport) -> np.ndarray:
+    """A copy of `pixels` (the photo or the variant at the photo's size, RGB or RGBA) with the
+    report's heat overlay laid over the region the model saw, scaled to it."""
+    check_image(pixels, "pixels")
+    x, y, width, height = report.region
+    overlay = heat_overlay(report.heat)
+    if overlay.shape[:2] != (height, width):
+        overlay = cv2.resize(overlay, (width, height), interpolation=cv2.INTER_NEAREST)
+    painted = np.array(pixels, copy=True)
+    area = painted[y:y + height, x:x + width, :3].astype(np.float32)
+    alpha = overlay[..., 3:4].astype(np.float32) / 255.0
+    blended = area * (1.0 - alpha) + overlay[..., :3].astype(np.float32) * alpha
+    painted[y:y + height, x:x + width, :3] = np.rint(blended).astype(np.uint8)
+    return painted
+
+
 def describe_spill(spill: float | SpillFigures | SpillReport | None) -> str:
     """A short sentence about the spill. For the figures: "changed 83 % of the photo outside the
     mask slightly (mean change 2.1 of 255)"; for a bare share (what a variant's marks keep):

@@ -147,9 +147,14 @@ class EditRun:
         try:
             outcome = await self._run(backend)
         except asyncio.CancelledError:
+            sent = self.writer is not None and self.writer.recorded
             files = await self._keep("cancelled")
             kept = f" {_count(len(files))} that had arrived kept." if files else ""
-            self.outcome = self._outcome("cancelled", f"Cancelled.{kept}", files=files)
+            # Once the request is out the provider may bill it, whatever comes back: say so now,
+            # not only when the job is seen again after a restart.
+            said = ("Cancelled after the request was sent, so it may have been billed." if sent
+                    else "Cancelled before anything was sent.")
+            self.outcome = self._outcome("cancelled", f"{said}{kept}", files=files)
             raise
         except (InputError, ImageLoadError, MaskError) as error:
             outcome = Outcome("failed", f"{error.message} Nothing was sent.", sent=False)

@@ -62,6 +62,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Open a photo (PNG, JPEG, WebP, TIFF, BMP, GIF) or a .maskedit project",
                needs_document=False),
     ActionSpec("file.recent", "Open &Recent", "File", "file", needs_document=False, submenu=True),
+    ActionSpec("file.drafts", "Projects and &Drafts…", "File", "file", ("Ctrl+Shift+O",),
+               tip="Every photo that received a result, kept until you delete it: open one or delete it",
+               needs_document=False),
     ActionSpec("file.save", "&Save Project", "File", "file", ("Ctrl+S",), separator_before=True,
                tip="Save the photo, mask, prompt and every result in one .maskedit file"),
     ActionSpec("file.save_as", "Save Project &As…", "File", "file", ("Ctrl+Shift+S",),
@@ -115,6 +118,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("results.compare", "&Compare with Original", "Results", "results", ("C",),
                separator_before=True, tip="Split slider, side by side, difference or A/B of the shown "
                "variant against the original; Esc returns to the canvas"),
+    ActionSpec("results.spill_map", "Show Changes &Outside the Mask", "Results", "results",
+               ("Ctrl+Alt+H",), checkable=True,
+               tip="Heat map over the shown variant: where the model changed the photo outside the mask "
+                   "(dark purple: a level or two, yellow: 64 levels or more)"),
     ActionSpec("results.export", "&Export Variant…", "Results", "results", ("Ctrl+Shift+E",),
                separator_before=True, tip="Save the shown variant as PNG, JPEG or WebP with its prompt, "
                "model and usage inside"),

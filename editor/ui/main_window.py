@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget
 
 from editor.core.tasks import TaskOwner
 from editor.settings.store import UserSettings, save_settings
-from editor.ui import theme
+from editor.ui import dialogs, theme
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.docks import EditDocks
 from editor.ui.panels import EmptyState, StatusFields
@@ -125,6 +125,8 @@ class MainWindow(QMainWindow):
         self.notice: NoticeBar | None = None  # the first-run hint, once shown
         self.problem_notice: NoticeBar | None = None  # e.g. a data folder that cannot be written
         self._closed = False
+        self._leaving_saved = False  # Save was chosen on closing, and done
+        self._drafts = None  # File ▸ Projects and Drafts, once shown
         self._shutdown: asyncio.Task | None = None  # awaiting the owned tasks after close
         self._crash_dialog = None  # the open report of an unexpected error, if any
         self._shown_mask: MaskLayer | None = None
@@ -270,7 +272,9 @@ class MainWindow(QMainWindow):
         """The commands on variants and projects, compare mode, Export… and Project History…"""
         from editor.ui.compare_mode import CompareMode
         from editor.ui.generation_commands import GenerationCommands
+        from editor.ui.leaving import LeaveGuard
         from editor.ui.result_commands import ProjectCommands, VariantCommands
+        from editor.ui.spill_view import SpillView
         from editor.ui.variant_export import HistoryBrowser, VariantExporter
 
         settings = lambda: self._settings  # noqa: E731 (the settings as they are when asked)
@@ -286,12 +290,19 @@ class MainWindow(QMainWindow):
             exporter=self.exporter, settings=settings, run=self._run, say=self._say)
         self.history = HistoryBrowser(self, queue=self.queue, results=self.results, loop=self._loop,
                                       reuse=self.variants.reuse_settings, reveal=self.variants.reveal)
+        self.spill_view = SpillView(self, results=self.results, canvas=self.canvas, run=self._run,
+                                    say=self._say)
+        self.leaving = LeaveGuard(self, document=self.document, keeper=self.keeper, queue=self.queue,
+                                  running=self.runner.active_count, run=self._run)
         self.projects = ProjectCommands(
             self, document=self.document, keeper=self.keeper, results=self.results, settings=settings,
-            update_settings=self._update_settings, may_discard=self._may_discard,
+            update_settings=self._update_settings, leave=self.leaving.leave,
             after_open=self._configure_runner,
             add_notice=lambda text, action, act: self._add_notice(text, action, act, once=True),
             run=self._run, status_bar=self.statusBar())
+        self.leaving.projects = self.projects
+        self.opener.leave, self.opener.start_fresh = self.leaving.leave, self._start_fresh
+        self.queue.cleared.connect(self.generator.forget_contexts)
         self.generation = GenerationCommands(
             self, document=self.document, canvas=self.canvas, queue=self.queue, runner=self.runner,
             generator=self.generator, keeper=self.keeper, prompt_panel=self.prompt_panel,
@@ -336,10 +347,12 @@ class MainWindow(QMainWindow):
             "edit.undo": lambda: self.undo_stack.undo(),
             "edit.redo": lambda: self.undo_stack.redo(),
             "file.save": self.projects.save, "file.save_as": self.projects.save_as,
+            "file.drafts": self.show_drafts,
             "results.export": lambda: self.exporter.export_shown(),
             "results.history": lambda: self.history.show(),
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
             "results.compare": lambda: self.comparison.compare_shown(),
+            "results.spill_map": lambda on: self.spill_view.set_enabled(on),
             "mask.invert": lambda: masks.apply(lambda mask: mask.invert()),
             "mask.clear": lambda: masks.apply(lambda mask: mask.clear()),
             "mask.grow": lambda: masks.adjust("grow"), "mask.shrink": lambda: masks.adjust("shrink"),
@@ -373,6 +386,7 @@ class MainWindow(QMainWindow):
         self.canvas.step_requested.connect(self.results.step)
         self.empty_state.open_requested.connect(self.opener.ask_and_open)
         self.empty_state.recent_chosen.connect(self.opener.open_recent)
+        self.empty_state.drafts_requested.connect(self.show_drafts)
         self.opener.project_chosen.connect(self.projects.open)
         self.keeper.modified_changed.connect(lambda _modified: self._update_title())
         self.keeper.saved.connect(self._update_title)  # a Save As names the project
@@ -410,6 +424,21 @@ class MainWindow(QMainWindow):
         self._shortcuts.show()
         self._shortcuts.raise_()
         self._shortcuts.activateWindow()
+
+    def show_drafts(self) -> None:
+        """File ▸ Projects and Drafts: one dialog, read afresh each time it is shown."""
+        if self._drafts is None:
+            from editor.ui.dialogs.drafts import DraftsDialog  # built when first asked for
+            from editor.ui.result_commands import reveal_in_folder
+
+            self._drafts = DraftsDialog(self, projects_dir=self.keeper.projects_dir,
+                                        current=lambda: self.keeper.project.root, run=self._run,
+                                        reveal=reveal_in_folder)
+            self._drafts.open_requested.connect(lambda draft: self.projects.open_draft(draft.root))
+        self._drafts.refresh()
+        self._drafts.show()
+        self._drafts.raise_()
+        self._drafts.activateWindow()
 
     def show_about(self) -> None:
         from editor.ui.dialogs.about import AboutDialog  # built when first asked for
@@ -491,6 +520,7 @@ class MainWindow(QMainWindow):
         if photo is None:
             return
         if image.isNull():
+            self.spill_view.forget()
             self.canvas.set_preview(None)
             return
         if image.size() != photo.size():
@@ -498,7 +528,7 @@ class MainWindow(QMainWindow):
             self.canvas.set_preview(None)
             self._say("That variant was made from another photo; open it to view the variant on the canvas.")
             return
-        self.canvas.set_preview(image)
+        self.spill_view.show(job_id, index, image)
 
     def delete_uploads(self) -> None:
         """Generate → Delete Uploaded Images: the file-ID uploads go now, not at close."""
@@ -544,10 +574,19 @@ class MainWindow(QMainWindow):
         """At start: if a window died with work in it, offer to bring it back. True if offered."""
         return self.projects.offer_restore()
 
-    def _may_discard(self) -> bool:
-        from editor.ui.photo_opening import may_discard
+    async def _start_fresh(self) -> bool:
+        """Another photo is about to open: it starts with a project and results of its own; the
+        old photo's stay in its project (a draft until deleted, or its .maskedit file)."""
+        from editor.core.project import RUNNING_JOB
 
-        return may_discard(self, self.document)
+        if self.runner.active_count():  # one started while the photo was being read
+            dialogs.show_error(self, "A job is still running", RUNNING_JOB)
+            return False
+        await self.keeper.start_fresh()
+        self.queue.clear()
+        self.results.set_photo_origin(None)
+        self._configure_runner()
+        return True
 
     def dragEnterEvent(self, event) -> None:
         if self._complete and self.opener.can_open(event.mimeData()):
@@ -712,7 +751,9 @@ class MainWindow(QMainWindow):
         return self._window_tasks.busy()
 
     def closeEvent(self, event) -> None:
-        if self._complete and not (self.generation.may_stop_batch() and self._may_discard()):
+        if self._complete and not self._leaving_saved and not (
+                self.generation.may_stop_batch() and self.leaving.leave(self._close_once_saved,
+                                                                         running_ok=True)):
             event.ignore()
             return
         if self._complete:
@@ -731,6 +772,11 @@ class MainWindow(QMainWindow):
         if not self._closed:
             self._closed = True
             self._finish_tasks()
+
+    def _close_once_saved(self) -> None:
+        """Save was chosen on closing and the project is saved: close, without asking again."""
+        self._leaving_saved = True
+        self.close()
 
     def _finish_tasks(self) -> None:
         """Await every task the window owns (cancelled jobs close their backends and keep what

@@ -8,7 +8,7 @@ document, the settings and a way to run owned tasks. Photos are decoded off the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,14 +44,6 @@ def local_path_from(mime: QMimeData) -> Path | str | None:
     return Path(urls[0].toLocalFile())
 
 
-def may_discard(parent: QWidget, document: Document) -> bool:
-    """True when the document holds no painted mask, or the user agrees to let it go."""
-    mask = document.mask()
-    if mask is None or mask.is_empty():
-        return True
-    return dialogs.confirm_discard(parent, document.display_name())
-
-
 class PhotoOpener(QObject):
     """Open, Open Recent, paste, drop and the command line: each decodes off the GUI thread and
     opens the photo in the document. `settings()` gives the settings as they are now and
@@ -67,6 +59,11 @@ class PhotoOpener(QObject):
                  update_settings: Callable[..., None], run: Callable[[str, Coroutine], None],
                  status_bar: QStatusBar, set_busy: Callable[[bool], None]):
         super().__init__(parent)
+        # Set by the window once it has its project: `leave(then)` asks Save / Don't Save / Cancel
+        # (True: go on now); `start_fresh()` gives another photo a project of its own (False: it
+        # could not, and the user was told why).
+        self.leave: Callable[[Callable[[], object]], bool] = lambda _then: True
+        self.start_fresh: Callable[[], Awaitable[bool]] | None = None
         self._parent, self._document = parent, document
         self._settings, self._update_settings = settings, update_settings
         self._run, self._status_bar, self._set_busy = run, status_bar, set_busy
@@ -87,8 +84,9 @@ class PhotoOpener(QObject):
         if path.suffix.lower() == ".maskedit":
             self.project_chosen.emit(path)
             return
-        if may_discard(self._parent, self._document):
-            self._run("open", self._open(decode_photo, path, path=path, name=path.name))
+        go = lambda: self._run("open", self._open(decode_photo, path, path=path, name=path.name))  # noqa: E731
+        if self.leave(go):
+            go()
 
     def open_recent(self, path: str) -> None:
         if not Path(path).is_file():
@@ -104,8 +102,10 @@ class PhotoOpener(QObject):
     def open_pasted_image(self, image: QImage) -> None:
         from editor.core.photo import normalise_pasted
 
-        if may_discard(self._parent, self._document):
-            self._run("open", self._open(normalise_pasted, image, path=None, name="the pasted image"))
+        go = lambda: self._run("open", self._open(normalise_pasted, image, path=None,  # noqa: E731
+                                                  name="the pasted image"))
+        if self.leave(go):
+            go()
 
     def paste(self) -> None:
         if not self.open_mime(QGuiApplication.clipboard().mimeData(), "clipboard"):
@@ -161,9 +161,14 @@ class PhotoOpener(QObject):
             self._set_busy(False)
             dialogs.show_error(self._parent, "Cannot open this photo", exc.message)
             return
-        before = self._document.path() if self._document.is_open() else None
+        before_open = self._document.is_open()
+        before = self._document.path() if before_open else None
+        other = path is None or path != before
+        if other and before_open and self.start_fresh is not None and not await self.start_fresh():
+            self._status_bar.clearMessage()
+            return
         self.opened(decoded.image, path, decoded.original)
-        if path is None or path != before:
+        if other:
             self.other_photo_opened.emit()
         if path is not None:
             self._update_settings(recent_files=self._settings().with_recent(str(path)).recent_files)

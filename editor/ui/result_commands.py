@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QImage
-from PySide6.QtWidgets import QFileDialog, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from editor.core.session import PROJECT_SUFFIX, ProjectError
 from editor.ui import dialogs
@@ -152,14 +152,14 @@ class ProjectCommands(QObject):
 
     def __init__(self, parent: QWidget, *, document: Document, keeper: ProjectKeeper,
                  results: ResultsPanel, settings: Callable[[], UserSettings],
-                 update_settings: Callable[..., None], may_discard: Callable[[], bool],
+                 update_settings: Callable[..., None], leave: Callable[[Callable[[], object]], bool],
                  after_open: Callable[[], None],
                  add_notice: Callable[[str, str, Callable[[], object]], NoticeBar],
                  run: Run, status_bar: QStatusBar):
         super().__init__(parent)
         self._parent, self._document, self._keeper, self._results = parent, document, keeper, results
         self._settings, self._update_settings = settings, update_settings
-        self._may_discard, self._after_open, self._add_notice = may_discard, after_open, add_notice
+        self._leave, self._after_open, self._add_notice = leave, after_open, add_notice
         self._run, self._status_bar = run, status_bar
         self.restore_notice: NoticeBar | None = None
 
@@ -175,32 +175,43 @@ class ProjectCommands(QObject):
         if target is None:
             self.save_as()
         else:
-            self._run("save", self._save(target))
+            self._run("save", self.save_to(target))
 
     def save_as(self) -> None:
+        target = self.ask_target()
+        if target is not None:
+            self._run("save", self.save_to(target))
+
+    def ask_target(self) -> Path | None:
+        """Where to save the project: the file chooser, starting beside the photo."""
         name = Path(self._document.display_name() or "Untitled").stem + PROJECT_SUFFIX
         start = str(self._keeper.saved_to() or dialogs.start_folder(self._document.path()) / name)
-        path, _ = QFileDialog.getSaveFileName(self._parent, "Save Project", start, PROJECT_FILTER)
-        if path:
-            target = Path(path)
-            if target.suffix.lower() != PROJECT_SUFFIX:
-                target = target.with_name(target.name + PROJECT_SUFFIX)
-            self._run("save", self._save(target))
+        path = dialogs.ask_project_target(self._parent, start, PROJECT_FILTER)
+        if path is None:
+            return None
+        target = Path(path)
+        if target.suffix.lower() != PROJECT_SUFFIX:
+            target = target.with_name(target.name + PROJECT_SUFFIX)
+        return target
 
-    async def _save(self, target: Path) -> None:
+    async def save_to(self, target: Path) -> bool:
+        """Save the project into `target`; False (the user told why) when it could not be."""
         self._status_bar.showMessage(f"Saving {target.name}…")
         try:
             await self._keeper.save_as(target)
-        except ProjectError as error:
+        except (ProjectError, OSError) as error:
             self._status_bar.clearMessage()
-            dialogs.show_error(self._parent, "Cannot save the project", error.message)
-            return
+            message = getattr(error, "message", None) or getattr(error, "strerror", None) or str(error)
+            dialogs.show_error(self._parent, "Cannot save the project", message)
+            return False
         self._remember(target)
         self._say(f"Saved {target.name}")
+        return True
 
     def open(self, path: Path) -> None:
-        if self._may_discard():
-            self._run("open", self._open(path))
+        go = lambda: self._run("open", self._open(path))  # noqa: E731 (now, or once saved)
+        if self._leave(go):
+            go()
 
     async def _open(self, path: Path) -> None:
         self._status_bar.showMessage(f"Opening {path.name}…")
@@ -226,18 +237,30 @@ class ProjectCommands(QObject):
             "Restore", lambda: self.restore(project))
         return True
 
-    def restore(self, project) -> None:
-        if self._may_discard():
-            self._run("open", self._restore(project))
+    def open_draft(self, root: Path) -> None:
+        """Open a project kept in the data folder (File ▸ Projects and Drafts)."""
+        from editor.core.session import Project
 
-    async def _restore(self, project) -> None:
+        go = lambda: self._run("open", self._restore(Project(root), opened="Opened"))  # noqa: E731
+        if self._leave(go):
+            go()
+
+    def restore(self, project) -> None:
+        go = lambda: self._run("open", self._restore(project))  # noqa: E731 (now, or once saved)
+        if self._leave(go):
+            go()
+
+    async def _restore(self, project, *, opened: str | None = None) -> None:
         try:
             count = await self._keeper.restore(project)
         except ProjectError as error:
-            dialogs.show_error(self._parent, "Cannot restore the last session", error.message)
+            title = "Cannot open this draft" if opened else "Cannot restore the last session"
+            dialogs.show_error(self._parent, title, error.message)
             return
         self._opened()
-        self._say(f"Restored your last session with {count} job{'s' * (count != 1)}.")
+        jobs = f"{count} job{'s' * (count != 1)}"
+        name = self._document.display_name() or "the photo"
+        self._say(f"{opened} {name} with {jobs}." if opened else f"Restored your last session with {jobs}.")
 
     def _opened(self) -> None:
         self._after_open()

@@ -105,10 +105,18 @@ class HistoryBrowser(QObject):
         self.dialog.raise_()
 
     def entries(self) -> list:
-        from editor.ui.dialogs.history import HistoryEntry
+        from editor.ui.dialogs.history import NO_VARIANT, HistoryEntry
 
         entries = []
         for job in self._queue.jobs():
+            if job.state.finished and not self._queue.variants(job.id):
+                # Nothing came back, yet the request may have been billed: listed with how it ended.
+                entries.append(HistoryEntry(
+                    key=(job.id, NO_VARIANT), job_number=job.number, variant_index=NO_VARIANT,
+                    prompt=job.prompt, model=job.options.model or job.provider_label,
+                    created_at=job.started_at or job.created_at, tokens=job.total_tokens,
+                    outcome=job.message or job.state.value.capitalize(),
+                    state="interrupted" if job.message.startswith("Interrupted") else job.state.value))
             for variant in self._queue.variants(job.id):
                 marks = self._queue.marks(job.id, variant.index)
                 entries.append(HistoryEntry(

@@ -30,8 +30,21 @@ def errors(monkeypatch):
     """Every error dialog the window would show: (title, message)."""
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, message: shown.append((title, message)))
-    monkeypatch.setattr(dialogs, "confirm_discard", lambda _parent, _name: True)
     return shown
+
+
+@pytest.fixture(autouse=True)
+def save_questions(monkeypatch):
+    """Save / Don't Save / Cancel, answered Don't Save (a test that means otherwise patches it
+    again): a modal box would wait forever offscreen. Each question asked: (question, detail)."""
+    asked: list[tuple[str, str]] = []
+
+    def answer(_parent, question, detail):
+        asked.append((question, detail))
+        return dialogs.DONT_SAVE
+
+    monkeypatch.setattr(dialogs, "ask_save_changes", answer)
+    return asked
 
 
 @pytest.fixture

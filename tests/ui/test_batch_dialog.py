@@ -236,7 +236,6 @@ def test_quitting_while_a_batch_runs_asks_first_and_stops_it(qtbot, loop, errors
 
     asked: list[bool] = []
     monkeypatch.setattr(dialogs, "confirm_stop_batch", lambda _parent: asked.append(True) or False)
-    monkeypatch.setattr(window, "_may_discard", lambda: True)
     assert not window.close()  # "Cancel": the window and the batch go on
     assert asked == [True] and dialog.running and window.isVisible()
 

@@ -152,13 +152,16 @@ def test_a_web_address_is_refused_with_a_reason(qtbot, window, errors):
     assert "download it first" in errors[0][1] and not window.document.is_open()
 
 
-def test_declining_to_discard_a_painted_mask_keeps_it(qtbot, window, photo_path, tmp_path, monkeypatch):
+def test_cancelling_the_save_question_keeps_the_painted_mask(qtbot, window, photo_path, tmp_path,
+                                                             monkeypatch):
     open_photo(qtbot, window, photo_path)
     window.actions["mask.invert"].trigger()
     asked = []
-    monkeypatch.setattr(dialogs, "confirm_discard", lambda _parent, name: asked.append(name) or False)
+    monkeypatch.setattr(dialogs, "ask_save_changes",
+                        lambda _parent, question, detail: asked.append((question, detail)) or dialogs.CANCEL)
     open_photo(qtbot, window, write_photo(tmp_path / "other.png"))
-    assert asked == ["harbour.png"]
+    assert asked == [("Save your work on harbour.png as a project?",
+                      "If you don't save, the mask and the prompt are lost.")]
     assert window.document.path() == photo_path and window.document.mask().array().all()
 
 

@@ -18,7 +18,7 @@ from tests.ui.window_driving import wait_idle
 def saved_project(qtbot, window, tmp_path, name="saved.maskedit"):
     target = tmp_path / name
     qtbot.waitUntil(lambda: not window.busy())
-    window._run("save", window.projects._save(target))
+    window._run("save", window.projects.save_to(target))
     qtbot.waitUntil(lambda: target.exists() and not window.busy(), timeout=10000)
     return target
 

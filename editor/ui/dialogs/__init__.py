@@ -91,13 +91,38 @@ def confirm_stop_batch(parent: QWidget | None) -> bool:
     return box.clickedButton() is stop
 
 
-def confirm_discard(parent: QWidget | None, name: str) -> bool:
-    """Ask before throwing away a painted mask (there is no project file to keep it in yet)."""
-    answer = QMessageBox.question(
-        parent,
-        "Discard the mask?",
-        f"The mask painted on {name} will be lost.",
-        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Cancel,
-    )
-    return answer == QMessageBox.StandardButton.Discard
+def ask_project_target(parent: QWidget | None, start: str, file_filter: str) -> str | None:
+    """Where to save a project (the native Save dialog); None when the user cancels."""
+    path, _ = QFileDialog.getSaveFileName(parent, "Save Project", start, file_filter)
+    return path or None
+
+
+SAVE, DONT_SAVE, CANCEL = "save", "dont-save", "cancel"
+
+
+def ask_save_changes(parent: QWidget | None, question: str, detail: str) -> str:
+    """Save / Don't Save / Cancel before the window's work goes (quit, another photo or project):
+    SAVE (the default, Enter), DONT_SAVE or CANCEL (Esc, or the window's close button)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Maskedit", question,
+                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      | QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText(detail)
+    box.button(QMessageBox.StandardButton.Discard).setText("Don't Save")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return {QMessageBox.StandardButton.Save: SAVE, QMessageBox.StandardButton.Discard: DONT_SAVE}.get(
+        box.standardButton(box.clickedButton()), CANCEL)
+
+
+def confirm_delete_draft(parent: QWidget | None, title: str, detail: str) -> bool:
+    """Ask before deleting a draft: its results go with it."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Delete Draft", f"Delete the draft of {title}?",
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText(detail)
+    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is delete

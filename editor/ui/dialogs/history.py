@@ -45,6 +45,7 @@ _DAYS = {"Last 7 days": 7, "Last 30 days": 30}
 # Fixed English month names: the rest of the interface is English, whatever the system locale.
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 COLUMNS = ("", "Variant", "Prompt", "Date", "Model", "Tokens")
+NO_VARIANT = -1
 TOKENS = COLUMNS.index("Tokens")
 TOKENS_TIP = "The tokens each job used, shown on its first listed variant"
 EMPTY_TEXT = "No variants yet — results of every job in this project appear here."
@@ -72,6 +73,14 @@ class HistoryEntry:
     tokens: int | None = None
     path: Path | None = None
     spill: float | None = None
+    # A job that ended without any image (cancelled, failed, interrupted) is listed too, with
+    # variant_index NO_VARIANT: how it ended and its request id say whether it may have been billed.
+    outcome: str = ""
+    state: str = ""  # for such a job: "cancelled", "failed", "interrupted"
+
+    @property
+    def has_variant(self) -> bool:
+        return self.variant_index != NO_VARIANT
 
 
 def since_for(choice: str, now: float) -> float | None:
@@ -252,7 +261,7 @@ class HistoryDialog(QDialog):
         self.show_discarded.toggled.connect(self._apply_filters)
         self.date_filter.currentIndexChanged.connect(self._apply_filters)
         self.table.itemSelectionChanged.connect(self._update_buttons)
-        self.table.doubleClicked.connect(lambda index: self._emit(self.chosen, index.row()))
+        self.table.doubleClicked.connect(lambda index: self._show_row(index.row()))
         self.show_button.clicked.connect(lambda: self._emit(self.chosen))
         self.reuse_button.clicked.connect(lambda: self._emit(self.reuse_requested))
         self.reveal_button.clicked.connect(lambda: self._emit(self.reveal_requested))
@@ -276,7 +285,8 @@ class HistoryDialog(QDialog):
         self._load_thumbnails()
 
     def _fill_row(self, row: int, entry: HistoryEntry, now: float) -> None:
-        variant = f"#{entry.job_number} · variant {entry.variant_index + 1}"
+        variant = (f"#{entry.job_number} · variant {entry.variant_index + 1}" if entry.has_variant
+                   else f"#{entry.job_number} · {entry.state or 'no image'}")
         if entry.starred:
             variant += " ★"
         if entry.discarded:
@@ -286,6 +296,8 @@ class HistoryDialog(QDialog):
         # which of its variants the filters let through.
         texts = ("", variant, prompt, format_when(entry.created_at, now), entry.model, "")
         tip = entry.prompt if entry.spill is None else f"{entry.prompt}\n\nSpill {entry.spill:.1%}"
+        if entry.outcome:
+            tip = f"{entry.prompt}\n\n{entry.outcome}"
         for column, text in enumerate(texts):
             item = QTableWidgetItem(text)
             item.setToolTip(tip)
@@ -331,7 +343,14 @@ class HistoryDialog(QDialog):
             self.table.clearSelection()
         self._show_tokens()
         shown, total = self.visible_count(), len(self._entries)
-        self.count_label.setText(f"{shown} of {total} variant{'' if total == 1 else 's'}")
+        without = sum(1 for entry in self._entries if not entry.has_variant)
+        listed = sum(1 for row, entry in enumerate(self._entries)
+                     if entry.has_variant and not self.table.isRowHidden(row))
+        variants = total - without
+        text = f"{listed} of {variants} variant{'' if variants == 1 else 's'}"
+        if without:
+            text += f" · {without} job{'s' * (without != 1)} without images"
+        self.count_label.setText(text)
         self.empty_label.setText(EMPTY_TEXT if not total else FILTERED_TEXT)
         self.stack.setCurrentWidget(self.table if shown else self.empty_label)
         self._update_buttons()
@@ -350,9 +369,13 @@ class HistoryDialog(QDialog):
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
-        self.show_button.setEnabled(entry is not None)
+        self.show_button.setEnabled(entry is not None and entry.has_variant)
         self.reuse_button.setEnabled(entry is not None)
         self.reveal_button.setEnabled(entry is not None and entry.path is not None)
+
+    def _show_row(self, row: int) -> None:
+        if self._entries[row].has_variant:
+            self._emit(self.chosen, row)
 
     def _emit(self, signal: Signal, row: int | None = None) -> None:
         entry = self.selected_entry() if row is None else self._entries[row]

@@ -116,6 +116,7 @@ class EmptyState(QWidget):
 
     open_requested = Signal()
     recent_chosen = Signal(str)
+    drafts_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -134,6 +135,11 @@ class EmptyState(QWidget):
         open_button.setDefault(True)
         open_button.setMinimumHeight(34)
         open_button.clicked.connect(self.open_requested)
+        self.drafts_button = QPushButton("Projects and Drafts…")
+        self.drafts_button.setToolTip("Every photo that received a result, kept until you delete it "
+                                      "(Ctrl+Shift+O)")
+        self.drafts_button.setFlat(True)
+        self.drafts_button.clicked.connect(self.drafts_requested)
         self._recent_box = QVBoxLayout()
         self._recent_box.setSpacing(0)
         self._recent_title = quiet_label("Recent")
@@ -147,6 +153,7 @@ class EmptyState(QWidget):
         column.addWidget(self.message)
         column.addSpacing(8)
         column.addWidget(open_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.drafts_button, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addSpacing(18)
         column.addWidget(self._recent_title)
         column.addLayout(self._recent_box)

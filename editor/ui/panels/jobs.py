@@ -201,6 +201,7 @@ class JobsPanel(QWidget):
         self._attention = False
         queue.job_added.connect(self._add)
         queue.job_changed.connect(self._change)
+        queue.cleared.connect(self._clear)
         for job in queue.jobs():
             self._add(job.id)
 
@@ -217,6 +218,19 @@ class JobsPanel(QWidget):
 
     def _add(self, job_id: str) -> None:
         self._change(job_id)
+
+    def _clear(self) -> None:
+        for row in self._rows.values():
+            row.hide()
+            row.setParent(None)
+            row.deleteLater()
+        self._rows.clear()
+        self._shown.clear()
+        self._update_clock()
+        self.empty.show()
+        if self._attention:
+            self._attention = False
+            self.attention_changed.emit(False)
 
     def _change(self, job_id: str) -> None:
         job = self._queue.job(job_id)

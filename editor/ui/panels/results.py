@@ -167,6 +167,7 @@ class ResultsPanel(QWidget):
         queue.variant_added.connect(self._variant_added)
         queue.partial_added.connect(self._partial_added)
         queue.marks_changed.connect(self._marks_changed)
+        queue.cleared.connect(self._clear)
         self._show_actions()
 
     def _build_actions(self) -> QHBoxLayout:
@@ -283,6 +284,15 @@ class ResultsPanel(QWidget):
         if made is not None and index != PARTIAL:  # a streamed preview is replaced by the next one
             self._keep_made(key, made)
         return made
+
+    def made(self, job_id: str, index: int) -> VariantImage | None:
+        """The shown composite of this variant, if it was made with today's settings."""
+        return self._made.get((job_id, index, self._mode, self._feather, self._harmonize))
+
+    def reshow(self) -> None:
+        """Send the shown variant to the canvas again (a view of it changed)."""
+        if self._shown is not None:
+            self._tasks.start(self._build_preview(*self._shown), key="preview")
 
     def _keep_made(self, key: tuple[str, int, str, float, bool], made: VariantImage) -> None:
         """Keep at most MADE_KEPT composites, never dropping the chosen variant's."""
@@ -489,6 +499,22 @@ class ResultsPanel(QWidget):
             content.hide()
         else:
             content.show()
+
+    def _clear(self) -> None:
+        """Another photo or project: its results are its own, none of these stay on show."""
+        self._tasks.cancel()  # thumbnails and spill still on their way belong to the old jobs
+        self.forget_previews()
+        for strip in self._strips.values():
+            strip.hide()
+            strip.setParent(None)
+            strip.deleteLater()
+        self._strips.clear()
+        self._applied = None
+        self._photo_text = "Showing the original photo"
+        self.following = True
+        self.empty.show()
+        self._show_viewing()
+        self._show_usage()
 
     def _add(self, job_id: str) -> None:
         strip = JobStrip(self._queue.job(job_id), self._group, side=self._thumb, offer_retry=self._commands)
