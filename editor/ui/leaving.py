@@ -39,10 +39,13 @@ class LeaveGuard(QObject):
         self.projects: ProjectCommands | None = None  # set once the window has composed them
 
     def leave(self, then: Then, *, running_ok: bool = False) -> bool:
-        """`running_ok`: quitting stops running jobs itself (what arrived is kept); another photo
-        or project must wait for them."""
-        if not running_ok and self._running():
+        """`running_ok`: quitting may stop running jobs (asked first; what arrived is kept); another
+        photo or project must wait for them."""
+        running = self._running()
+        if running and not running_ok:
             dialogs.show_error(self._parent, "A job is still running", RUNNING_JOB)
+            return False
+        if running and not dialogs.confirm_stop_jobs(self._parent, running):
             return False
         if not self._document.is_open() or not self._keeper.modified():
             return True

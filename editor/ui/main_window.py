@@ -211,6 +211,7 @@ class MainWindow(QMainWindow):
         self.actions["mask.overlay"].setChecked(True)
         self.setAcceptDrops(True)
         self._complete = True
+        self.show_start_drafts()
         self._show_document_state()
 
     def _compose_generation(self, settings: UserSettings) -> None:
@@ -387,6 +388,7 @@ class MainWindow(QMainWindow):
         self.empty_state.open_requested.connect(self.opener.ask_and_open)
         self.empty_state.recent_chosen.connect(self.opener.open_recent)
         self.empty_state.drafts_requested.connect(self.show_drafts)
+        self.empty_state.draft_chosen.connect(self.projects.open_draft)
         self.opener.project_chosen.connect(self.projects.open)
         self.keeper.modified_changed.connect(lambda _modified: self._update_title())
         self.keeper.saved.connect(self._update_title)  # a Save As names the project
@@ -425,6 +427,19 @@ class MainWindow(QMainWindow):
         self._shortcuts.raise_()
         self._shortcuts.activateWindow()
 
+    def show_start_drafts(self) -> None:
+        """The start page's cards: the newest kept projects, read off the GUI thread."""
+        if self._loop is not None and not self.document.is_open():
+            self._run("drafts", self._read_start_drafts())
+
+    async def _read_start_drafts(self) -> None:
+        import asyncio
+
+        from editor.ui.dialogs.drafts import start_cards
+
+        cards = await asyncio.to_thread(start_cards, self.keeper.projects_dir, self.keeper.project.root)
+        self.empty_state.set_drafts(cards)
+
     def show_drafts(self) -> None:
         """File ▸ Projects and Drafts: one dialog, read afresh each time it is shown."""
         if self._drafts is None:
@@ -435,6 +450,7 @@ class MainWindow(QMainWindow):
                                         current=lambda: self.keeper.project.root, run=self._run,
                                         reveal=reveal_in_folder)
             self._drafts.open_requested.connect(lambda draft: self.projects.open_draft(draft.root))
+            self._drafts.finished.connect(lambda _result: self.show_start_drafts())  # one deleted?
         self._drafts.refresh()
         self._drafts.show()
         self._drafts.raise_()

@@ -44,6 +44,8 @@ def save_questions(monkeypatch):
         return dialogs.DONT_SAVE
 
     monkeypatch.setattr(dialogs, "ask_save_changes", answer)
+    monkeypatch.setattr(dialogs, "confirm_stop_jobs", lambda _parent, running: asked.append(
+        ("stop", str(running))) or True)
     return asked
 
 

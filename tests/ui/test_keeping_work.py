@@ -183,3 +183,34 @@ def test_another_photo_waits_for_a_running_job(qtbot, loop, errors, tmp_path, se
     assert window.document.path().name == "street.png" and job.id in window.queue
     window.runner.cancel(job.id)
     wait_finished(qtbot, window, job.id)
+
+
+def test_quitting_with_a_running_job_asks_first(qtbot, loop, errors, tmp_path, service_env, monkeypatch):
+    window = painted_window(qtbot, loop, tmp_path)
+    service_env.script(Fault.slow(30))
+    job = generate_with_keys(qtbot, window)
+    qtbot.waitUntil(lambda: len(service_env.edit_requests) == 1, timeout=15000)
+    asked: list[int] = []
+    monkeypatch.setattr(dialogs, "confirm_stop_jobs", lambda _parent, running: asked.append(running) or False)
+    assert not window.close()
+    assert asked == [1] and window.isVisible() and not window.queue.job(job.id).state.finished
+
+    monkeypatch.setattr(dialogs, "confirm_stop_jobs", lambda _parent, running: True)
+    assert quit_window(qtbot, window, dialogs.DONT_SAVE, monkeypatch) != []
+    qtbot.waitUntil(lambda: window.queue.job(job.id).state is JobState.CANCELLED, timeout=10000)
+
+
+def test_the_start_page_offers_the_newest_drafts(qtbot, loop, errors, tmp_path, service_env, monkeypatch):
+    window = painted_window(qtbot, loop, tmp_path)
+    finished_job(qtbot, window)
+    quit_window(qtbot, window, dialogs.DONT_SAVE, monkeypatch)
+
+    again = start(qtbot, loop, tmp_path)  # no photo: the start page
+    qtbot.waitUntil(lambda: len(again.empty_state.draft_cards()) == 1, timeout=10000)
+    [card] = again.empty_state.draft_cards()
+    assert card.text().startswith("street.png\nToday ") and card.text().endswith("· 2 results")
+    assert not card.icon().isNull()
+    card.click()
+    wait_idle(qtbot, again)
+    qtbot.waitUntil(lambda: again.queue.jobs() != [], timeout=15000)
+    assert again.document.path().name == "street.png"

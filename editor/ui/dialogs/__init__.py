@@ -97,6 +97,20 @@ def ask_project_target(parent: QWidget | None, start: str, file_filter: str) -> 
     return path or None
 
 
+def confirm_stop_jobs(parent: QWidget | None, running: int) -> bool:
+    """Ask before quitting stops running jobs: their requests are out and may be billed."""
+    jobs = "A job is" if running == 1 else f"{running} jobs are"
+    box = QMessageBox(QMessageBox.Icon.Warning, "Maskedit", f"{jobs} still running. Quit anyway?",
+                      QMessageBox.StandardButton.Cancel, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setInformativeText("Quitting cancels them. A request already sent may be billed all the same; "
+                           "images that have arrived are kept, and the job stays in the project's history.")
+    stop = box.addButton("Cancel Jobs and Quit", QMessageBox.ButtonRole.DestructiveRole)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is stop
+
+
 SAVE, DONT_SAVE, CANCEL = "save", "dont-save", "cancel"
 
 

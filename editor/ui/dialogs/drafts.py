@@ -30,6 +30,7 @@ from editor.ui import dialogs
 from editor.ui.dialogs.history import format_when
 
 ICON_SIDE = 96
+START_CARDS = 4  # on the start page
 _ROLE = Qt.ItemDataRole.UserRole
 
 
@@ -43,6 +44,17 @@ def state_text(draft: Draft) -> str:
         return f"Draft; its file {draft.saved_to.name} is no longer there"
     later = draft.modified > draft.saved_to.stat().st_mtime + 1
     return f"Saved as {draft.saved_to.name}" + (", with later work only in the draft" if later else "")
+
+
+def start_cards(projects_dir: Path, current: Path) -> list[tuple[Path, str, str, QImage | None]]:
+    """Worker thread: the start page's cards, newest first (folder, title, detail, picture)."""
+    now = time.time()
+    cards = []
+    for draft in list_drafts(projects_dir, exclude=current)[:START_CARDS]:
+        picture = QImage(str(draft.thumbnail)) if draft.thumbnail is not None else None
+        cards.append((draft.root, draft.title, f"{format_when(draft.modified, now)} · "
+                      f"{draft.results} result{'s' * (draft.results != 1)}", picture))
+    return cards
 
 
 class DraftsDialog(QDialog):

@@ -7,8 +7,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # the mask layer brings numpy, which the window's first paint
     from editor.core.mask_layer import MaskLayer
 
 MAX_RECENT_SHOWN = 5
+MAX_DRAFTS_SHOWN = 4
+DRAFT_CARD = 128
 
 
 class _WheelOnlyWhenFocused(QObject):
@@ -117,6 +119,7 @@ class EmptyState(QWidget):
     open_requested = Signal()
     recent_chosen = Signal(str)
     drafts_requested = Signal()
+    draft_chosen = Signal(Path)  # a kept project's folder
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -155,6 +158,13 @@ class EmptyState(QWidget):
         column.addWidget(open_button, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(self.drafts_button, 0, Qt.AlignmentFlag.AlignHCenter)
         column.addSpacing(18)
+        self._drafts_title = quiet_label("Continue where you left off")
+        self._drafts_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._drafts_row = QHBoxLayout()
+        self._drafts_row.setSpacing(12)
+        column.addWidget(self._drafts_title)
+        column.addLayout(self._drafts_row)
+        column.addSpacing(8)
         column.addWidget(self._recent_title)
         column.addLayout(self._recent_box)
         column.addStretch(4)
@@ -163,6 +173,38 @@ class EmptyState(QWidget):
         outer.addLayout(column)
         outer.addStretch(1)
         self.set_recent(())
+        self.set_drafts([])
+
+    def set_drafts(self, drafts: list[tuple[Path, str, str, QImage | None]]) -> None:
+        """The newest kept projects as cards: (folder, title, when and what, picture)."""
+        while self._drafts_row.count():
+            widget = self._drafts_row.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self._drafts_title.setVisible(bool(drafts))
+        if not drafts:
+            return
+        self._drafts_row.addStretch(1)
+        for root, title, detail, picture in drafts[:MAX_DRAFTS_SHOWN]:
+            card = QToolButton()
+            card.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            card.setAutoRaise(True)
+            card.setCursor(Qt.CursorShape.PointingHandCursor)
+            card.setIconSize(QSize(DRAFT_CARD, DRAFT_CARD))
+            if picture is not None and not picture.isNull():
+                card.setIcon(QIcon(QPixmap.fromImage(picture)))
+            metrics = card.fontMetrics()
+            width = DRAFT_CARD + 48  # the text may be a little wider than the picture
+            card.setText(f"{metrics.elidedText(title, Qt.TextElideMode.ElideMiddle, width)}\n"
+                         f"{metrics.elidedText(detail, Qt.TextElideMode.ElideRight, width)}")
+            card.setToolTip(f"{title}\n{detail}\nOpen it with every result")
+            card.clicked.connect(lambda _=False, r=root: self.draft_chosen.emit(r))
+            self._drafts_row.addWidget(card)
+        self._drafts_row.addStretch(1)
+
+    def draft_cards(self) -> list[QToolButton]:
+        return [self._drafts_row.itemAt(i).widget() for i in range(self._drafts_row.count())
+                if self._drafts_row.itemAt(i).widget() is not None]
 
     def set_recent(self, paths: tuple[str, ...] | list[str]) -> None:
         while self._recent_box.count():
