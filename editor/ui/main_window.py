@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         self.projects = ProjectCommands(
             self, document=self.document, keeper=self.keeper, results=self.results, settings=settings,
             update_settings=self._update_settings, may_discard=self._may_discard,
-            after_open=self._configure_runner,
+            after_open=self._project_opened,
             add_notice=lambda text, action, act: self._add_notice(text, action, act, once=True),
             run=self._run, status_bar=self.statusBar())
         self.generation = GenerationCommands(
@@ -302,6 +302,21 @@ class MainWindow(QMainWindow):
                                  self._settings.composite_harmonize)
         self.results.set_budget(self._settings.token_budget)
         self.results.thumb_size = self._settings.results_thumb_size
+        self._compose_paste_mode()
+
+    def _compose_paste_mode(self) -> None:
+        """Paste masks: each variant's, editable after the result (editor.ui.paste_mode)."""
+        from editor.core.paste_masks import PasteMasks
+        from editor.ui.panels.paste_bar import PasteBar
+        from editor.ui.paste_mode import PasteMode
+
+        self.pastes = PasteMasks(self.undo_stack, self)
+        self.paste_mode = PasteMode(
+            self, canvas=self.canvas, document=self.document, queue=self.queue, results=self.results,
+            pastes=self.pastes, context=self.generator.context, keeper=self.keeper,
+            tasks=self.tasks.group("paste"), say=self._say)
+        self.paste_bar = PasteBar(self.paste_mode, self.canvas, self.actions["results.paste_mask"])
+        self.results.layout().insertWidget(2, self.paste_bar)
 
     def _show_estimate(self, context) -> None:
         """Under Generate: what it will send and cost, from the same plan as the amber frame."""
@@ -317,6 +332,12 @@ class MainWindow(QMainWindow):
         """Results go into the open project's folder; the mask threshold is the settings'."""
         self.runner.configure(results_dir=self.keeper.results_dir,
                               mask_threshold=self._settings.mask_threshold)
+
+    def _project_opened(self) -> None:
+        """An opened or restored project's jobs are in: results go into its folder, and its
+        variants' paste masks come back."""
+        self._configure_runner()
+        self._run("paste masks", self.paste_mode.project_opened())
 
     def after_first_paint(self, step: Callable[[], object]) -> None:
         """Run `step` once the window has painted for the first time (steps run in order)."""
@@ -340,6 +361,8 @@ class MainWindow(QMainWindow):
             "results.history": lambda: self.history.show(),
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
             "results.compare": lambda: self.comparison.compare_shown(),
+            "results.paste_mask": lambda _checked=False: self.paste_mode.toggle(),
+            "results.paste_swap": self.paste_mode.swap,
             "mask.invert": lambda: masks.apply(lambda mask: mask.invert()),
             "mask.clear": lambda: masks.apply(lambda mask: mask.clear()),
             "mask.grow": lambda: masks.adjust("grow"), "mask.shrink": lambda: masks.adjust("shrink"),

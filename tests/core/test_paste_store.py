@@ -44,7 +44,8 @@ def test_damaged_entries_are_skipped_and_the_rest_read(tmp_path):
     project = Project.create(tmp_path / "data")
     write_pastes(project, {("job-1-ab", 0): PasteSnapshot(coverage(255, (0, 0, 4, 4)), (), 2.0)})
     listed = project.path(LIST).read_text()
-    project.path(LIST).write_text(listed.replace("[", '[{"job": "x", "index": 0, "mask": "../../etc/passwd"},', 1))
+    outside = '{"job": "x", "index": 0, "mask": "../../etc/passwd"},'
+    project.path(LIST).write_text(listed.replace("[", "[" + outside, 1))
     assert set(read_pastes(project, (40, 30))) == {("job-1-ab", 0)}
     project.path(LIST).write_text("not json")
     assert read_pastes(project, (40, 30)) == {}
