@@ -126,7 +126,7 @@ class PasteMasks(QObject):
         """Another project: its variants have paste masks of their own."""
         for paste in self._pastes.values():
             for _source, layer in paste.layers():
-                layer.deleteLater()
+                layer.setParent(None)  # freed with its last reference, on the GUI thread
         self._pastes.clear()
         self._newest.clear()
 
