@@ -71,8 +71,10 @@ class PasteMode(QObject):
         self._buffer: np.ndarray | None = None  # the composite as BGRA, what `_image` shows
         self._image: QImage | None = None
         self._pending: QRect | None = None
+        self._composing = False  # a task is composing the pending rects
         self._edited = False  # the target's masks changed since the mode went on
         self._setting_photo = False
+        self._restoring = False
         self._unsaved: set[VariantKey] = set()
         pastes.changed.connect(self._paste_changed)
         results.preview_ready.connect(self._preview_shown)
@@ -160,13 +162,12 @@ class PasteMode(QObject):
             mixed_layer = await self._layer(mixed)
             if mixed_layer is not None and mixed_layer.shape == layer.shape:
                 self._layers[mixed] = mixed_layer
-        pixels = await asyncio.to_thread(compose, self._photo, self._paste_layers(), self.feather())
+        photo, layers, feather = self._photo, self._paste_layers(), self.feather()
+        bgra = await asyncio.to_thread(lambda: _bgra(compose(photo, layers, feather)))
         if self._target != key:
             return
-        self._show(pixels)
+        self._show(bgra, opaque=layer.shape[2] == 3)
         self._canvas.edit_mask_layer(paste.own, over_preview=True)
-        if self._canvas.tool() not in ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill"):
-            self._canvas.set_tool("brush")
         self.active_changed.emit(True)
         self.target_changed.emit()
         self._say("Paste Mask: paint to reveal the variant, erase (Alt, or X to swap) to hide it back "
@@ -178,6 +179,8 @@ class PasteMode(QObject):
         key, edited = self._target, self._edited
         self._target, self._source, self._pending = None, None, None
         self._tasks.cancel("paste")
+        self._tasks.cancel("recompose")
+        self._composing = False
         self._layers, self._photo, self._photo_owner = {}, None, None
         mask = self._document.mask()
         if restore_canvas and mask is not None:
@@ -247,8 +250,9 @@ class PasteMode(QObject):
 
     def _paste_changed(self, job_id: str, index: int, rect: QRect) -> None:
         key = (job_id, index)
-        self._unsaved.add(key)
-        self._keeper.touch()
+        if not self._restoring:  # masks read back from the project are no new work
+            self._unsaved.add(key)
+            self._keeper.touch()
         if key != self._target:
             self._results.forget_variant(job_id, index)
             if self._results.applied() == key and not self._setting_photo:
@@ -261,25 +265,29 @@ class PasteMode(QObject):
         whole = QRect(0, 0, self._photo.shape[1], self._photo.shape[0])
         rect = whole if rect.isEmpty() else rect.intersected(whole)
         self._pending = rect if self._pending is None else self._pending.united(rect)
-        if not self._tasks.busy("recompose"):
+        if not self._composing:
+            self._composing = True  # now: the task's own first step may come after the next dab
             self._tasks.start(self._recompose(key), key="recompose")
         if rect == whole:
             self.target_changed.emit()  # the feather, shown on the bar
 
     async def _recompose(self, key: VariantKey) -> None:
         """Compose the rects painted meanwhile, one batch at a time, until none is left."""
-        while self._pending is not None and self._target == key and self._photo is not None:
-            rect, self._pending = self._pending, None
-            feather = self.feather()
-            size = (self._photo.shape[1], self._photo.shape[0])
-            box = grown((rect.x(), rect.y(), rect.right() + 1, rect.bottom() + 1), feather, size)
-            pixels = await asyncio.to_thread(compose_region, self._photo, self._paste_layers(), box, feather)
-            if self._target != key or self._buffer is None:
-                return
-            x0, y0, x1, y1 = box
-            code = cv2.COLOR_RGB2BGRA if pixels.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
-            self._buffer[y0:y1, x0:x1] = cv2.cvtColor(pixels, code)
-            self._canvas.refresh_preview(QRect(x0, y0, x1 - x0, y1 - y0))
+        try:
+            while self._pending is not None and self._target == key and self._photo is not None:
+                rect, self._pending = self._pending, None
+                feather = self.feather()
+                size = (self._photo.shape[1], self._photo.shape[0])
+                box = grown((rect.x(), rect.y(), rect.right() + 1, rect.bottom() + 1), feather, size)
+                photo, layers = self._photo, self._paste_layers()
+                pixels = await asyncio.to_thread(compose_region, photo, layers, box, feather)
+                if self._target != key or self._buffer is None:
+                    return
+                x0, y0, x1, y1 = box
+                self._buffer[y0:y1, x0:x1] = _bgra(pixels)
+                self._canvas.refresh_preview(QRect(x0, y0, x1 - x0, y1 - y0))
+        finally:
+            self._composing = False
 
     def _paste_layers(self) -> list[PasteLayer]:
         """The target's layers in paste order over the live masks (a stroke that changes a mask
@@ -289,13 +297,12 @@ class PasteMode(QObject):
                 for key, layer in ((source or self._target, layer) for source, layer in paste.layers())
                 if key in self._layers]
 
-    def _show(self, pixels: np.ndarray) -> None:
+    def _show(self, bgra: np.ndarray, *, opaque: bool) -> None:
         """Show the composite on the canvas from a buffer the recomposed rects are written into."""
-        height, width = pixels.shape[:2]
-        code = cv2.COLOR_RGB2BGRA if pixels.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
-        self._buffer = np.ascontiguousarray(cv2.cvtColor(pixels, code))
-        kind = QImage.Format.Format_RGB32 if pixels.shape[2] == 3 else QImage.Format.Format_ARGB32
-        self._image = QImage(self._buffer.data, width, height, width * 4, kind)
+        height, width = bgra.shape[:2]
+        self._buffer = bgra
+        kind = QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32
+        self._image = QImage(bgra.data, width, height, width * 4, kind)
         self._canvas.set_preview(self._image)
 
     async def _layer(self, key: VariantKey) -> np.ndarray | None:
@@ -373,7 +380,16 @@ class PasteMode(QObject):
         if photo is None:
             return
         stored = await asyncio.to_thread(read_pastes, self._keeper.project, (photo.width(), photo.height()))
-        for key, snapshot in stored.items():
-            if key[0] in self._queue:
-                self._pastes.restore(key, snapshot)
-        self._unsaved.clear()
+        self._restoring = True
+        try:
+            for key, snapshot in stored.items():
+                if key[0] in self._queue:
+                    self._pastes.restore(key, snapshot)
+        finally:
+            self._restoring = False
+
+
+def _bgra(pixels: np.ndarray) -> np.ndarray:
+    """RGB(A) pixels in the byte order of the canvas's 32-bit images."""
+    code = cv2.COLOR_RGB2BGRA if pixels.shape[2] == 3 else cv2.COLOR_RGBA2BGRA
+    return np.ascontiguousarray(cv2.cvtColor(np.ascontiguousarray(pixels), code))
