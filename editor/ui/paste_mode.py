@@ -76,7 +76,9 @@ class PasteMode(QObject):
         self._setting_photo = False
         self._restoring = False
         self._unsaved: set[VariantKey] = set()
+        self._settings: tuple[str, float, bool] | None = None  # how variants were composed at entry
         pastes.changed.connect(self._paste_changed)
+        queue.variant_added.connect(lambda *_: self.target_changed.emit() if self.active() else None)
         results.preview_ready.connect(self._preview_shown)
         results.paste_work = self.work
         document.photo_changed.connect(self._photo_changed)
@@ -155,6 +157,7 @@ class PasteMode(QObject):
             self.active_changed.emit(False)
             return
         self._target, self._via_applied, self._source, self._edited = key, via_applied, None, False
+        self._settings = self._results.composite_settings()
         self._layers = {key: layer}
         self._photo, self._photo_owner = base_photo(source.context, layer.shape[2])
         paste = self._pastes.paste(key)
@@ -338,11 +341,15 @@ class PasteMode(QObject):
     def _after_preview(self) -> None:
         if self._image is None or self._results.hovered() is not None:
             return
-        shown = self._results.shown()
-        if shown == self._target or (shown is None and self._via_applied):
-            self._canvas.set_preview(self._image)
-        else:
+        shown, target = self._results.shown(), self._target
+        if shown != target and not (shown is None and self._via_applied):
             self.leave()
+        elif self._results.composite_settings() != self._settings:
+            # Settings → Results changed how variants are laid over the photo: built again so.
+            self.leave()
+            self.enter()
+        else:
+            self._canvas.set_preview(self._image)
 
     def _photo_changed(self) -> None:
         if not self._setting_photo:

@@ -5,6 +5,7 @@ another variant, and get exactly the composite back from Apply, Copy and a saved
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
@@ -15,7 +16,7 @@ from editor.core.variant_paste import VariantSource, build_layer
 from editor.imaging.mask import feather
 from tests.ui.test_end_to_end import painted_window, start
 from tests.ui.test_window_results import finished_job, wait_task
-from tests.ui.window_driving import paint_stroke, press_keys, wait_idle
+from tests.ui.window_driving import paint_stroke, press_keys, to_widget, wait_idle
 
 ON_STROKE = (150, 110)  # on the stroke the job was sent with
 BESIDE = (205, 95)  # outside that stroke and its feather, inside the part of the photo sent
@@ -72,6 +73,9 @@ def test_hide_and_reveal_the_variant_with_the_brush_and_undo_each_stroke(
     paint_stroke(qtbot, window, [(200, 95), (210, 95)])
     qtbot.waitUntil(lambda: at(canvas.preview(), BESIDE) == tuple(variant[BESIDE[1], BESIDE[0]]))
     assert at(canvas.preview(), BESIDE) != at(photo, BESIDE)
+    drawn = canvas.grab().toImage().pixelColor(to_widget(window, *BESIDE))  # the rendered view itself
+    expected = variant[BESIDE[1], BESIDE[0]]
+    assert max(abs(a - int(b)) for a, b in zip(drawn.getRgb()[:3], expected, strict=True)) <= 2
 
     press_keys(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: at(canvas.preview(), BESIDE) == at(photo, BESIDE))
@@ -97,8 +101,42 @@ def test_hide_and_reveal_the_variant_with_the_brush_and_undo_each_stroke(
     assert errors == []
 
 
+def test_the_shape_tools_paint_the_paste_mask_too(qtbot, loop, errors, tmp_path, service_env):
+    service_env.spill = 1.0
+    window = painted_window(qtbot, loop, tmp_path)
+    finished_job(qtbot, window, variants=1)
+    key = enter(qtbot, window)
+    settle(qtbot, window)
+    edit_mask = window.document.mask().array().copy()
+    press_keys(qtbot, window, Qt.Key.Key_M)
+    paint_stroke(qtbot, window, [(300, 220), (340, 260)])
+    own = window.pastes.paste(key).own.array()
+    assert own[240, 320] == 255 and own[200, 320] == 0
+    assert window.undo_stack.undo_label().startswith("Paste Mask: ")
+    assert np.array_equal(window.document.mask().array(), edit_mask)
+    press_keys(qtbot, window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)  # Invert acts on it too
+    assert window.pastes.paste(key).own.array()[200, 320] == 255
+    assert np.array_equal(window.document.mask().array(), edit_mask)
+    window.undo_stack.undo()
+    assert window.pastes.paste(key).own.array()[200, 320] == 0
+    assert errors == []
+
+
+def test_without_a_variant_or_in_whole_mode_it_says_why(qtbot, loop, errors, tmp_path, service_env):
+    window = painted_window(qtbot, loop, tmp_path)
+    press_keys(qtbot, window, Qt.Key.Key_Q)
+    assert not window.paste_mode.active() and not window.actions["results.paste_mask"].isChecked()
+    assert "Show or apply a variant first" in window.statusBar().currentMessage()
+    finished_job(qtbot, window, variants=1)
+    window.results.set_composite("whole", 2.0, True)
+    press_keys(qtbot, window, Qt.Key.Key_Q)
+    assert not window.paste_mode.active()
+    assert "shown whole" in window.statusBar().currentMessage()
+    assert errors == []
+
+
 def test_feather_after_the_fact_mix_another_variant_and_copy_what_is_shown(
-        qtbot, loop, errors, tmp_path, service_env):
+        qtbot, loop, errors, tmp_path, service_env, monkeypatch):
     service_env.spill = 0.5  # each variant changes other pixels outside the mask
     window = painted_window(qtbot, loop, tmp_path)
     job = finished_job(qtbot, window, variants=2)
@@ -132,6 +170,13 @@ def test_feather_after_the_fact_mix_another_variant_and_copy_what_is_shown(
     qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull())
     wait_task(qtbot, window)
     assert np.array_equal(pixels(QGuiApplication.clipboard().image()), shown)
+    target = tmp_path / "out.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.results.command.emit("export", *key)
+    qtbot.waitUntil(target.is_file)
+    wait_task(qtbot, window)
+    with Image.open(target) as exported:
+        assert np.array_equal(np.asarray(exported.convert("RGB")), shown)
     assert errors == []
 
 
