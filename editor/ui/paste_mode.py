@@ -371,8 +371,10 @@ class PasteMode(QObject):
     # --- the project ---------------------------------------------------------------------------
 
     def _to_save(self) -> Callable[[object], None] | None:
-        """At a save, on the GUI thread: copies of the masks changed since the last one."""
-        snapshots = {key: snapshot for key in self._unsaved if (snapshot := self._pastes.snapshot(key))}
+        """At a save, on the GUI thread: copies of the masks changed since the last one (of the
+        variants in this project: another photo's results stay with their own project)."""
+        snapshots = {key: snapshot for key in self._unsaved
+                     if key[0] in self._queue and (snapshot := self._pastes.snapshot(key))}
         self._unsaved.clear()
         if not snapshots:
             return None
