@@ -166,6 +166,14 @@ def test_feather_after_the_fact_mix_another_variant_and_copy_what_is_shown(
     settle(qtbot, window)
     shown = pixels(window.canvas.preview())
 
+    press_keys(qtbot, window, Qt.Key.Key_C)  # compare: the variant as it would be exported
+    qtbot.waitUntil(window.comparison.active)
+    assert np.array_equal(pixels(window.comparison.page.view._images[1]), shown)
+    press_keys(qtbot, window, Qt.Key.Key_Escape, target=window.comparison.page.view)
+    qtbot.waitUntil(lambda: not window.comparison.active())
+    assert window.paste_mode.active()
+    qtbot.waitUntil(lambda: np.array_equal(pixels(window.canvas.preview()), shown))
+
     window.results.command.emit("copy", *key)
     qtbot.waitUntil(lambda: not QGuiApplication.clipboard().image().isNull())
     wait_task(qtbot, window)
