@@ -159,9 +159,11 @@ class PasteMasks(QObject):
         """Fill a new layer: its own tile history keeps that step, but the window's undo stack never
         reaches it (setting a mask up is not an edit the user can undo)."""
         self._replaying = True
+        layer.blockSignals(True)  # nothing shown changes by it; `restore` says so itself
         try:
             layer.replace(np.ascontiguousarray(coverage, np.uint8), "Paste mask")
         finally:
+            layer.blockSignals(False)
             self._replaying = False
         self._newest[id(layer)] = layer.undo_serial()
 

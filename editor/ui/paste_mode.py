@@ -24,8 +24,8 @@ from PySide6.QtGui import QImage
 from editor.core.document import Document
 from editor.core.generate import JobContext
 from editor.core.jobs import JobQueue
+from editor.core.paste_keeping import PasteKeeping
 from editor.core.paste_masks import PasteMasks, VariantKey
-from editor.core.paste_store import read_pastes, write_pastes
 from editor.core.project import ProjectKeeper
 from editor.core.tasks import TaskGroup
 from editor.core.variant_paste import (
@@ -60,6 +60,7 @@ class PasteMode(QObject):
         super().__init__(parent)
         self._canvas, self._document, self._queue, self._results = canvas, document, queue, results
         self._pastes, self._context, self._keeper = pastes, context, keeper
+        self._keeping = PasteKeeping(pastes, queue, keeper, self)
         self._tasks, self._say = tasks, say
         self._cache = LayerCache()
         self._target: VariantKey | None = None
@@ -74,8 +75,6 @@ class PasteMode(QObject):
         self._composing = False  # a task is composing the pending rects
         self._edited = False  # the target's masks changed since the mode went on
         self._setting_photo = False
-        self._restoring = False
-        self._unsaved: set[VariantKey] = set()
         self._settings: tuple[str, float, bool] | None = None  # how variants were composed at entry
         pastes.changed.connect(self._paste_changed)
         queue.variant_added.connect(lambda *_: self.target_changed.emit() if self.active() else None)
@@ -83,7 +82,6 @@ class PasteMode(QObject):
         results.paste_work = self.work
         document.photo_changed.connect(self._photo_changed)
         document.mask_replaced.connect(lambda _mask: self.leave(restore_canvas=False))
-        keeper.extra_writers.append(self._to_save)
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -131,6 +129,7 @@ class PasteMode(QObject):
             self._say(refusal)
             self.active_changed.emit(False)
             return
+        self._say("Preparing the paste mask…")
         self._tasks.start(self._enter(key, via_applied=shown is None), key="paste")
 
     def _refusal(self, key: VariantKey | None) -> str | None:
@@ -253,9 +252,6 @@ class PasteMode(QObject):
 
     def _paste_changed(self, job_id: str, index: int, rect: QRect) -> None:
         key = (job_id, index)
-        if not self._restoring:  # masks read back from the project are no new work
-            self._unsaved.add(key)
-            self._keeper.touch()
         if key != self._target:
             self._results.forget_variant(job_id, index)
             if self._results.applied() == key and not self._setting_photo:
@@ -370,32 +366,12 @@ class PasteMode(QObject):
 
     # --- the project ---------------------------------------------------------------------------
 
-    def _to_save(self) -> Callable[[object], None] | None:
-        """At a save, on the GUI thread: copies of the masks changed since the last one (of the
-        variants in this project: another photo's results stay with their own project)."""
-        snapshots = {key: snapshot for key in self._unsaved
-                     if key[0] in self._queue and (snapshot := self._pastes.snapshot(key))}
-        self._unsaved.clear()
-        if not snapshots:
-            return None
-        return lambda project: write_pastes(project, snapshots)
-
     async def project_opened(self) -> None:
         """Another project is open: its variants' paste masks come back, the last one's go."""
         self.leave(restore_canvas=False)
-        self._pastes.clear()
         self._cache.clear()
         photo = self._document.photo()
-        if photo is None:
-            return
-        stored = await asyncio.to_thread(read_pastes, self._keeper.project, (photo.width(), photo.height()))
-        self._restoring = True
-        try:
-            for key, snapshot in stored.items():
-                if key[0] in self._queue:
-                    self._pastes.restore(key, snapshot)
-        finally:
-            self._restoring = False
+        await self._keeping.project_opened((photo.width(), photo.height()) if photo is not None else None)
 
 
 def _bgra(pixels: np.ndarray) -> np.ndarray:
