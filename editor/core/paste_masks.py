@@ -56,7 +56,6 @@ class PasteMasks(QObject):
     """The paste masks of every variant that has been shown or applied since the project opened."""
 
     changed = Signal(str, int, QRect)
-    edited = Signal()  # any paste mask or feather changed (the project has work to save)
 
     def __init__(self, undo_stack: UndoStack | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,7 +141,6 @@ class PasteMasks(QObject):
         def put(value: float | None) -> None:
             paste.feather = value
             self.changed.emit(*key, QRect())
-            self.edited.emit()
 
         put(after)
         if self._undo_stack is not None:
@@ -173,7 +171,6 @@ class PasteMasks(QObject):
         if self._replaying or serial <= self._newest.get(id(layer), 0):
             return
         self._newest[id(layer)] = serial
-        self.edited.emit()
         if self._undo_stack is None:
             return
         what = "Mix" if layer is not self._pastes[key].own else "Paste Mask"
@@ -186,4 +183,3 @@ class PasteMasks(QObject):
             action()
         finally:
             self._replaying = False
-        self.edited.emit()
