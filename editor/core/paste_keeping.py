@@ -32,6 +32,11 @@ class PasteKeeping(QObject):
         pastes.changed.connect(self._changed)
         keeper.extra_writers.append(self._to_save)
 
+    def restoring(self) -> bool:
+        """Whether the masks changing now are read back from the project (nothing new to show
+        beyond them: an applied variant's photo was saved as it was composed)."""
+        return self._restoring
+
     def _changed(self, job_id: str, index: int, _rect: QRect) -> None:
         if not self._restoring:  # masks read back from the project are no new work
             self._unsaved.add((job_id, index))

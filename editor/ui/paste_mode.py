@@ -254,7 +254,7 @@ class PasteMode(QObject):
         key = (job_id, index)
         if key != self._target:
             self._results.forget_variant(job_id, index)
-            if self._results.applied() == key and not self._setting_photo:
+            if self._results.applied() == key and not self._setting_photo and not self._keeping.restoring():
                 self._tasks.start(self._update_applied(key), key="applied")
             return
         self._edited = True

@@ -215,3 +215,31 @@ def test_paste_masks_come_back_with_a_saved_project(qtbot, loop, errors, tmp_pat
     assert np.array_equal(other.pastes.paste(key).own.array(), mask)
     assert other.pastes.feather(key, 2.0) == 6.0 and job.id in other.queue
     assert errors == []
+
+
+def test_the_applied_variants_paste_mask_reshapes_the_working_photo_undoably(
+        qtbot, loop, errors, tmp_path, service_env):
+    service_env.spill = 1.0
+    window = painted_window(qtbot, loop, tmp_path)
+    original = window.document.photo()
+    job = finished_job(qtbot, window, variants=1)
+    window.results.actions["apply"].click()
+    qtbot.waitUntil(lambda: window.document.photo() is not original)
+    assert window.results.shown() is None and window.results.applied() == (job.id, 0)
+    key = enter(qtbot, window)  # no variant shown: the applied one
+    assert key == (job.id, 0)
+    settle(qtbot, window)
+    variant = layer_of(window, key)
+    paint_stroke(qtbot, window, [(200, 95), (210, 95)])
+    qtbot.waitUntil(lambda: at(window.canvas.preview(), BESIDE) == tuple(variant[BESIDE[1], BESIDE[0]]))
+    assert at(window.document.photo(), BESIDE) == at(original, BESIDE)  # until the mode is left
+    press_keys(qtbot, window, Qt.Key.Key_Q)
+    qtbot.waitUntil(lambda: at(window.document.photo(), BESIDE) == tuple(variant[BESIDE[1], BESIDE[0]]))
+    assert window.results.applied() == key and window.canvas.preview() is None
+    press_keys(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the stroke
+    qtbot.waitUntil(lambda: at(window.document.photo(), BESIDE) == at(original, BESIDE))
+    assert at(window.document.photo(), ON_STROKE) == tuple(variant[ON_STROKE[1], ON_STROKE[0]])
+    press_keys(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the Apply
+    qtbot.waitUntil(lambda: window.results.applied() is None)
+    assert np.array_equal(pixels(window.document.photo()), pixels(original))
+    assert errors == []
