@@ -214,6 +214,11 @@ def test_paste_masks_come_back_with_a_saved_project(qtbot, loop, errors, tmp_pat
     qtbot.waitUntil(lambda: key in other.pastes, timeout=15000)
     assert np.array_equal(other.pastes.paste(key).own.array(), mask)
     assert other.pastes.feather(key, 2.0) == 6.0 and job.id in other.queue
+    assert not other.keeper.modified()  # reading the masks back is no new work
+    other.results.choose(*key)
+    variant = layer_of(other, key)
+    qtbot.waitUntil(lambda: other.canvas.preview() is not None
+                    and at(other.canvas.preview(), BESIDE) == tuple(variant[BESIDE[1], BESIDE[0]]))
     assert errors == []
 
 
