@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         self.projects = ProjectCommands(
             self, document=self.document, keeper=self.keeper, results=self.results, settings=settings,
             update_settings=self._update_settings, may_discard=self._may_discard,
-            after_open=self._project_opened,
+            after_open=self._configure_runner,
             add_notice=lambda text, action, act: self._add_notice(text, action, act, once=True),
             run=self._run, status_bar=self.statusBar())
         self.generation = GenerationCommands(
@@ -333,12 +333,6 @@ class MainWindow(QMainWindow):
         self.runner.configure(results_dir=self.keeper.results_dir,
                               mask_threshold=self._settings.mask_threshold)
 
-    def _project_opened(self) -> None:
-        """An opened or restored project's jobs are in: results go into its folder, and its
-        variants' paste masks come back."""
-        self._configure_runner()
-        self._run("paste masks", self.paste_mode.project_opened())
-
     def after_first_paint(self, step: Callable[[], object]) -> None:
         """Run `step` once the window has painted for the first time (steps run in order)."""
         if self._first_paint is None:
@@ -361,14 +355,14 @@ class MainWindow(QMainWindow):
             "results.history": lambda: self.history.show(),
             "results.next": lambda: self.results.step(1), "results.previous": lambda: self.results.step(-1),
             "results.compare": lambda: self.comparison.compare_shown(),
-            "results.paste_mask": lambda _checked=False: self.paste_mode.toggle(),
-            "results.paste_swap": self.paste_mode.swap,
             "mask.invert": lambda: masks.apply(lambda mask: mask.invert()),
             "mask.clear": lambda: masks.apply(lambda mask: mask.clear()),
             "mask.grow": lambda: masks.adjust("grow"), "mask.shrink": lambda: masks.adjust("shrink"),
             "mask.feather": lambda: masks.adjust("feather"),
             "mask.import": masks.ask_and_import, "mask.export": masks.ask_and_export,
             "mask.overlay": canvas.set_mask_visible,
+            "results.paste_mask": lambda _checked=False: self.paste_mode.toggle(),
+            "results.paste_swap": self.paste_mode.swap,
             "generate.run": generation.generate, "generate.cancel": generation.cancel_newest,
             "generate.focus_prompt": generation.focus_prompt,
             "generate.delete_uploads": self.delete_uploads,

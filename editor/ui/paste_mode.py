@@ -78,6 +78,7 @@ class PasteMode(QObject):
         self._settings: tuple[str, float, bool] | None = None  # how variants were composed at entry
         pastes.changed.connect(self._paste_changed)
         queue.variant_added.connect(lambda *_: self.target_changed.emit() if self.active() else None)
+        queue.restoring.connect(self._jobs_restoring)
         results.preview_ready.connect(self._preview_shown)
         results.paste_work = self.work
         document.photo_changed.connect(self._photo_changed)
@@ -365,6 +366,11 @@ class PasteMode(QObject):
         return None
 
     # --- the project ---------------------------------------------------------------------------
+
+    def _jobs_restoring(self, starting: bool) -> None:
+        """An opened or restored project's jobs are all in: their paste masks follow."""
+        if not starting:
+            self._tasks.start(self.project_opened(), key="project")
 
     async def project_opened(self) -> None:
         """Another project is open: its variants' paste masks come back, the last one's go."""

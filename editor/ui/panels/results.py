@@ -273,6 +273,19 @@ class ResultsPanel(QWidget):
         if self._shown is not None:
             self._show(*self._shown)
 
+    def forget_variant(self, job_id: str, index: int, *, show: bool = True) -> None:
+        """The variant's composite changed (its paste masks did): it is made again when next asked
+        for, and at once if it is the one shown (unless `show` is False)."""
+        self._edits[job_id, index] = self._edits.get((job_id, index), 0) + 1
+        for key in [key for key in self._made if key[:2] == (job_id, index)]:
+            del self._made[key]
+        if show and self._shown == (job_id, index) and self._hover is None:
+            self._show(job_id, index)
+
+    def composite_settings(self) -> tuple[str, float, bool]:
+        """(mode, feather px, harmonize): how variants are laid over the photo now."""
+        return self._mode, self._feather, self._harmonize
+
     async def variant_image(self, job_id: str, index: int) -> VariantImage | None:
         """The variant at the photo's size as it would be applied (the shown one is not redone)."""
         key = (job_id, index, self._mode, self._feather, self._harmonize)
@@ -294,19 +307,6 @@ class ResultsPanel(QWidget):
         if made is not None and index != PARTIAL:  # a streamed preview is replaced by the next one
             self._keep_made(key, made)
         return made
-
-    def forget_variant(self, job_id: str, index: int, *, show: bool = True) -> None:
-        """The variant's composite changed (its paste masks did): it is made again when next asked
-        for, and at once if it is the one shown (unless `show` is False)."""
-        self._edits[job_id, index] = self._edits.get((job_id, index), 0) + 1
-        for key in [key for key in self._made if key[:2] == (job_id, index)]:
-            del self._made[key]
-        if show and self._shown == (job_id, index) and self._hover is None:
-            self._show(job_id, index)
-
-    def composite_settings(self) -> tuple[str, float, bool]:
-        """(mode, feather px, harmonize): how variants are laid over the photo now."""
-        return self._mode, self._feather, self._harmonize
 
     def _keep_made(self, key: tuple[str, int, str, float, bool], made: VariantImage) -> None:
         """Keep at most MADE_KEPT composites, never dropping the chosen variant's."""
