@@ -99,6 +99,9 @@ class ProjectKeeper(QObject):
         # Saving and restoring, owned by the window's TaskOwner when it gives a group.
         self._tasks = tasks if tasks is not None else TaskOwner(loop).group("project")
         self._restoring = False
+        # What other owners keep in the project folder (the variants' paste masks): each is asked on
+        # the GUI thread at every save and gives what to write in the worker, or None.
+        self.extra_writers: list[Callable[[], Callable[[Project], None] | None]] = []
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_soon)
         document.photo_changed.connect(self._photo_changed)
@@ -176,10 +179,11 @@ class ProjectKeeper(QObject):
 
     async def _save(self) -> None:
         state, mask = self._snapshot()
-        photo = self._photo_to_store(state)
+        photo, extras = self._photo_to_store(state), self._extras()
         try:
             async with self._write_lock:
-                state = await asyncio.to_thread(self._write, state, mask, photo, self._original_bytes())
+                state = await asyncio.to_thread(self._write, state, mask, photo, self._original_bytes(),
+                                                extras)
                 self.state = replace(state, flags=self.state.flags)
         except (OSError, ProjectError) as error:
             message = getattr(error, "message", None) or getattr(error, "strerror", None) or str(error)
@@ -203,6 +207,9 @@ class ProjectKeeper(QObject):
             photo_file=self._photo_files.get(photo.cacheKey()) if photo is not None else None))
         return replace(state, document=replace(state.document, references=references)), mask
 
+    def _extras(self) -> list[Callable[[Project], None]]:
+        return [write for write in (take() for take in self.extra_writers) if write is not None]
+
     def _photo_to_store(self, state: ProjectState) -> tuple[int, np.ndarray] | None:
         """(cacheKey, RGB(A) copy) of a photo not yet in the project. Copied here, on the GUI thread:
         the worker never touches a QImage the window may replace or free meanwhile."""
@@ -213,9 +220,11 @@ class ProjectKeeper(QObject):
         return photo.cacheKey(), np.array(pixels, copy=True)
 
     def _write(self, state: ProjectState, mask: np.ndarray | None, photo: tuple[int, np.ndarray] | None,
-               original: bytes | None) -> ProjectState:
+               original: bytes | None, extras: list[Callable[[Project], None]] = ()) -> ProjectState:
         """Worker thread: store what changed, then the manifest."""
         project, document = self.project, state.document
+        for write in extras:
+            write(project)
         if photo is not None and document.photo_file is None:
             document = replace(document, photo_file=self._store_photo(photo, original, document.photo_name))
         if document.original_photo_file is None:
@@ -469,7 +478,7 @@ class ProjectKeeper(QObject):
             return
         try:
             state, mask = self._snapshot()
-            self._write(state, mask, self._photo_to_store(state), self._original_bytes())
+            self._write(state, mask, self._photo_to_store(state), self._original_bytes(), self._extras())
         except (OSError, ProjectError) as error:
             log.warning("the last save failed: %s", error)
         self.project.unlock()

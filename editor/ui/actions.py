@@ -115,6 +115,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tip="Show the next variant in the Results panel"),
     ActionSpec("results.previous", "&Previous Variant", "Results", "results", ("Alt+Left",),
                needs_document=False, tip="Show the previous variant in the Results panel"),
+    ActionSpec("results.paste_mask", "Edit &Paste Mask", "Results", "results", ("Q",), checkable=True,
+               separator_before=True, tip="Paint where the shown (or applied) variant covers the photo, "
+               "soften its edge, or paint in parts of another variant"),
+    ActionSpec("results.paste_swap", "Swap Reveal and Hide", "Results", "results", ("X",),
+               tip="Switch the brush between painting in (reveal) and painting out (hide, the eraser)"),
     ActionSpec("results.compare", "&Compare with Original", "Results", "results", ("C",),
                separator_before=True, tip="Split slider, side by side, difference or A/B of the shown "
                "variant against the original; Esc returns to the canvas"),

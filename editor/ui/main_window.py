@@ -314,6 +314,21 @@ class MainWindow(QMainWindow):
                                  self._settings.composite_harmonize)
         self.results.set_budget(self._settings.token_budget)
         self.results.thumb_size = self._settings.results_thumb_size
+        self._compose_paste_mode()
+
+    def _compose_paste_mode(self) -> None:
+        """Paste masks: each variant's, editable after the result (editor.ui.paste_mode)."""
+        from editor.core.paste_masks import PasteMasks
+        from editor.ui.panels.paste_bar import PasteBar
+        from editor.ui.paste_mode import PasteMode
+
+        self.pastes = PasteMasks(self.undo_stack, self)
+        self.paste_mode = PasteMode(
+            self, canvas=self.canvas, document=self.document, queue=self.queue, results=self.results,
+            pastes=self.pastes, context=self.generator.context, keeper=self.keeper,
+            tasks=self.tasks.group("paste"), say=self._say)
+        self.paste_bar = PasteBar(self.paste_mode, self.canvas, self.actions["results.paste_mask"])
+        self.results.layout().insertWidget(2, self.paste_bar)
 
     def _show_estimate(self, context) -> None:
         """Under Generate: what it will send and cost, from the same plan as the amber frame."""
@@ -360,6 +375,8 @@ class MainWindow(QMainWindow):
             "mask.feather": lambda: masks.adjust("feather"),
             "mask.import": masks.ask_and_import, "mask.export": masks.ask_and_export,
             "mask.overlay": canvas.set_mask_visible,
+            "results.paste_mask": lambda _checked=False: self.paste_mode.toggle(),
+            "results.paste_swap": self.paste_mode.swap,
             "generate.run": generation.generate, "generate.cancel": generation.cancel_newest,
             "generate.focus_prompt": generation.focus_prompt,
             "generate.delete_uploads": self.delete_uploads,

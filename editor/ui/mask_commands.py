@@ -37,12 +37,16 @@ class MaskCommands(QObject):
         self._run, self._say, self._threshold = run, say, threshold
 
     def apply(self, operation: Callable[[MaskLayer], object]) -> None:
-        mask = self._document.mask()
+        mask = self._edited_mask()
         if mask is not None:
             operation(mask)
 
+    def _edited_mask(self) -> MaskLayer | None:
+        """The mask the canvas's tools edit: the document's, or in Paste Mask mode the variant's."""
+        return self._canvas.mask_layer() or self._document.mask()
+
     def adjust(self, kind: str) -> None:
-        mask = self._document.mask()
+        mask = self._edited_mask()
         if mask is None:
             return
         from editor.ui.dialogs.mask_adjust import MaskAdjustDialog

@@ -149,6 +149,27 @@ class PhotoLayer:
             self._levels.append(QImage(source.data, width, height, width * 4, photo.format()))
         log.debug("photo pyramid: %d levels", len(self._levels))
 
+    def refresh_levels(self, rect: QRect) -> None:
+        """The image's pixels changed on `rect` (a paste mask edit): bring each level up to date
+        there only, halving the changed block (on even coordinates) of the level above it."""
+        photo = self._photo
+        if photo is None or not self._levels:
+            return
+        width, height = photo.width(), photo.height()
+        raw = np.frombuffer(photo.constBits(), np.uint8, count=photo.bytesPerLine() * height)
+        source = raw.reshape(height, photo.bytesPerLine())[:, : width * 4].reshape(height, width, 4)
+        x0, y0, x1, y1 = rect.left(), rect.top(), rect.right() + 1, rect.bottom() + 1
+        for level in self._level_buffers:
+            x0, y0 = x0 // 2 * 2, y0 // 2 * 2
+            x1, y1 = min(x1 + x1 % 2, source.shape[1]), min(y1 + y1 % 2, source.shape[0])
+            lx0, ly0 = x0 // 2, y0 // 2
+            lw, lh = min((x1 - x0) // 2, level.shape[1] - lx0), min((y1 - y0) // 2, level.shape[0] - ly0)
+            if lw <= 0 or lh <= 0:
+                return
+            block = np.ascontiguousarray(source[y0:y0 + 2 * lh, x0:x0 + 2 * lw])
+            level[ly0:ly0 + lh, lx0:lx0 + lw] = cv2.resize(block, (lw, lh), interpolation=cv2.INTER_AREA)
+            source, x0, y0, x1, y1 = level, lx0, ly0, lx0 + lw, ly0 + lh
+
     def paint(self, painter: QPainter, src: QRect, target: QRectF, scale: float) -> None:
         """Draw the photo pixels `src` (full-resolution coordinates) onto the widget rect `target`."""
         photo = self._photo
@@ -354,6 +375,8 @@ class CanvasLayers:
     # stroke, so the result is seen as it is, not under a red tint.
     overlay_resting: bool = False
     peek: bool = False
+    # Editing a shown variant's paste mask: the overlay (the paste mask) may be drawn over it.
+    over_preview: bool = False
     show_pixels: bool = False  # above 100 %: hard-edged pixels instead of smooth magnification
     style: OverlayStyle = field(default_factory=OverlayStyle)
 
@@ -406,8 +429,8 @@ class CanvasRenderer:
             src, target = self._paint_photo_scaled(painter, exposed, layer, t, smooth)
         if not layers.peek:
             # A variant is shown as it is (what Apply and export give): no overlay over it.
-            if layers.mask_visible and not layers.overlay_resting and layer is not self.preview \
-                    and not src.isEmpty():
+            if layers.mask_visible and not layers.overlay_resting and not src.isEmpty() \
+                    and (layer is not self.preview or layers.over_preview):
                 self._paint_coverage(painter, exposed, t, src, target, smooth)
             if layers.fill_preview is not None:
                 self._overlay.paint(painter, exposed, t, layers.fill_preview, layers.fill_origin,

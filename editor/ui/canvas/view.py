@@ -117,6 +117,7 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         layers = self._renderer.layers
         layers.mask, layers.mask_preview, layers.outline = mask.image(), None, None
         layers.overlay_resting = False  # another document: its mask is shown
+        layers.over_preview = False
         self._renderer.preview.set_photo(None)
         self._renderer.refresh_tint()
         self._set_photo_layer(photo)
@@ -143,6 +144,28 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         layer.set_photo(image)
         if layer.wants_levels():
             QTimer.singleShot(0, self._build_preview_levels)
+        self.update()
+
+    def refresh_preview(self, rect: QRect) -> None:
+        """The shown variant's pixels changed on `rect` (image pixels): repaint only that part."""
+        layer = self._renderer.preview
+        if layer.photo() is not None:
+            layer.refresh_levels(rect)
+            self._update_image_rect(rect)
+
+    def edit_mask_layer(self, mask: MaskLayer, *, over_preview: bool) -> None:
+        """Edit `mask` with the tools from now on (a variant's paste mask, or the document's mask
+        again), keeping the view, the photo and the variant shown; with `over_preview` its overlay
+        is drawn over the shown variant and stays resting until asked for."""
+        self._tool.cancel()
+        if self._mask is not None:
+            self._mask.changed.disconnect(self._on_mask_changed)
+        self._mask = mask
+        mask.changed.connect(self._on_mask_changed)
+        layers = self._renderer.layers
+        layers.mask, layers.mask_preview, layers.over_preview = mask.image(), None, over_preview
+        layers.overlay_resting = True
+        self._renderer.refresh_tint()
         self.update()
 
     def preview(self) -> QImage | None:
@@ -252,12 +275,15 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         self.update()
 
     def overlay_shown(self) -> bool:
-        """Whether the overlay is drawn now: visible, not resting, and no variant shown."""
+        """Whether the overlay is drawn now: visible, not resting, and no variant shown (unless
+        the variant's paste mask is what the overlay shows)."""
         layers = self._renderer.layers
-        return layers.mask_visible and not layers.overlay_resting and self.preview() is None
+        return (layers.mask_visible and not layers.overlay_resting
+                and (self.preview() is None or layers.over_preview))
 
     def _wake_overlay(self) -> None:
-        if self._renderer.layers.overlay_resting:
+        # A paste mask is painted looking at the variant itself; its overlay shows when asked for.
+        if self._renderer.layers.overlay_resting and not self._renderer.layers.over_preview:
             self._renderer.layers.overlay_resting = False
             self.update()
 

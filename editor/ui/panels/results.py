@@ -110,6 +110,10 @@ class ResultsPanel(QWidget):
         self._made: OrderedDict[tuple[str, int, str, float], VariantImage] = OrderedDict()
         self._mode, self._feather = "strict", 2.0
         self._harmonize = True  # colour and tone matched along the mask's edge (Settings → Results)
+        # (job id, index, mode) → the work that composes the variant through its paste masks, taken
+        # on the GUI thread and run in a worker; None (or no work) for the plain composite.
+        self._edits: dict[tuple[str, int], int] = {}  # how often each variant's composite changed
+        self.paste_work: Callable[[str, int, str], Callable[..., VariantImage | None] | None] | None = None
         self._applied: tuple[str, int] | None = None
         self._thumb = THUMB
         # The tile the pointer rests on (once HOVER_MS passed) whose preview the canvas shows
@@ -270,6 +274,19 @@ class ResultsPanel(QWidget):
         if self._shown is not None:
             self._show(*self._shown)
 
+    def forget_variant(self, job_id: str, index: int, *, show: bool = True) -> None:
+        """The variant's composite changed (its paste masks did): it is made again when next asked
+        for, and at once if it is the one shown (unless `show` is False)."""
+        self._edits[job_id, index] = self._edits.get((job_id, index), 0) + 1
+        for key in [key for key in self._made if key[:2] == (job_id, index)]:
+            del self._made[key]
+        if show and self._shown == (job_id, index) and self._hover is None:
+            self._show(job_id, index)
+
+    def composite_settings(self) -> tuple[str, float, bool]:
+        """(mode, feather px, harmonize): how variants are laid over the photo now."""
+        return self._mode, self._feather, self._harmonize
+
     async def variant_image(self, job_id: str, index: int) -> VariantImage | None:
         """The variant at the photo's size as it would be applied (the shown one is not redone)."""
         key = (job_id, index, self._mode, self._feather, self._harmonize)
@@ -279,8 +296,15 @@ class ResultsPanel(QWidget):
         context, data = self._context(job_id), self._data(job_id, index)
         if context is None or data is None:
             return None
-        made = await asyncio.to_thread(composite_variant, data, context, mode=self._mode,
-                                       feather_px=self._feather, harmonize=self._harmonize)
+        while True:
+            # A variant whose paste masks were edited is laid over the photo through them; an edit
+            # made meanwhile means the composite is made again.
+            edits = self._edits.get((job_id, index), 0)
+            work = self.paste_work(job_id, index, self._mode) if self.paste_work is not None else None
+            made = await asyncio.to_thread(work or composite_variant, data, context, mode=self._mode,
+                                           feather_px=self._feather, harmonize=self._harmonize)
+            if self._edits.get((job_id, index), 0) == edits:
+                break
         if made is not None and index != PARTIAL:  # a streamed preview is replaced by the next one
             self._keep_made(key, made)
         return made
