@@ -316,13 +316,13 @@ class ProjectKeeper(QObject):
         has a file): the draft then holds the mask and prompt as they were at the very end."""
         self._timer.stop()
         state, mask = self._snapshot()
-        photo, original = self._photo_to_store(state), self._original_bytes()
+        photo, original, extras = self._photo_to_store(state), self._original_bytes(), self._extras()
         async with self._write_lock:
             old = self.project
             if state.saved_to is None and not await asyncio.to_thread(old.has_results):
                 return
             try:
-                await asyncio.to_thread(self._write, state, mask, photo, original)
+                await asyncio.to_thread(self._write, state, mask, photo, original, extras)
             except (OSError, ProjectError) as error:
                 # The draft keeps its results and last autosave; only this last touch is lost.
                 log.warning("the last save of %s failed: %s", old.root, error)

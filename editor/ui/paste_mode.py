@@ -79,6 +79,8 @@ class PasteMode(QObject):
         pastes.changed.connect(self._paste_changed)
         queue.variant_added.connect(lambda *_: self.target_changed.emit() if self.active() else None)
         queue.restoring.connect(self._jobs_restoring)
+        # Another photo: its project starts empty, the last photo's masks were saved with theirs.
+        queue.cleared.connect(lambda: self._tasks.start(self.project_opened(), key="project"))
         results.preview_ready.connect(self._preview_shown)
         results.paste_work = self.work
         document.photo_changed.connect(self._photo_changed)

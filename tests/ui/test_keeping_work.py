@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
@@ -17,8 +18,16 @@ from editor.ui.dialogs.drafts import DraftsDialog
 from editor.ui.dialogs.history import NO_VARIANT
 from tests.fakes.faults import Fault
 from tests.ui.test_end_to_end import PROMPT, painted_window, start
+from tests.ui.test_paste_mode import enter, settle
 from tests.ui.test_window_results import finished_job
-from tests.ui.window_driving import generate_with_keys, open_photo, wait_finished, wait_idle, write_photo
+from tests.ui.window_driving import (
+    generate_with_keys,
+    open_photo,
+    paint_stroke,
+    wait_finished,
+    wait_idle,
+    write_photo,
+)
 
 
 def projects_dir() -> Path:
@@ -55,6 +64,13 @@ def test_quit_save_relaunch_brings_every_variant_back(qtbot, loop, errors, tmp_p
     window = painted_window(qtbot, loop, tmp_path)
     job = finished_job(qtbot, window)
     variants = {v.index: v.data for v in window.queue.variants(job.id)}
+    key = enter(qtbot, window)  # shape the shown variant after it arrived: its paste mask
+    settle(qtbot, window)
+    paint_stroke(qtbot, window, [(200, 95), (210, 95)])
+    window.paste_bar.feather.setValue(6)
+    settle(qtbot, window)
+    paste = window.pastes.paste(key).own.array().copy()
+    assert paste[95, 205] == 255
     target = tmp_path / "work" / "street.maskedit"
     target.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
@@ -73,6 +89,9 @@ def test_quit_save_relaunch_brings_every_variant_back(qtbot, loop, errors, tmp_p
     restored = again.queue.jobs()[0]
     assert restored.state is JobState.DONE and restored.prompt == PROMPT
     assert {v.index: v.data for v in again.queue.variants(restored.id)} == variants
+    qtbot.waitUntil(lambda: key in again.pastes, timeout=15000)
+    assert np.array_equal(again.pastes.paste(key).own.array(), paste)
+    assert again.pastes.feather(key, 2.0) == 6.0
     assert not again.keeper.modified()  # all it shows is in its file: quitting asks nothing
     assert quit_window(qtbot, again, dialogs.CANCEL, monkeypatch) == []
 
@@ -156,6 +175,11 @@ def test_another_photo_starts_its_own_results_and_the_old_ones_stay_in_its_draft
         qtbot, loop, errors, tmp_path, service_env, monkeypatch, save_questions):
     window = painted_window(qtbot, loop, tmp_path)
     job = finished_job(qtbot, window)
+    key = enter(qtbot, window)
+    settle(qtbot, window)
+    paint_stroke(qtbot, window, [(200, 95), (210, 95)])  # the moment before opening another photo
+    settle(qtbot, window)
+    paste = window.pastes.paste(key).own.array().copy()
     old_project = window.keeper.project.root
 
     open_photo(qtbot, window, write_photo(tmp_path / "harbour.png"))
@@ -163,6 +187,7 @@ def test_another_photo_starts_its_own_results_and_the_old_ones_stay_in_its_draft
     assert window.document.path().name == "harbour.png"
     assert window.queue.jobs() == [] and window.results.variant_order() == []
     assert window.keeper.project.root != old_project and old_project.is_dir()
+    assert window.pastes.keys() == [] and not window.paste_mode.active()
     assert window.document.prompt() == ""
     assert not window.keeper.modified()  # a photo just opened is not work yet
 
@@ -172,6 +197,8 @@ def test_another_photo_starts_its_own_results_and_the_old_ones_stay_in_its_draft
     open_from_dialog(qtbot, window, dialog)
     assert window.document.path().name == "street.png"
     assert [j.id for j in window.queue.jobs()] == [job.id]
+    qtbot.waitUntil(lambda: key in window.pastes, timeout=15000)
+    assert np.array_equal(window.pastes.paste(key).own.array(), paste)  # saved as it left
 
 
 def test_another_photo_waits_for_a_running_job(qtbot, loop, errors, tmp_path, service_env):
