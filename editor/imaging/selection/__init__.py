@@ -14,10 +14,10 @@ from editor.imaging.selection.combine import (
     subject_box,
 )
 from editor.imaging.selection.grabcut import ObjectHints, Stroke, select_object
-from editor.imaging.selection.refine import refine_edge
+from editor.imaging.selection.refine import edge_band, refine_edge
 from editor.imaging.selection.steps import CancelFlag, Checkpoint, SelectionCancelled, SelectionError
 from editor.imaging.selection.wand import MAX_TOLERANCE, magic_wand
 
 __all__ = ["COMBINE_MODES", "MAX_TOLERANCE", "CancelFlag", "Checkpoint", "CombineMode", "ObjectHints",
-           "SelectionCancelled", "SelectionError", "Stroke", "changed_rect", "combine", "magic_wand",
-           "refine_edge", "select_object", "subject_box"]
+           "SelectionCancelled", "SelectionError", "Stroke", "changed_rect", "combine", "edge_band",
+           "magic_wand", "refine_edge", "select_object", "subject_box"]

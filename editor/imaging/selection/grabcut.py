@@ -25,6 +25,8 @@ _GUIDED_RADIUS = 3
 _GUIDED_EPS = 1e-3
 # GrabCut has converged when an iteration changes fewer pixels than this (parts per million).
 _SETTLED_SHARE = 500
+# Islands of the object smaller than this share of the working copy are specks, not parts of it.
+_SPECK_SHARE = 0.0005
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def select_object(photo: np.ndarray, hints: ObjectHints, *, iterations: int = IT
     """
     work = working_copy(photo, hints)
     checkpoint(0.05)
-    found = _grabcut(work.small, work.labels, iterations, checkpoint)
+    found = _without_specks(_grabcut(work.small, work.labels, iterations, checkpoint), work.labels)
     checkpoint(0.9)
     coverage = carry_to_full(photo, work, found, hints.box)
     checkpoint(1.0)
@@ -174,6 +176,19 @@ def _grabcut(small: np.ndarray, labels: np.ndarray, iterations: int, checkpoint:
             break  # converged: further iterations would move a few pixels the guided filter redraws
     assert object_now is not None
     return object_now.astype(np.float32)
+
+
+def _without_specks(found: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The object without the stray islands GrabCut leaves where the background's colour comes
+    close to the object's (a speck of reflection on a table): pieces smaller than _SPECK_SHARE
+    of the working copy, unless a foreground stroke touches them."""
+    _count, pieces, stats, _ = cv2.connectedComponentsWithStats(found.astype(np.uint8), connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] < found.size * _SPECK_SHARE
+    small[0] = False  # the background
+    if not small.any():
+        return found
+    small[np.unique(pieces[labels == cv2.GC_FGD])] = False
+    return np.where(small[pieces], np.float32(0), found)
 
 
 def _settled(labels: np.ndarray) -> int:

@@ -77,3 +77,11 @@ def _sampled_alpha(guide: np.ndarray, coverage: np.ndarray, band: np.ndarray, re
     alpha = np.einsum("hwc,hwc->hw", guide - bg, span) / np.maximum(length2, 1e-6)
     usable = has_fg & has_bg & (length2 >= _MIN_CONTRAST ** 2)
     return np.where(usable, np.clip(alpha, 0, 1), current).astype(np.float32)
+
+
+def edge_band(coverage: np.ndarray, width: int) -> np.ndarray:
+    """The band `width` pixels wide centred on the mask's edge (where it crosses half coverage):
+    what refining a whole selection's outline brushes over."""
+    selected = (coverage >= 128).astype(np.uint8)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * (width // 2) + 1,) * 2)
+    return cv2.dilate(selected, disc) != cv2.erode(selected, disc)
