@@ -183,10 +183,12 @@ def test_refine_edge_leaves_the_mask_outside_the_band_alone():
     assert (refined[band] != painted[band]).any()
 
 
-def test_refine_edge_without_a_band_says_so():
-    photo, _alpha, _distance = _soft_disc()
-    with pytest.raises(SelectionError, match="Brush"):
+def test_refine_edge_without_a_band_or_an_edge_says_so():
+    photo, _alpha, distance = _soft_disc()
+    with pytest.raises(SelectionError, match="Brush over the edge"):
         refine_edge(photo, np.zeros((400, 400), np.uint8), np.zeros((400, 400), bool))
+    with pytest.raises(SelectionError, match="no edge"):
+        refine_edge(photo, np.zeros((400, 400), np.uint8), np.abs(distance - 103) <= 12)
 
 
 # --- meeting the mask ------------------------------------------------------------------------------

@@ -176,3 +176,12 @@ def test_settings_has_a_selection_page_for_the_model(qtbot, tmp_path):
     page.model.setText(str(tmp_path / "missing.onnx"))
     assert "No file is there" in page.status.text()
     assert dialog.settings().selection_model == str(tmp_path / "missing.onnx")
+
+
+def test_refine_edge_where_the_mask_has_no_edge_says_so(qtbot, window, tmp_path):
+    open_photo(qtbot, window, write_photo(tmp_path / "halves.png"))
+    press_keys(qtbot, window, Qt.Key.Key_R)
+    _drag(qtbot, window, [(60, 60), (120, 80)])
+    _settled(qtbot, window)
+    assert "no edge to refine" in window.statusBar().currentMessage()
+    assert not window.document.mask().can_undo()

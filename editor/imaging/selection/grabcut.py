@@ -68,6 +68,9 @@ def select_object(photo: np.ndarray, hints: ObjectHints, *, iterations: int = IT
     found = _without_specks(_grabcut(work.small, work.labels, iterations, checkpoint), work.labels)
     checkpoint(0.9)
     coverage = carry_to_full(photo, work, found, hints.box)
+    if not (coverage >= 128).any():
+        raise SelectionError("Nothing stands out as an object there; draw the box closer around it, "
+                             "or mark it with strokes.")
     checkpoint(1.0)
     return coverage
 

@@ -37,6 +37,10 @@ def refine_edge(photo: np.ndarray, coverage: np.ndarray, band: np.ndarray, *,
     height, width = coverage.shape
     y0, y1 = max(0, rows[0] - reach), min(height, rows[-1] + 1 + reach)
     x0, x1 = max(0, cols[0] - reach), min(width, cols[-1] + 1 + reach)
+    around = coverage[y0:y1, x0:x1]
+    if not ((around >= 128).any() and (around < 128).any()):
+        raise SelectionError("Brush across the mask's edge: under this stroke the mask has no edge "
+                             "to refine.")
     guide = as_guide(photo[y0:y1, x0:x1])
     checkpoint(0.2)
     alpha = _sampled_alpha(guide, coverage[y0:y1, x0:x1], band[y0:y1, x0:x1], reach)
