@@ -162,7 +162,19 @@ def _soft_disc(seed: int = 3):
     return photo.clip(0, 255).astype(np.uint8), alpha, distance
 
 
-def test_refine_edge_moves_a_careless_edge_onto_the_photo_edge():
+@pytest.fixture(params=["sampling", "closed-form"])
+def matting(request, monkeypatch):
+    """Refine edge's two ways: colour sampling + guided filter, and pymatting's closed form."""
+    from editor.imaging.selection import refine
+
+    if request.param == "closed-form":
+        pytest.importorskip("pymatting")
+    else:
+        monkeypatch.setattr(refine, "closed_form_available", lambda: False)
+    return request.param
+
+
+def test_refine_edge_moves_a_careless_edge_onto_the_photo_edge(matting):
     photo, alpha, distance = _soft_disc()
     painted = np.where(distance <= 106, np.uint8(255), np.uint8(0))  # painted 6 px too wide
     band = np.abs(distance - 103) <= 12
@@ -174,7 +186,18 @@ def test_refine_edge_moves_a_careless_edge_onto_the_photo_edge():
     assert np.abs(refined / 255 - alpha)[band].mean() < np.abs(painted / 255 - alpha)[band].mean() / 4
 
 
-def test_refine_edge_leaves_the_mask_outside_the_band_alone():
+def test_a_band_too_large_for_closed_form_goes_the_faster_way(monkeypatch):
+    from editor.imaging.selection import refine
+
+    photo, alpha, distance = _soft_disc()
+    monkeypatch.setattr(refine, "CLOSED_FORM_MAX_PIXELS", 1000)
+    monkeypatch.setattr(refine, "_closed_form_alpha", lambda *_: pytest.fail("closed form on a big band"))
+    painted = np.where(distance <= 106, np.uint8(255), np.uint8(0))
+    refined = refine_edge(photo, painted, np.abs(distance - 103) <= 12)
+    assert boundary_f_score(refined >= 128, alpha >= 0.5) >= 0.9
+
+
+def test_refine_edge_leaves_the_mask_outside_the_band_alone(matting):
     photo, _alpha, distance = _soft_disc()
     painted = np.where(distance <= 106, np.uint8(255), np.uint8(0))
     band = (np.abs(distance - 103) <= 12) & (np.arange(400)[None, :] < 200)  # the left half only

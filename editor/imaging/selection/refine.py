@@ -1,13 +1,15 @@
 """Refine edge: inside a brushed band, the mask's edge is redrawn from the photo, so hair and
 foliage get the soft, following edge a hand-painted mask cannot have.
 
-The band is the unknown part of a trimap; what the mask says outside it is taken as known. Each
-unknown pixel's alpha comes from the colours of the known object and known background nearest to
-it (their means over a window that reaches across the band): alpha is where the pixel's colour
-lies on the line between those two colours. A guided filter then smooths that estimate along the
-photo's edges. Closed-form matting (pymatting) was weighed and left out: on a 24 MP photo its
-sparse solve over a brushed band of a few hundred thousand pixels takes seconds to minutes, where
-this takes well under a second.
+The band is the unknown part of a trimap; what the mask says outside it is taken as known. With
+pymatting installed (the `matting` extra) and a band whose surroundings hold at most
+CLOSED_FORM_MAX_PIXELS, alpha comes from closed-form matting (Levin et al.). Otherwise each
+unknown pixel's alpha comes from the colours of the known object and known background nearest
+to it (their means over a window that reaches across the band): where the pixel's colour lies
+on the line between those two colours; a guided filter then smooths that along the photo's
+edges. Measured on a soft-edged disc (tests/imaging/test_selection.py's), closed-form's error in
+the band is about 0.013 against 0.022, at about five times the time (2.9 s against 0.6 s for a
+ring in a 1.4 MP crop), so the larger bands go the faster way.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from editor.imaging.selection.steps import Checkpoint, SelectionError, no_checkp
 # told apart, and the mask is left as it was.
 _MIN_CONTRAST = 0.08
 _SMOOTH_RADIUS = 2
+CLOSED_FORM_MAX_PIXELS = 1_500_000
 _SMOOTH_EPS = 1e-3
 
 
@@ -43,14 +46,32 @@ def refine_edge(photo: np.ndarray, coverage: np.ndarray, band: np.ndarray, *,
                              "to refine.")
     guide = as_guide(photo[y0:y1, x0:x1])
     checkpoint(0.2)
-    alpha = _sampled_alpha(guide, coverage[y0:y1, x0:x1], band[y0:y1, x0:x1], reach)
-    checkpoint(0.7)
-    alpha = guided_filter(guide, alpha, _SMOOTH_RADIUS, _SMOOTH_EPS)
+    if guide.shape[0] * guide.shape[1] <= CLOSED_FORM_MAX_PIXELS and closed_form_available():
+        alpha = _closed_form_alpha(guide, around, band[y0:y1, x0:x1])
+    else:
+        alpha = _sampled_alpha(guide, around, band[y0:y1, x0:x1], reach)
+        checkpoint(0.7)
+        alpha = guided_filter(guide, alpha, _SMOOTH_RADIUS, _SMOOTH_EPS)
+    checkpoint(0.95)
     refined = coverage.copy()
     part, brushed = refined[y0:y1, x0:x1], band[y0:y1, x0:x1]
     part[brushed] = np.clip(alpha[brushed] * 255 + 0.5, 0, 255).astype(np.uint8)
     checkpoint(1.0)
     return refined
+
+
+def closed_form_available() -> bool:
+    """Whether pymatting is installed (without importing it: it compiles with numba on import)."""
+    import importlib.util
+
+    return importlib.util.find_spec("pymatting") is not None
+
+
+def _closed_form_alpha(guide: np.ndarray, coverage: np.ndarray, band: np.ndarray) -> np.ndarray:
+    from pymatting import estimate_alpha_cf
+
+    trimap = np.where(band, 0.5, (coverage >= 128).astype(np.float64))
+    return estimate_alpha_cf(guide.astype(np.float64), trimap).astype(np.float32)
 
 
 def _reach(band: np.ndarray) -> int:
