@@ -77,20 +77,24 @@ class SelectionRunner(QObject):
         loop = asyncio.get_event_loop()
         flag = CancelFlag(lambda fraction: loop.call_soon_threadsafe(self._report, flag, fraction))
         self._flag = flag
-        start = base if base is not None else mask.array().copy()
-        self._tasks.start(self._select(label, work, mask, photo, start, flag), key="selection")
+        # The worker reads copies only: the live mask may be freed (another photo opened) while
+        # it runs. Were the mask edited meanwhile, the result is dropped (see _select), so this
+        # copy is also the mask the result lands on.
+        current = mask.array().copy()
+        start = base if base is not None else current
+        self._tasks.start(self._select(label, work, mask, photo, start, current, flag), key="selection")
         self._set_busy(True)
         self.progress.emit(0.0)
         return True
 
     async def _select(self, label: str, work: SelectionWork, mask: MaskLayer, photo, base: np.ndarray,
-                      flag: CancelFlag) -> None:
+                      current: np.ndarray, flag: CancelFlag) -> None:
         serial = mask.undo_serial()
         pixels, owner = photo_pixels(photo)
         try:
             # The worker holds `owner` (the QImage whose memory `pixels` views) until it returns,
             # even when this task is cancelled and another photo replaces it meanwhile.
-            outcome = await asyncio.to_thread(_compute, work, pixels, owner, base, mask.array(), flag)
+            outcome = await asyncio.to_thread(_compute, work, pixels, owner, base, current, flag)
         except asyncio.CancelledError:
             flag.cancel()  # the worker stops at its next checkpoint
             raise
