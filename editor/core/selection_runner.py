@@ -49,6 +49,7 @@ class SelectionRunner(QObject):
         self._document, self._tasks = document, tasks
         self._flag: CancelFlag | None = None
         self._busy = False
+        document.mask_replaced.connect(lambda _mask: self.cancel())  # another photo: stop selecting
 
     def busy(self) -> bool:
         return self._busy

@@ -185,3 +185,23 @@ def test_refine_edge_where_the_mask_has_no_edge_says_so(qtbot, window, tmp_path)
     _settled(qtbot, window)
     assert "no edge to refine" in window.statusBar().currentMessage()
     assert not window.document.mask().can_undo()
+
+
+def test_opening_another_photo_stops_the_selection_and_leaves_the_new_mask_alone(qtbot, window, tmp_path):
+    scene = ellipse_scene(2400, 1800)
+    open_photo(qtbot, window, _save(tmp_path / "big.png", scene.photo))
+    press_keys(qtbot, window, Qt.Key.Key_W, SHIFT)
+    x, y, w, h = scene.box
+    _drag(qtbot, window, [(x, y), (x + w, y + h)])
+    assert window.selection.runner.busy()
+    open_photo(qtbot, window, write_photo(tmp_path / "halves.png"))
+    assert not window.selection.runner.busy()
+    qtbot.wait(1500)
+    assert not _mask(window).any() and not window.document.mask().can_undo()
+    # Strokes now start afresh on the new photo, not from the other photo's selection.
+    qtbot.mouseClick(window.selection.object_options.buttons["strokes"], LEFT_BUTTON)
+    _drag(qtbot, window, [(60, 100), (120, 150)])
+    _settled(qtbot, window)
+    _drag(qtbot, window, [(260, 100), (320, 150)], ALT)
+    _settled(qtbot, window)
+    assert _mask(window)[:, :200].mean() > 200 and not _mask(window)[:, 220:].any()

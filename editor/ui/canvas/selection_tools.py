@@ -24,6 +24,7 @@ from editor.ui.canvas.geometry import drag_rect, polygon_path, rect_path
 from editor.ui.canvas.tool_base import CanvasTool, Pointer
 
 if TYPE_CHECKING:
+    from editor.core.mask_layer import MaskLayer
     from editor.core.selection_runner import SelectionRunner
 
 SELECTION_TOOL_NAMES = ("select", "wand", "refine")
@@ -96,6 +97,7 @@ class WandTool(_SelectionTool):
 class _Session:
     """An object being selected: the mask before it, its box, its strokes, and how it combines."""
 
+    mask: MaskLayer
     base: np.ndarray
     box: tuple[int, int, int, int] | None
     mode: CombineMode
@@ -185,17 +187,17 @@ class ObjectSelectTool(_SelectionTool):
         if base is None:
             return
         box = (round(rect.x()), round(rect.y()), round(rect.width()), round(rect.height()))
-        self._session = _Session(base, box, mode)
+        self._session = _Session(self.host.mask_layer(), base, box, mode)
         self._select()
 
     def _add_stroke(self, stroke: Stroke, first_mode: CombineMode) -> None:
         mask = self.host.mask_layer()
         session = self._session
-        if session is None or session.serial != mask.undo_serial():
+        if session is None or session.mask is not mask or session.serial != mask.undo_serial():
             base = self.runner.mask_copy()
             if base is None:
                 return
-            session = self._session = _Session(base, None, first_mode)
+            session = self._session = _Session(mask, base, None, first_mode)
         session.strokes.append(stroke)
         self._select()
 
