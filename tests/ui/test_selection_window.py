@@ -143,10 +143,13 @@ def test_a_selection_that_finds_nothing_says_why(qtbot, window, tmp_path):
     open_photo(qtbot, window, write_photo(tmp_path / "halves.png"))
     press_keys(qtbot, window, Qt.Key.Key_W, SHIFT)
     qtbot.mouseClick(window.selection.object_options.buttons["strokes"], LEFT_BUTTON)
-    _drag(qtbot, window, [(50, 50), (60, 60)], ALT)  # only "not the object"
+    _drag(qtbot, window, [(250, 50), (300, 160)], ALT)  # only "not the object"
     _settled(qtbot, window)
     assert "stroke over the object" in window.statusBar().currentMessage()
     assert not _mask(window).any()
+    _drag(qtbot, window, [(60, 100), (120, 150)])  # the object: selected with the stroke before
+    _settled(qtbot, window)
+    assert _mask(window)[:, :200].mean() > 200 and not _mask(window)[:, 220:].any()
 
 
 def test_wand_options_are_remembered_and_the_model_shows_in_the_options(qtbot, loop, errors, tmp_path):

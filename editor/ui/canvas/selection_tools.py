@@ -101,8 +101,8 @@ class _Session:
     base: np.ndarray
     box: tuple[int, int, int, int] | None
     mode: CombineMode
+    serial: int  # the mask's undo serial when this session last changed it (or began)
     strokes: list[Stroke] = field(default_factory=list)
-    serial: int | None = None  # the mask's undo serial right after this session's last result
 
 
 class ObjectSelectTool(_SelectionTool):
@@ -187,7 +187,8 @@ class ObjectSelectTool(_SelectionTool):
         if base is None:
             return
         box = (round(rect.x()), round(rect.y()), round(rect.width()), round(rect.height()))
-        self._session = _Session(self.host.mask_layer(), base, box, mode)
+        mask = self.host.mask_layer()
+        self._session = _Session(mask, base, box, mode, mask.undo_serial())
         self._select()
 
     def _add_stroke(self, stroke: Stroke, first_mode: CombineMode) -> None:
@@ -197,7 +198,7 @@ class ObjectSelectTool(_SelectionTool):
             base = self.runner.mask_copy()
             if base is None:
                 return
-            session = self._session = _Session(mask, base, None, first_mode)
+            session = self._session = _Session(mask, base, None, first_mode, mask.undo_serial())
         session.strokes.append(stroke)
         self._select()
 
@@ -217,7 +218,6 @@ class ObjectSelectTool(_SelectionTool):
                 found = select_object(photo, hints, checkpoint=checkpoint)
             return combine(base, found, mode)
 
-        session.serial = None
         self.runner.run(_label("Object Selection", mode), work, base=session.base)
 
     def _applied(self, label: str) -> None:
