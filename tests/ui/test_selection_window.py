@@ -208,3 +208,29 @@ def test_opening_another_photo_stops_the_selection_and_leaves_the_new_mask_alone
     _drag(qtbot, window, [(260, 100), (320, 150)], ALT)
     _settled(qtbot, window)
     assert _mask(window)[:, :200].mean() > 200 and not _mask(window)[:, 220:].any()
+
+
+def test_a_box_uses_the_segmentation_model_chosen_in_settings(qtbot, loop, errors, tmp_path):
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from tests.imaging.tiny_models import redness_model
+
+    # A photo GrabCut would take whole (two halves, both inside the box), the model only its red part.
+    pixels = np.zeros((300, 400, 3), np.uint8)
+    pixels[:] = (30, 90, 220)
+    pixels[80:220, 100:200] = (220, 40, 40)
+    pixels[80:220, 200:300] = (40, 200, 60)
+    model = redness_model(tmp_path / "redness.onnx")
+    window = MainWindow(UserSettings(selection_model=str(model)), loop=loop,
+                        settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    open_photo(qtbot, window, _save(tmp_path / "two.png", pixels))
+    assert window.selection.object_options.method.text() == "Model: redness.onnx"
+    press_keys(qtbot, window, Qt.Key.Key_W, SHIFT)
+    _drag(qtbot, window, [(90, 70), (310, 230)])
+    _settled(qtbot, window)
+    red = np.zeros((300, 400), bool)
+    red[80:220, 100:200] = True
+    assert iou(_mask(window), red) >= 0.95
