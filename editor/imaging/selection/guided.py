@@ -35,14 +35,20 @@ def guided_coefficients(guide: np.ndarray, source: np.ndarray, radius: int,
         return _mean(a, radius), _mean(b, radius)
     mean_i = _mean(guide, radius)  # boxFilter filters each channel
     cov_ip = _mean(guide * source[..., None], radius) - mean_i * mean_p[..., None]
-    # The 3×3 covariance of the guide's colours in each window, regularised by eps.
-    sigma = np.empty((*guide.shape[:2], 3, 3), np.float32)
-    for row in range(3):
-        for col in range(row, 3):
-            value = _mean(guide[..., row] * guide[..., col], radius) - mean_i[..., row] * mean_i[..., col]
-            sigma[..., row, col] = sigma[..., col, row] = value
-    sigma += np.eye(3, dtype=np.float32) * eps
-    a = np.linalg.solve(sigma, cov_ip[..., None])[..., 0]
+    # The 3×3 covariance of the guide's colours in each window, regularised by eps, inverted in
+    # closed form (its cofactors): several times faster than a batched np.linalg.solve.
+    def var(row: int, col: int) -> np.ndarray:
+        value = _mean(guide[..., row] * guide[..., col], radius) - mean_i[..., row] * mean_i[..., col]
+        return value + np.float32(eps) if row == col else value
+
+    rr, rg, rb, gg, gb, bb = var(0, 0), var(0, 1), var(0, 2), var(1, 1), var(1, 2), var(2, 2)
+    inv_rr, inv_rg, inv_rb = gg * bb - gb * gb, gb * rb - rg * bb, rg * gb - gg * rb
+    inv_gg, inv_gb, inv_bb = rr * bb - rb * rb, rb * rg - rr * gb, rr * gg - rg * rg
+    det = rr * inv_rr + rg * inv_rg + rb * inv_rb
+    cr, cg, cb = cov_ip[..., 0], cov_ip[..., 1], cov_ip[..., 2]
+    a = np.stack([inv_rr * cr + inv_rg * cg + inv_rb * cb,
+                  inv_rg * cr + inv_gg * cg + inv_gb * cb,
+                  inv_rb * cr + inv_gb * cg + inv_bb * cb], axis=-1) / det[..., None]
     b = mean_p - np.einsum("hwc,hwc->hw", a, mean_i)
     return _mean(a, radius), _mean(b, radius)
 
