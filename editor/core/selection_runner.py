@@ -20,7 +20,7 @@ from editor.imaging.selection import CancelFlag, Checkpoint, SelectionCancelled,
 
 log = logging.getLogger(__name__)
 
-# (photo (H, W, 3+) uint8 RGB, the mask it starts from, checkpoint) → the whole new mask.
+# (photo (H, W, 3+) uint8 RGB, a copy of the mask as it is, checkpoint) → the whole new mask.
 SelectionWork = Callable[[np.ndarray, np.ndarray, Checkpoint], np.ndarray]
 
 
@@ -33,10 +33,10 @@ class _Outcome:
 class SelectionRunner(QObject):
     """One selection at a time: a newer one replaces (cancels) the one running.
 
-    `run(label, work, base=None)` computes the new mask from the photo and `base` (default: a copy
-    of the mask as it is now) in a worker thread; the changed part is written into the mask as one
-    undo step named `label`. If the mask was edited meanwhile (undo, invert…), the result is
-    dropped and `failed` says so, rather than overwriting that edit.
+    `run(label, work)` computes the new mask from the photo and a copy of the mask in a worker
+    thread; the changed part is written into the mask as one undo step named `label`. If the mask
+    was edited meanwhile (undo, invert…), the result is dropped and `failed` says so, rather than
+    overwriting that edit.
     """
 
     busy_changed = Signal(bool)
@@ -64,11 +64,7 @@ class SelectionRunner(QObject):
         self._set_busy(False)
         return True
 
-    def mask_copy(self) -> np.ndarray | None:
-        mask = self._document.mask()
-        return None if mask is None else mask.array().copy()
-
-    def run(self, label: str, work: SelectionWork, base: np.ndarray | None = None) -> bool:
+    def run(self, label: str, work: SelectionWork) -> bool:
         """Start a selection; False when there is no photo to select in."""
         mask, photo = self._document.mask(), self._document.photo()
         if mask is None or photo is None:
@@ -78,24 +74,20 @@ class SelectionRunner(QObject):
         loop = asyncio.get_event_loop()
         flag = CancelFlag(lambda fraction: loop.call_soon_threadsafe(self._report, flag, fraction))
         self._flag = flag
-        # The worker reads copies only: the live mask may be freed (another photo opened) while
-        # it runs. Were the mask edited meanwhile, the result is dropped (see _select), so this
-        # copy is also the mask the result lands on.
-        current = mask.array().copy()
-        start = base if base is not None else current
-        self._tasks.start(self._select(label, work, mask, photo, start, current, flag), key="selection")
+        self._tasks.start(self._select(label, work, mask, photo, flag), key="selection")
         self._set_busy(True)
         self.progress.emit(0.0)
         return True
 
-    async def _select(self, label: str, work: SelectionWork, mask: MaskLayer, photo, base: np.ndarray,
-                      current: np.ndarray, flag: CancelFlag) -> None:
+    async def _select(self, label: str, work: SelectionWork, mask: MaskLayer, photo,
+                      flag: CancelFlag) -> None:
         serial = mask.undo_serial()
         pixels, owner = photo_pixels(photo)
         try:
-            # The worker holds `owner` (the QImage whose memory `pixels` views) until it returns,
-            # even when this task is cancelled and another photo replaces it meanwhile.
-            outcome = await asyncio.to_thread(_compute, work, pixels, owner, base, current, flag)
+            # The worker holds the QImages whose memory `pixels` and the mask's array view until it
+            # returns, even when this task is cancelled and another photo replaces them meanwhile.
+            outcome = await asyncio.to_thread(_compute, work, pixels, owner, mask.array(), mask.image(),
+                                              flag)
         except asyncio.CancelledError:
             flag.cancel()  # the worker stops at its next checkpoint
             raise
@@ -113,6 +105,8 @@ class SelectionRunner(QObject):
         if mask is not self._document.mask():
             return  # another photo was opened meanwhile
         if mask.undo_serial() != serial:
+            # Also what makes the worker's copy of the mask safe to use: had the mask been edited
+            # while it was copied, it would have been edited before now.
             self.failed.emit("The mask changed while selecting, so the selection was not applied. "
                              "Select again.")
             return
@@ -136,10 +130,12 @@ class SelectionRunner(QObject):
             self.busy_changed.emit(busy)
 
 
-def _compute(work: SelectionWork, photo: np.ndarray, owner: object, base: np.ndarray,
-             current: np.ndarray, flag: CancelFlag) -> _Outcome:
-    """In the worker: the new mask, and the rect where it differs from the mask as it is now.
-    `owner` is only held, by this frame, for as long as `photo` is read."""
-    result = work(photo, base, flag)
+def _compute(work: SelectionWork, photo: np.ndarray, photo_owner: object, mask: np.ndarray,
+             mask_owner: object, flag: CancelFlag) -> _Outcome:
+    """In the worker: a copy of the mask (copied here, not on the GUI thread: 24 MB on a 24 MP
+    photo), the new mask from it, and the rect where they differ. The owners are only held, by
+    this frame, for as long as their memory is read."""
+    before = mask.copy()
+    result = work(photo, before, flag)
     flag(1.0)
-    return _Outcome(result, changed_rect(current, result))
+    return _Outcome(result, changed_rect(before, result))

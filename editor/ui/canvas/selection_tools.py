@@ -98,11 +98,11 @@ class _Session:
     """An object being selected: the mask before it, its box, its strokes, and how it combines."""
 
     mask: MaskLayer
-    base: np.ndarray
     box: tuple[int, int, int, int] | None
     mode: CombineMode
     serial: int  # the mask's undo serial when this session last changed it (or began)
     strokes: list[Stroke] = field(default_factory=list)
+    base: np.ndarray | None = None  # the mask before it, copied by the first run's worker
 
 
 class ObjectSelectTool(_SelectionTool):
@@ -183,22 +183,16 @@ class ObjectSelectTool(_SelectionTool):
         return drag_rect(self._anchor, self._current, square=False)
 
     def _start_box(self, rect: QRectF, mode: CombineMode) -> None:
-        base = self.runner.mask_copy()
-        if base is None:
-            return
         box = (round(rect.x()), round(rect.y()), round(rect.width()), round(rect.height()))
         mask = self.host.mask_layer()
-        self._session = _Session(mask, base, box, mode, mask.undo_serial())
+        self._session = _Session(mask, box, mode, mask.undo_serial())
         self._select()
 
     def _add_stroke(self, stroke: Stroke, first_mode: CombineMode) -> None:
         mask = self.host.mask_layer()
         session = self._session
         if session is None or session.mask is not mask or session.serial != mask.undo_serial():
-            base = self.runner.mask_copy()
-            if base is None:
-                return
-            session = self._session = _Session(mask, base, None, first_mode, mask.undo_serial())
+            session = self._session = _Session(mask, None, first_mode, mask.undo_serial())
         session.strokes.append(stroke)
         self._select()
 
@@ -209,16 +203,18 @@ class ObjectSelectTool(_SelectionTool):
         model = self.model_path if hints.box is not None and not hints.strokes else None
         models, mode = self._models, session.mode
 
-        def work(photo, base, checkpoint):
+        def work(photo, mask_now, checkpoint):
+            if session.base is None:  # the session's first run: the mask now is the mask before it
+                session.base = mask_now
             if model is not None:
                 found = models.get(model).select(photo, hints.box, checkpoint=checkpoint)
             else:
                 from editor.imaging.selection import select_object
 
                 found = select_object(photo, hints, checkpoint=checkpoint)
-            return combine(base, found, mode)
+            return combine(session.base, found, mode)
 
-        self.runner.run(_label("Object Selection", mode), work, base=session.base)
+        self.runner.run(_label("Object Selection", mode), work)
 
     def _applied(self, label: str) -> None:
         mask = self.host.mask_layer()
