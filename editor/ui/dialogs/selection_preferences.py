@@ -48,8 +48,10 @@ class SelectionPreferences(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.model, 1)
         row.addWidget(browse)
+        caption = QLabel("Segmentation &model")
+        caption.setBuddy(self.model)  # a row holding a layout gets no buddy, so no mnemonic, by itself
         form = QFormLayout()
-        form.addRow("Segmentation &model", row)
+        form.addRow(caption, row)
         self.status = _note("")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
