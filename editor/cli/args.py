@@ -19,6 +19,7 @@ from editor.backends.models import (
     QUALITIES,
 )
 from editor.backends.providers import BODY_MODES, PROFILES
+from editor.cli.select_args import add_batch_selection, add_mask_command
 
 
 class UsageError(Exception):
@@ -48,9 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
     masks = batch.add_mutually_exclusive_group(required=True)
     masks.add_argument("--mask", type=Path, help="one mask for every photo (each must be its size)")
     masks.add_argument("--mask-dir", type=Path, help="folder with a mask per photo, named like the photo")
+    add_batch_selection(masks, batch)
     batch.add_argument("--out", type=Path, required=True, help="output folder; finished photos are skipped")
     batch.add_argument("--concurrency", type=_int_in(1, 16), default=2, help="edits at once (default 2)")
     _add_request_flags(batch)
+    add_mask_command(commands)
     return parser
 
 

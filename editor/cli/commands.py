@@ -1,4 +1,5 @@
-"""maskedit-cli's commands: `edit` (one photo), `batch` (a folder) and `providers`.
+"""maskedit-cli's commands: `edit` (one photo), `batch` (a folder), `mask` (a selected mask,
+editor.cli.mask_command) and `providers`.
 
 Exit codes: 0 success; 2 bad usage or bad input (nothing was sent); 1 the service failed;
 130 interrupted (Ctrl+C), keeping every image that had already arrived. `edit` runs one
@@ -18,6 +19,7 @@ from dataclasses import replace
 
 from editor.backends.providers import PROFILES
 from editor.cli.args import UsageError, build_parser
+from editor.cli.mask_command import cmd_mask, segmentation_model
 from editor.cli.progress import BatchProgress, describe_batch
 from editor.cli.provider import (
     backend_factory,
@@ -27,6 +29,7 @@ from editor.cli.provider import (
     read_snapshot,
     resolve_provider,
 )
+from editor.cli.select_args import batch_request
 from editor.pipeline.batch import Batch, BatchSetupError, batch_items, spill_lines
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
 from editor.pipeline.run import EditRun, open_backend
@@ -106,8 +109,10 @@ def _report(args: argparse.Namespace, run: EditRun, outcome: Outcome) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Edit every photo of args.folder; photos finished by an earlier run into args.out are skipped."""
+    selection = batch_request(args, segmentation_model(args))
     try:
-        items = batch_items(args.folder, mask=args.mask, mask_dir=args.mask_dir, out_dir=args.out)
+        items = batch_items(args.folder, mask=args.mask, mask_dir=args.mask_dir, out_dir=args.out,
+                            selecting=selection is not None)
     except BatchSetupError as exc:
         raise UsageError(exc.message) from None
     destination = resolve_provider(args)
@@ -120,7 +125,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     progress = BatchProgress(sys.stderr)
     batch = Batch(items, args.prompt, options, args.out, factory, mask_mode=args.mask_mode,
                   concurrency=args.concurrency, on_event=progress, padding=args.padding / 100,
-                  harmonize=args.harmonize)
+                  harmonize=args.harmonize, selection=selection)
     try:
         summary = asyncio.run(batch.run())
     except KeyboardInterrupt:
@@ -160,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_providers()
         if args.command == "batch":
             return cmd_batch(args)
+        if args.command == "mask":
+            return cmd_mask(args)
         return cmd_edit(args)
     except UsageError as exc:
         _say(f"maskedit-cli: error: {exc}")

@@ -226,6 +226,21 @@ class MaskLayer(QObject):
             target[r0:r1, c0:c1] = blended[r0:r1, c0:c1]
         return self._report(rect)
 
+    def write(self, x: int, y: int, coverage: np.ndarray, label: str) -> QRect:
+        """Set a patch at (x, y) to `coverage` exactly (a selection's outcome), as one undo step;
+        only the patch's tiles are stored."""
+        height, width = coverage.shape
+        if coverage.dtype != np.uint8 or x < 0 or y < 0 or x + width > self.width or y + height > self.height:
+            raise ValueError(f"a uint8 patch inside the mask is needed, got {coverage.dtype} "
+                             f"{width}×{height} at ({x}, {y})")
+        if width == 0 or height == 0:
+            return QRect()
+        rect = DirtyRect(x, y, x + width, y + height)
+        with self._step(label):
+            self._undo.touch(*rect)
+            self._pixels[y:y + height, x:x + width] = coverage
+        return self._report(rect)
+
     def replace(self, coverage: np.ndarray, label: str) -> None:
         """Whole-mask operations (invert, grow, feather, import): only differing tiles are stored."""
         if coverage.shape != self._pixels.shape or coverage.dtype != np.uint8:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,6 +19,9 @@ from editor.disk import NotAFile, read_file
 from editor.imaging.upload import PixelOrder
 from editor.pipeline.options import EditOptions
 from editor.pipeline.plan import DEFAULT_PADDING
+
+if TYPE_CHECKING:  # the selection engine is imported only by a batch that selects
+    from editor.pipeline.selection import SelectionRequest
 
 MASK_MODES = ("alpha", "white-edits", "black-edits")
 
@@ -82,10 +86,12 @@ class EditSnapshot:
 
 def snapshot_from_files(photo: Path, mask: Path | None, *, prompt: str, options: EditOptions,
                         mask_mode: str = "alpha", references: Sequence[Path] = (),
-                        padding: float = DEFAULT_PADDING) -> EditSnapshot:
-    """The snapshot for a photo file, a mask file (None edits the whole photo) and reference files.
-    Slow (decodes the photo): call it off the loop. Raises InputError for a file that cannot be
-    read, or a mask of another size than the photo."""
+                        padding: float = DEFAULT_PADDING,
+                        selection: SelectionRequest | None = None) -> EditSnapshot:
+    """The snapshot for a photo file, a mask file (None edits the whole photo) and reference files;
+    or, with `selection`, the mask selected on the photo (editor.pipeline.selection). Slow (decodes
+    the photo): call it off the loop. Raises InputError for a file that cannot be read, a mask of
+    another size than the photo, or a selection that finds nothing."""
     from editor.imaging.load import ImageLoadError, load_image
     from editor.imaging.mask import MaskError, load_mask
 
@@ -101,6 +107,8 @@ def snapshot_from_files(photo: Path, mask: Path | None, *, prompt: str, options:
             coverage = load_mask(mask, mask_mode, expected_size=(loaded.width, loaded.height))
         except MaskError as error:
             raise InputError(error.message) from None
+    elif selection is not None:
+        coverage = selection.coverage(pixels)
     refs = tuple((path.name, read_input(path)) for path in references)
     original = None if loaded.changed_on_load else source
     return EditSnapshot.take(pixels, coverage, prompt=prompt, options=options, photo_bytes=original,

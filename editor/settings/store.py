@@ -61,6 +61,11 @@ class UserSettings:
     brush_opacity: float = 1.0
     pressure_mode: str = "size"
     fill_tolerance: int = 32
+    # Smart selection: the magic wand's colour distance (ΔE) and reach, and an ONNX segmentation
+    # model file of the user's for the object selection ("": GrabCut).
+    wand_tolerance: int = 32
+    wand_contiguous: bool = True
+    selection_model: str = ""
     mask_threshold: int = 128
     undo_cap_mb: int = 512
     max_megapixels: int = 250

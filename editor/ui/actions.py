@@ -48,7 +48,8 @@ MENUS: tuple[tuple[str, str], ...] = (
     ("help", "&Help"),
 )
 
-TOOL_NAMES: tuple[str, ...] = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill")
+TOOL_NAMES: tuple[str, ...] = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", "select",
+                               "wand", "refine")
 
 
 def _tool(name: str, text: str, shortcut: str, tip: str) -> ActionSpec:
@@ -149,6 +150,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _tool("lasso", "&Lasso", "L", "Draw a freehand outline"),
     _tool("polygon", "&Polygon", "P", "Click corners; Enter or double-click closes"),
     _tool("fill", "&Fill Similar Colours", "G", "Click to fill the area of similar colour"),
+    _tool("select", "&Object Selection", "Shift+W", "Drag a box around an object, or paint over it: the "
+          "mask follows its edges (Shift: add · Alt: subtract)"),
+    _tool("wand", "Magic &Wand", "W", "Click a colour to select the similar colours (Shift: add · Alt: "
+          "subtract)"),
+    _tool("refine", "&Refine Edge", "R", "Brush along hair or a soft edge: the mask's edge follows the "
+          "photo"),
     ActionSpec("brush.smaller", "Smaller Brush", "Brush", "tools", ("[",), separator_before=True),
     ActionSpec("brush.larger", "Larger Brush", "Brush", "tools", ("]",)),
     # Help
@@ -169,7 +176,10 @@ CANVAS_GESTURES: tuple[tuple[str, str, str], ...] = (
     ("Tools", "Alt+Drag", "Subtract from the mask with any tool"),
     ("Tools", "Shift+Drag", "Square or circle"),
     ("Tools", "Enter / Double-click", "Close the polygon"),
-    ("Tools", "Esc", "Cancel the lasso or polygon in progress"),
+    ("Tools", "Esc", "Cancel the lasso or polygon in progress, or the selection being made"),
+    ("Selection", "Shift+Drag / Shift+Click", "Add the selection to the mask"),
+    ("Selection", "Alt+Drag / Alt+Click", "Subtract the selection from the mask"),
+    ("Selection", "Alt+Paint (Strokes mode)", "Mark what is not the object"),
     ("View", "Wheel", "Zoom at the cursor"),
     ("View", "Space+Drag / Middle-drag", "Pan"),
     ("View", "Hold \\", "Peek at the original photo, without the mask or the variant shown"),

@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
         from editor.ui.canvas import CanvasView
         from editor.ui.mask_commands import MaskCommands
         from editor.ui.photo_opening import PhotoOpener
+        from editor.ui.selection_commands import SelectionCommands
 
         if loop is not None:
             self._loop = self.tasks.loop = loop
@@ -197,6 +198,10 @@ class MainWindow(QMainWindow):
                                   status_bar=self.statusBar(), set_busy=self.status.set_busy)
         self.masks = MaskCommands(self, document=self.document, canvas=self.canvas, run=self._run,
                                   say=self._say, threshold=lambda: self._settings.mask_threshold)
+        self.selection = SelectionCommands(
+            document=self.document, canvas=self.canvas, tool_options=self.tool_options,
+            tasks=self.tasks.group("selection", on_error=self.report_unexpected),
+            status_bar=self.statusBar(), remember=self._remember_settings, say=self._say, parent=self)
         self._compose_generation(settings)
         self._compose_results()
         self.actions.connect(self._handlers())
@@ -690,6 +695,7 @@ class MainWindow(QMainWindow):
         )
         self.canvas.set_pressure_mode(settings.pressure_mode)
         self.canvas.set_fill_tolerance(settings.fill_tolerance)
+        self.selection.apply_settings(settings)
         self.canvas.set_show_pixels(settings.show_pixels)
         self.actions["view.show_pixels"].setChecked(settings.show_pixels)
         self.tool_options.show_fill_tolerance(settings.fill_tolerance)
@@ -717,6 +723,10 @@ class MainWindow(QMainWindow):
     def _fill_tolerance_edited(self, tolerance: int) -> None:
         self.canvas.set_fill_tolerance(tolerance)
         self._settings = replace(self._settings, fill_tolerance=tolerance)
+
+    def _remember_settings(self, **changes) -> None:
+        """Change the settings, saved with the rest when the window closes."""
+        self._settings = replace(self._settings, **changes)
 
     def _update_settings(self, **changes) -> None:
         """Change and save the settings now (recent files must survive a crash)."""

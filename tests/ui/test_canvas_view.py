@@ -280,7 +280,7 @@ def test_set_tool_and_signals(canvas):
         assert canvas.view.tool() == name
     assert seen == list(canvas.view.TOOLS[1:])
     with pytest.raises(ValueError):
-        canvas.view.set_tool("wand")
+        canvas.view.set_tool("airbrush")
 
 
 def test_set_photo_replaces_the_pixels_and_keeps_the_view(canvas):

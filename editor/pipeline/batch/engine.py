@@ -22,6 +22,7 @@ from editor.pipeline.snapshot import InputError, snapshot_from_files
 
 if TYPE_CHECKING:
     from editor.imaging.spill import SpillFigures
+    from editor.pipeline.selection import SelectionRequest
 
 log = logging.getLogger(__package__)  # "editor.pipeline.batch", as before it became a package
 
@@ -56,8 +57,9 @@ class Batch:
     EditError from it stops the batch with its message). Each photo is one `EditRun`
     (editor.pipeline), the same the window runs, with its answers placed back into the whole
     photo when a crop was sent, seam-harmonised when `harmonize`; each edited
-    photo's outcome has its results' spill figures. `on_event` gets a `BatchEvent` per step on the
-    loop's thread.
+    photo's outcome has its results' spill figures. With `selection`, each photo's mask is selected
+    on it (editor.pipeline.selection) instead of read from a file. `on_event` gets a `BatchEvent`
+    per step on the loop's thread.
     Await `run()` for the summary; cancelling its task stops the batch at once, keeping every image
     already received, and `summary()` still tells what happened.
     """
@@ -65,13 +67,14 @@ class Batch:
     def __init__(self, items: Sequence[BatchItem], prompt: str, options: EditOptions, out_dir: Path,
                  backend_factory: BackendFactory, *, mask_mode: str = "alpha", concurrency: int = 2,
                  on_event: Callable[[BatchEvent], None] | None = None,
-                 padding: float = DEFAULT_PADDING, harmonize: bool = True) -> None:
+                 padding: float = DEFAULT_PADDING, harmonize: bool = True,
+                 selection: SelectionRequest | None = None) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.items, self.prompt, self.options, self.out_dir = list(items), prompt, options, out_dir
         self.backend_factory, self.mask_mode = backend_factory, mask_mode
         self.concurrency, self.on_event, self.padding = concurrency, on_event, padding
-        self.harmonize = harmonize
+        self.harmonize, self.selection = harmonize, selection
         self.gate = RateGate()
         self._outcomes: dict[int, FileOutcome] = {}
         self._pending: list[int] = []
@@ -127,7 +130,7 @@ class Batch:
                 raise InputError(item.problem)
             snapshot = await asyncio.to_thread(snapshot_from_files, item.photo, item.mask, prompt=self.prompt,
                                                options=self.options, mask_mode=self.mask_mode,
-                                               padding=self.padding)
+                                               padding=self.padding, selection=self.selection)
         except InputError as error:
             self._fail(position, error.message)
             return

@@ -24,18 +24,22 @@ class BatchItem:
 
 
 def batch_items(folder: Path, *, mask: Path | None = None, mask_dir: Path | None = None,
-               out_dir: Path | None = None) -> list[BatchItem]:
+               out_dir: Path | None = None, selecting: bool = False) -> list[BatchItem]:
     """Each photo directly in `folder` (sorted by name) with `mask`, one for all, or with the
-    image of the same stem in `mask_dir` (a PNG first). Raises BatchSetupError."""
-    if (mask is None) == (mask_dir is None):
-        raise BatchSetupError("Give either one mask for every photo or a folder of masks"
-                              + (", not both." if mask is not None else "."))
+    image of the same stem in `mask_dir` (a PNG first), or with no mask file when `selecting`
+    (each photo's mask is selected on it). Raises BatchSetupError."""
+    given = (mask is not None) + (mask_dir is not None) + selecting
+    if given != 1:
+        raise BatchSetupError("Give one mask for every photo, a folder of masks or a selection"
+                              + (", only one of them." if given else "."))
     if out_dir is not None and out_dir.resolve() == folder.resolve():
         raise BatchSetupError(f"Choose an output folder other than {folder}: the next run would take "
                               "the results for photos.")
     photos = sorted(_images_in(folder), key=lambda path: (path.name.casefold(), path.name))
     if not photos:
         raise BatchSetupError(f"{folder} has no photos ({', '.join(s[1:] for s in PHOTO_SUFFIXES)}).")
+    if selecting:
+        return [BatchItem(photo, None) for photo in photos]
     if mask is not None:
         if not mask.is_file():
             raise BatchSetupError(f"{mask} is not a file." if mask.exists() else f"{mask}: no such file.")

@@ -17,6 +17,7 @@ from editor.core.mask_layer import BrushDab, MaskLayer
 from editor.core.photo import pixel_array
 from editor.imaging.region import FloodRegion, RegionFinder
 from editor.ui.canvas.geometry import drag_rect, ellipse_path, polygon_path, rect_path
+from editor.ui.canvas.selection_tools import make_selection_tools
 from editor.ui.canvas.tool_base import CanvasTool, Pointer, ToolHost
 
 # The pointer, the host protocol and the base tool moved to tool_base; still importable from here.
@@ -353,5 +354,6 @@ def make_tools(host: ToolHost) -> dict[str, CanvasTool]:
         LassoTool(host),
         PolygonTool(host),
         FillTool(host),
+        *make_selection_tools(host),
     ]
     return {tool.name: tool for tool in tools}

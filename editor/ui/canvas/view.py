@@ -33,6 +33,7 @@ from editor.ui.canvas.render import (
     sample_pad,
     smooth_at,
 )
+from editor.ui.canvas.selection_tools import SELECTION_TOOL_NAMES
 from editor.ui.canvas.size_drag import SizeDrag
 from editor.ui.canvas.tools import (
     MAX_BRUSH_PX,
@@ -71,7 +72,7 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     show_pixels_changed = Signal(bool)
     _region_found = Signal(object)  # FloodRegion, from the flood worker thread
 
-    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill")
+    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", *SELECTION_TOOL_NAMES)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +210,10 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
 
     def tool(self) -> str:
         return self._tool.name
+
+    def tool_named(self, name: str) -> CanvasTool:
+        """The tool object itself, for the parts of the window that configure one (selection)."""
+        return self._tools[name]
 
     def brush(self) -> BrushDab:
         return self._brush

@@ -62,6 +62,7 @@ from editor.settings.store import UserSettings, data_dir, settings_path
 from editor.ui import theme
 from editor.ui.dialogs.preferences import CanvasPreferences
 from editor.ui.dialogs.results_preferences import ResultsPreferences
+from editor.ui.dialogs.selection_preferences import SelectionPreferences
 from editor.ui.panels import quiet_label
 from editor.ui.panels.options import PROVIDERS, OptionsPanel
 
@@ -155,6 +156,8 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self.canvas_page, "Canvas")
         self.results_page = ResultsPreferences(settings)
         self.tabs.addTab(self.results_page, "Results")
+        self.selection_page = SelectionPreferences(settings)
+        self.tabs.addTab(self.selection_page, "Selection")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
@@ -289,7 +292,8 @@ class SettingsDialog(QDialog):
                                                   if v and not self._url_problem(v))),
                            default_options=options_to_pairs(self._defaults.options(), with_provider=True),
                            data_folder=self.data_folder.text().strip())
-        return self.results_page.applied_to(self.canvas_page.applied_to(settings))
+        settings = self.results_page.applied_to(self.canvas_page.applied_to(settings))
+        return self.selection_page.applied_to(settings)
 
     def accept(self) -> None:
         """Store typed keys in the keychain, then close; without a keychain stay open and say why."""

@@ -30,8 +30,12 @@ TOOL_HINTS: dict[str, str] = {
     "lasso": "Draw around the area · Alt: subtract · Esc cancels",
     "polygon": "Click corners · Enter or double-click closes · Esc cancels",
     "fill": "Click a colour to fill the similar area around it · Alt: subtract",
+    "select": "Shift: add · Alt: subtract · Esc cancels",
+    "wand": "Click a colour · Shift: add · Alt: subtract",
+    "refine": "Brush along hair or a soft edge · [ ] size",
 }
 _BRUSH_TOOLS = ("brush", "eraser")
+_SIZED_TOOLS = (*_BRUSH_TOOLS, "refine")  # tools whose footprint is the brush's size
 
 
 def size_to_slider(size: float) -> int:
@@ -145,6 +149,10 @@ class ToolOptions(QWidget):
         layout.setSpacing(10)
         for control in (self.size, self.hardness, self.opacity, self.tolerance):
             layout.addWidget(control)
+        self._extra = QHBoxLayout()  # the options of tools configured elsewhere (add_tool_options)
+        self._extra.setContentsMargins(0, 0, 0, 0)
+        self._extra_for: list[tuple[QWidget, tuple[str, ...]]] = []
+        layout.addLayout(self._extra)
         layout.addSpacing(12)
         layout.addWidget(self.hint)
         layout.addStretch(1)
@@ -166,11 +174,20 @@ class ToolOptions(QWidget):
     def show_fill_tolerance(self, tolerance: int) -> None:
         self.tolerance.show_value(tolerance)
 
+    def add_tool_options(self, widget: QWidget, tools: tuple[str, ...]) -> None:
+        """Show `widget` beside the brush controls while one of `tools` is the current tool."""
+        self._extra.addWidget(widget)
+        self._extra_for.append((widget, tools))
+        widget.setVisible(False)
+
     def show_tool(self, tool: str) -> None:
         uses_brush = tool in _BRUSH_TOOLS
-        for control in (self.size, self.hardness, self.opacity):
+        self.size.setVisible(tool in _SIZED_TOOLS)
+        for control in (self.hardness, self.opacity):
             control.setVisible(uses_brush)
         self.tolerance.setVisible(tool == "fill")
+        for widget, tools in self._extra_for:
+            widget.setVisible(tool in tools)
         self.hint.setText(TOOL_HINTS.get(tool, ""))
 
     def brush(self) -> BrushDab:
