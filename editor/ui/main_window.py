@@ -334,6 +334,11 @@ class MainWindow(QMainWindow):
             tasks=self.tasks.group("paste"), say=self._say)
         self.paste_bar = PasteBar(self.paste_mode, self.canvas, self.actions["results.paste_mask"])
         self.results.layout().insertWidget(2, self.paste_bar)
+        # Nothing to shape before a variant arrives: the row appears with the first one.
+        has_variants = lambda: any(job.variant_count for job in self.queue.jobs())  # noqa: E731
+        self.paste_bar.setVisible(False)
+        for signal in (self.queue.variant_added, self.queue.cleared, self.queue.restoring):
+            signal.connect(lambda *_: self.paste_bar.setVisible(has_variants()))
 
     def _show_estimate(self, context) -> None:
         """Under Generate: what it will send and cost, from the same plan as the amber frame."""
