@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+import cv2
 import numpy as np
 
 from editor.imaging.load import DEFAULT_MAX_PIXELS
@@ -190,47 +191,65 @@ def _kept_box(photo_size: tuple[int, int], extension: Extension, band_px: int) -
             extension.left + width - right, extension.top + height - bottom)
 
 
-def seam_weights(photo_size: tuple[int, int], extension: Extension, band_px: int) -> np.ndarray:
-    """Per canvas pixel, how much of the generated canvas to take (float32 0..1): 1 in the margins,
-    0 in the photo beyond the band, and in the band a smoothstep from 1 at the photo's edge to 0
-    at the band's inner edge, so the seam is blended, not cut."""
-    canvas_w, canvas_h = extension.canvas_size(photo_size)
-    width, height = photo_size
-    x = np.arange(canvas_w, dtype=np.float32) - extension.left
-    y = np.arange(canvas_h, dtype=np.float32) - extension.top
-    left, top, right, bottom = band_widths(photo_size, extension, band_px)
-    keep_x = np.minimum(_ramp(x, left), _ramp(width - 1 - x, right))
-    keep_y = np.minimum(_ramp(y, top), _ramp(height - 1 - y, bottom))
-    return 1.0 - np.outer(keep_y, keep_x)
+def seam_weights(coverage: np.ndarray, margins: np.ndarray, band_px: int) -> np.ndarray:
+    """Per canvas pixel, how much of the generated canvas to take (float32 0..1): 1 in the new
+    margins (`margins`, bool), 0 where `coverage` keeps the photo, and inside the mask over the
+    photo a smoothstep rising with the distance from the kept pixels over `band_px`, so the seam
+    is blended, not cut (a hand-painted area away from the band ramps the same way)."""
+    edited = coverage > 0
+    distance = cv2.distanceTransform(edited.astype(np.uint8), cv2.DIST_L2, 5)
+    t = np.clip(distance / (max(band_px, 1) + 1), 0.0, 1.0)
+    weight = (t * t * (3 - 2 * t)).astype(np.float32)
+    weight[margins] = 1.0
+    weight[~edited & ~margins] = 0.0
+    return weight
 
 
-def _ramp(distance: np.ndarray, band: int) -> np.ndarray:
-    """How much of the photo to keep at `distance` px inside its edge (negative: outside it)."""
-    if band <= 0:
-        return (distance >= 0).astype(np.float32)
-    t = np.clip((distance + 1) / (band + 1), 0.0, 1.0)
-    return (t * t * (3 - 2 * t)).astype(np.float32)
+def blend_into_canvas(canvas: np.ndarray, coverage: np.ndarray, generated: np.ndarray,
+                      band_px: int = DEFAULT_BAND_PX) -> np.ndarray:
+    """The extended `canvas` (RGBA, margins transparent) finished with `generated` (its size, RGB
+    or RGBA): opaque RGBA, margins from `generated`, the masked photo blended by seam_weights,
+    every pixel the mask keeps bit-identical."""
+    height, width = coverage.shape
+    if generated.shape[:2] != (height, width) or canvas.shape[:2] != (height, width):
+        raise ValueError(f"the generated canvas is {generated.shape[1]}×{generated.shape[0]}, "
+                         f"not {width}×{height}")
+    margins = (canvas[..., 3] == 0) & (coverage > 0)
+    weight = seam_weights(coverage, margins, band_px)
+    taken = weight > 0
+    result = canvas.copy()
+    mixed = (canvas[taken, :3].astype(np.float32) * (1 - weight[taken, None])
+             + generated[taken, :3].astype(np.float32) * weight[taken, None])
+    result[taken, :3] = np.rint(mixed).astype(np.uint8)
+    result[margins, 3] = 255
+    return result
 
 
 def place_extension(photo: np.ndarray, extension: Extension, generated: np.ndarray,
                     band_px: int = DEFAULT_BAND_PX) -> np.ndarray:
-    """The extended canvas made from `generated` (the canvas's size, RGB or RGBA) and the photo:
-    margins from `generated`, the band blended, every other photo pixel bit-identical."""
+    """The extended canvas made from `generated` (the canvas's size, RGB or RGBA) and the photo
+    with the automatic mask: margins from `generated`, the band blended, every other photo pixel
+    bit-identical; as many channels as the photo."""
     height, width = photo.shape[:2]
-    canvas_w, canvas_h = extension.canvas_size((width, height))
-    if generated.shape[:2] != (canvas_h, canvas_w):
-        raise ValueError(f"the generated canvas is {generated.shape[1]}×{generated.shape[0]}, "
-                         f"not {canvas_w}×{canvas_h}")
-    channels = photo.shape[2]
-    result = np.empty((canvas_h, canvas_w, channels), np.uint8)
-    result[...] = generated[..., :channels] if generated.shape[2] >= channels else 255
-    if generated.shape[2] < channels:
-        result[..., :generated.shape[2]] = generated
-    x, y = extension.left, extension.top
-    weight = seam_weights((width, height), extension, band_px)[y:y + height, x:x + width, None]
-    blended = photo.astype(np.float32) * (1 - weight) + result[y:y + height, x:x + width] * weight
-    inside = np.rint(blended).astype(np.uint8)
-    kept = weight[..., 0] == 0
-    inside[kept] = photo[kept]  # exact, not a float round trip
-    result[y:y + height, x:x + width] = inside
+    coverage = extension_mask((width, height), extension, band_px)
+    placed = blend_into_canvas(extended_canvas(photo, extension), coverage, generated, band_px)
+    return placed[..., :photo.shape[2]]
+
+
+def prefilled(canvas: np.ndarray, unfilled: np.ndarray, *, long_side: int = 256) -> np.ndarray:
+    """The canvas as RGB with its `unfilled` pixels (bool) painted with a soft continuation of the
+    colours around them: what a model is sent there, so an empty margin does not read as a black
+    frame to keep. Telea on a copy at most `long_side` px long, then scaled back (cheap)."""
+    height, width = unfilled.shape
+    rgb = np.ascontiguousarray(canvas[..., :3])
+    if not unfilled.any():
+        return rgb.copy()
+    scale = min(1.0, long_side / max(width, height))
+    small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    small = cv2.resize(rgb, small_size, interpolation=cv2.INTER_AREA)
+    hole = cv2.resize(unfilled.astype(np.uint8) * 255, small_size, interpolation=cv2.INTER_NEAREST)
+    smeared = cv2.inpaint(small, (hole > 0).astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
+    smooth = cv2.GaussianBlur(cv2.resize(smeared, (width, height), interpolation=cv2.INTER_LINEAR), (0, 0), 4)
+    result = rgb.copy()
+    result[unfilled] = smooth[unfilled]
     return result

@@ -114,7 +114,9 @@ def test_mask_covers_margins_and_a_band_only_on_extended_sides():
 
 def test_weights_ramp_across_the_band():
     extension = Extension(10, 0, 0, 0)
-    weights = seam_weights((60, 40), extension, band_px=8)
+    coverage = extension_mask((60, 40), extension, band_px=8)
+    margins = extended_canvas(photo(), extension)[..., 3] == 0
+    weights = seam_weights(coverage, margins, band_px=8)
     row = weights[20]
     assert (row[:10] == 1).all() and (row[18:] == 0).all()
     assert (np.diff(row[9:19]) < 0).all()  # strictly falls through the band
