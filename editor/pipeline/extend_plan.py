@@ -14,10 +14,11 @@ up with Lanczos. The offline backend fills the whole canvas at full size in one 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
-from editor.backends.models import STEADY_PIXELS, SizeRules
+from editor.backends.models import STEADY_PIXELS, SizeRules, model_spec
 from editor.imaging.extend import Extension
 from editor.pipeline.options import EditOptions, capabilities
 from editor.pipeline.plan import choose_size
@@ -58,6 +59,7 @@ class ExtendPlan:
     band_px: int
     steps: tuple[ExtendStep, ...]
     variants: int = 1
+    cost: tuple[float, float] | None = None  # US dollars, lowest and highest; None: not published
 
     @property
     def canvas_size(self) -> tuple[int, int]:
@@ -83,6 +85,14 @@ class ExtendPlan:
         return (f"Canvas {width}×{height} → {len(self.steps)} strips of {', '.join(sizes)} along the "
                 f"edges, full detail · {self.requests} requests")
 
+    def cost_text(self) -> str:
+        """The price of the plan's images, or "" where it is not published or free."""
+        if not self.cost or self.cost[1] == 0:
+            return ""
+        low, high = self.cost
+        shown = f"${low:.2f}" if abs(high - low) < 0.005 else f"${low:.2f}–${high:.2f}"
+        return f"≈ {shown} for the output images"
+
 
 def plan_extension(photo_size: tuple[int, int], extension: Extension, options: EditOptions, *,
                    band_px: int) -> ExtendPlan:
@@ -96,9 +106,11 @@ def plan_extension(photo_size: tuple[int, int], extension: Extension, options: E
     window = _window(rules)
     whole = ExtendStep((0, 0, canvas_w, canvas_h), choose_size(canvas_w, canvas_h, rules=rules))
     if whole.scale >= 1 or not _strips_fit(photo_size, extension, band_px, window):
-        return ExtendPlan(photo_size, extension, band_px, (whole,), variants)
-    steps = tuple(step for side in SIDES for step in _side_steps(photo_size, extension, side, window))
-    return ExtendPlan(photo_size, extension, band_px, steps, variants)
+        steps = (whole,)
+    else:
+        steps = tuple(step for side in SIDES for step in _side_steps(photo_size, extension, side, window))
+    plan = ExtendPlan(photo_size, extension, band_px, steps, variants)
+    return dataclasses.replace(plan, cost=plan_cost(plan, options))
 
 
 def _window(rules: SizeRules | None) -> tuple[int, int]:
@@ -174,3 +186,23 @@ def _strip(side: str, along: tuple[int, int], depth: int, canvas: tuple[int, int
     else:
         crop = (offset, canvas_h - depth, length, depth)
     return ExtendStep(crop, size, side)
+
+
+def plan_cost(plan: ExtendPlan, options: EditOptions) -> tuple[float, float] | None:
+    """(lowest, highest) US dollars for every image the plan asks for (each step draws one per
+    variant: the first all at once, each later one per chain), where per-image prices are
+    published for its sizes (the standard ones); None otherwise. Offline: free."""
+    if plan.steps[0].size is None:
+        return 0.0, 0.0
+    prices = model_spec(options.model).prices
+    if prices is None or prices.per_image is None:
+        return None
+    qualities = tuple(prices.per_image) if options.quality in (None, "auto") else (options.quality,)
+    low = high = 0.0
+    for step in plan.steps:
+        size = f"{step.size[0]}x{step.size[1]}"
+        each = [price for quality in qualities if (price := prices.per_variant(quality, size)) is not None]
+        if not each:
+            return None
+        low, high = low + min(each) * plan.variants, high + max(each) * plan.variants
+    return low, high

@@ -59,7 +59,10 @@ class ExtendRun:
         self.record = {**(record or {}), "extension": extension.as_record(), "band_px": band_px}
         self.context = EditContext((0, 0, *snapshot.size))
         self.outcome: Outcome | None = None
-        self.files: list[Path] = []
+        self.files: list[Path] = []  # every step's answers, as received
+        self.placed: list[Path] = []  # the finished canvases
+        self.spill: dict = {}  # an EditRun's face: nothing outside the mask is taken from an answer
+        self.writer = None
 
     @property
     def photo_size(self) -> tuple[int, int]:
@@ -74,7 +77,7 @@ class ExtendRun:
         try:
             self.outcome = await self._run(backend)
         except asyncio.CancelledError:
-            kept = f" {len(self.files)} finished kept." if self.files else ""
+            kept = f" {len(self.files)} answers that had arrived kept." if self.files else ""
             self.outcome = Outcome("cancelled", f"Cancelled.{kept}", files=tuple(self.files))
             raise
         return self.outcome
@@ -104,7 +107,8 @@ class ExtendRun:
             self._emit(await asyncio.to_thread(self._finish, index, canvas, coverage, chain))
         message = f"{len(chains)} variant{'s' * (len(chains) != 1)} · {plan.requests} request" \
                   f"{'s' * (plan.requests != 1)}"
-        return Outcome("completed", f"Extended the canvas: {message}", result=last, files=tuple(self.files))
+        return Outcome("completed", f"Extended the canvas: {message}", result=last, files=tuple(self.files),
+                       placed=tuple(self.placed))
 
     def _canvas(self) -> np.ndarray:
         from editor.imaging.upload import rgb_pixels
@@ -197,7 +201,7 @@ class ExtendRun:
         path = self.out_dir / f"{self.snapshot.stem}-extended-{index + 1}.png"
         self.out_dir.mkdir(parents=True, exist_ok=True)
         write_atomically(path, data)
-        self.files.append(path)
+        self.placed.append(path)
         height, width = placed.shape[:2]
         return VariantReady(index, ResultImage(data, "image/png", width, height), path, placed, placed=path)
 

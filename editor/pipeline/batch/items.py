@@ -24,10 +24,12 @@ class BatchItem:
 
 
 def batch_items(folder: Path, *, mask: Path | None = None, mask_dir: Path | None = None,
-               out_dir: Path | None = None) -> list[BatchItem]:
+               out_dir: Path | None = None, mask_optional: bool = False) -> list[BatchItem]:
     """Each photo directly in `folder` (sorted by name) with `mask`, one for all, or with the
-    image of the same stem in `mask_dir` (a PNG first). Raises BatchSetupError."""
-    if (mask is None) == (mask_dir is None):
+    image of the same stem in `mask_dir` (a PNG first); with `mask_optional` (an extension makes
+    its own mask), neither. Raises BatchSetupError."""
+    unmasked = mask_optional and mask is None and mask_dir is None
+    if (mask is None) == (mask_dir is None) and not unmasked:
         raise BatchSetupError("Give either one mask for every photo or a folder of masks"
                               + (", not both." if mask is not None else "."))
     if out_dir is not None and out_dir.resolve() == folder.resolve():
@@ -36,8 +38,8 @@ def batch_items(folder: Path, *, mask: Path | None = None, mask_dir: Path | None
     photos = sorted(_images_in(folder), key=lambda path: (path.name.casefold(), path.name))
     if not photos:
         raise BatchSetupError(f"{folder} has no photos ({', '.join(s[1:] for s in PHOTO_SUFFIXES)}).")
-    if mask is not None:
-        if not mask.is_file():
+    if unmasked or mask is not None:
+        if mask is not None and not mask.is_file():
             raise BatchSetupError(f"{mask} is not a file." if mask.exists() else f"{mask}: no such file.")
         return [BatchItem(photo, mask) for photo in photos]
     masks: dict[str, Path] = {}
