@@ -253,3 +253,38 @@ def prefilled(canvas: np.ndarray, unfilled: np.ndarray, *, long_side: int = 256)
     result = rgb.copy()
     result[unfilled] = smooth[unfilled]
     return result
+
+
+def find_extension(alpha: np.ndarray, coverage: np.ndarray | None) -> Extension | None:
+    """The extension a canvas shows: transparent rows and columns around an opaque photo that the
+    mask covers entirely (`coverage` > 0 on every one of their pixels). None when there are none,
+    or when the mask leaves some of them out: then the transparency is the photo's own (a logo's
+    padding) and the edit is an ordinary one."""
+    opaque_rows = np.flatnonzero(alpha.any(axis=1))
+    opaque_columns = np.flatnonzero(alpha.any(axis=0))
+    if coverage is None or not opaque_rows.size:
+        return None
+    height, width = alpha.shape
+    top, bottom = int(opaque_rows[0]), height - 1 - int(opaque_rows[-1])
+    left, right = int(opaque_columns[0]), width - 1 - int(opaque_columns[-1])
+    extension = Extension(left, top, right, bottom)
+    if extension.empty:
+        return None
+    inner = np.zeros(alpha.shape, bool)
+    inner[top:height - bottom, left:width - right] = True
+    return extension if (coverage[~inner] > 0).all() else None
+
+
+def band_of(coverage: np.ndarray, extension: Extension) -> int:
+    """How far the mask reaches into the photo along its extended edges (the widest, in px, at
+    most MAX_BAND_PX): the overlap band a canvas was extended with, as the mask now says."""
+    height, width = coverage.shape
+    left, top, right, bottom = extension.sides
+    photo = coverage[top:height - bottom, left:width - right] > 0
+    reaches = []
+    for side, strip in ((left, photo), (top, photo.T), (right, photo[:, ::-1]), (bottom, photo.T[:, ::-1])):
+        if side and strip.size:
+            # Per row, the masked run from the edge inwards; the median ignores hand-painted spots.
+            runs = np.where(strip.all(axis=1), strip.shape[1], np.argmin(strip, axis=1))
+            reaches.append(int(np.median(runs)))
+    return min(max(reaches, default=0), MAX_BAND_PX)

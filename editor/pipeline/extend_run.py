@@ -8,8 +8,10 @@ are sent as they are (conditioning) and masked only in a band along what is stil
 neighbouring strips blend. Each answer is scaled back to its crop with Lanczos and blended in.
 The first step asks for every variant; each later step continues each variant with one request.
 Finally every variant is placed on the canvas (imaging.extend.blend_into_canvas): each pixel the
-mask keeps is bit-identical, the band blended. The events are an EditRun's, so the window, the
-command line and batches report it alike; `VariantReady` carries the whole finished canvas.
+mask keeps is bit-identical, the band blended. The steps' answers and records go into the
+STEPS_FOLDER beside the results; the finished canvases are the job's results, with their own
+record (so a project restores them as the job's variants). The events are an EditRun's, so the
+window, the command line and batches report it alike; `VariantReady` carries a finished canvas.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from editor.backends.base import EditBackend, EditResult, ResultImage
+from editor.backends.base import EditBackend, EditRequest, EditResult, ResultImage
 from editor.imaging.extend import DEFAULT_BAND_PX, Extension, blend_into_canvas, prefilled, seam_weights
 from editor.imaging.prepare import EditContext
 from editor.pipeline.events import Event, Outcome, Planned, Stage, VariantReady
 from editor.pipeline.extend_plan import ExtendPlan, ExtendStep, plan_extension
 from editor.pipeline.run import EditRun
 from editor.pipeline.snapshot import EditSnapshot
+from editor.pipeline.writer import JobWriter
 
 log = logging.getLogger(__name__)
+
+STEPS_FOLDER = "extension-steps"
 
 
 @dataclasses.dataclass
@@ -60,9 +65,9 @@ class ExtendRun:
         self.context = EditContext((0, 0, *snapshot.size))
         self.outcome: Outcome | None = None
         self.files: list[Path] = []  # every step's answers, as received
-        self.placed: list[Path] = []  # the finished canvases
         self.spill: dict = {}  # an EditRun's face: nothing outside the mask is taken from an answer
-        self.writer = None
+        self.writer: JobWriter | None = None
+        self._request: EditRequest | None = None  # the first step's, recorded with the results
 
     @property
     def photo_size(self) -> tuple[int, int]:
@@ -103,12 +108,15 @@ class ExtendRun:
                 grown += [await asyncio.to_thread(self._drawn, chain, step, answer, coverage, margins)
                           for answer in answers]
             chains = grown
+        self.writer = self._writer(backend, plan, coverage)
+        await asyncio.to_thread(self.writer.sending)
         for index, chain in enumerate(chains):
             self._emit(await asyncio.to_thread(self._finish, index, canvas, coverage, chain))
+        await asyncio.to_thread(self.writer.finish, result=last)
         message = f"{len(chains)} variant{'s' * (len(chains) != 1)} · {plan.requests} request" \
                   f"{'s' * (plan.requests != 1)}"
-        return Outcome("completed", f"Extended the canvas: {message}", result=last, files=tuple(self.files),
-                       placed=tuple(self.placed))
+        return Outcome("completed", f"Extended the canvas: {message}", result=last,
+                       files=tuple(self.writer.written), sidecar=self.writer.sidecar_path)
 
     def _canvas(self) -> np.ndarray:
         from editor.imaging.upload import rgb_pixels
@@ -134,10 +142,14 @@ class ExtendRun:
                 prefix = f"Step {number} of {total}: " if total > 1 else ""
                 self._emit(dataclasses.replace(event, message=prefix + event.message))
             elif isinstance(event, Planned) and number == 1:
+                self._request = self._request or event.request
                 self._emit(Planned(self.context, event.request))
 
-        run = EditRun(sub, self.out_dir, on_event=forward, record={**self.record, "step": number,
-                                                                   "crop": list(step.crop)})
+        # The steps' records carry none of the caller's record (a window's job block): the finished
+        # canvases are the job's results, not each step's answers.
+        record = {"extension": self.extension.as_record(), "band_px": self.band_px, "step": number,
+                  "crop": list(step.crop)}
+        run = EditRun(sub, self.out_dir / STEPS_FOLDER, on_event=forward, record=record)
         outcome = await run.run(backend)
         self.files += [path for path in outcome.files if path not in self.files]
         return answers, outcome
@@ -190,20 +202,30 @@ class ExtendRun:
 
     # --- finishing --------------------------------------------------------------------------------
 
+    def _writer(self, backend: EditBackend, plan: ExtendPlan, coverage: np.ndarray) -> JobWriter:
+        from editor.imaging.mask import coverage_png
+
+        snapshot = self.snapshot
+        assert self._request is not None
+        inputs = list(snapshot.inputs) or ([Path(snapshot.photo_name)] if snapshot.photo_name else [])
+        mask_png = coverage_png(coverage) if snapshot.mask_file is None else None
+        return JobWriter(self.out_dir, stem=snapshot.stem, request=self._request,
+                         provider=snapshot.options.provider, base_url=getattr(backend, "base_url", None),
+                         inputs=inputs, mask_path=snapshot.mask_file, mask_mode=snapshot.mask_mode,
+                         mask_png=mask_png, extra={**self.record, "extension_plan": plan.text(),
+                                                   "requests": plan.requests})
+
     def _finish(self, index: int, canvas: np.ndarray, coverage: np.ndarray, chain: _Chain) -> VariantReady:
-        from editor.disk import write_atomically
         from editor.imaging.prepare import encode_array_png
 
         placed = blend_into_canvas(canvas, coverage, chain.canvas, self.band_px)
         if (placed[..., 3] == 255).all():
             placed = np.ascontiguousarray(placed[..., :3])
-        data = encode_array_png(placed)
-        path = self.out_dir / f"{self.snapshot.stem}-extended-{index + 1}.png"
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, data)
-        self.placed.append(path)
         height, width = placed.shape[:2]
-        return VariantReady(index, ResultImage(data, "image/png", width, height), path, placed, placed=path)
+        image = ResultImage(encode_array_png(placed), "image/png", width, height)
+        assert self.writer is not None
+        path = self.writer.add_image(image, index)
+        return VariantReady(index, image, path, placed)
 
     def _failed(self, outcome: Outcome, number: int, total: int) -> Outcome:
         where = f" (step {number} of {total})" if total > 1 else ""

@@ -94,7 +94,7 @@ async def _extend(photo: np.ndarray, extension: Extension, options: EditOptions,
             await backend.aclose()
         if outcome.status != "completed":
             raise RuntimeError(outcome.message)
-        return np.asarray(Image.open(outcome.placed[0]).convert("RGB"))
+        return np.asarray(Image.open(outcome.files[0]).convert("RGB"))
 
 
 def _extension_figures() -> list[Figure]:

@@ -12,9 +12,11 @@ from editor.imaging.extend import (
     ASPECTS,
     Extension,
     ExtensionError,
+    band_of,
     extended_canvas,
     extension_for_aspect,
     extension_mask,
+    find_extension,
     parse_aspect,
     parse_sides,
     place_extension,
@@ -138,3 +140,23 @@ def test_placing_back_keeps_the_photo_bit_identical_outside_the_band(channels):
     assert all((margin == 17).all() for margin in margins)
     band_pixels = inside[~kept][:, :3].astype(int)
     assert (band_pixels != picture[~kept][:, :3]).any()  # the band is blended, not kept
+
+
+def test_an_extended_canvas_is_found_again_with_its_band():
+    extension = Extension(7, 0, 12, 5)
+    canvas = extended_canvas(photo(), extension)
+    coverage = extension_mask((60, 40), extension, band_px=6)
+    assert find_extension(canvas[..., 3], coverage) == extension
+    assert band_of(coverage, extension) == 6
+    coverage[10:20, 20:30] = 255  # painted by hand afterwards: still the same band
+    assert band_of(coverage, extension) == 6
+
+
+def test_transparency_the_mask_leaves_out_is_the_photos_own():
+    extension = Extension(7, 0, 12, 5)
+    canvas = extended_canvas(photo(), extension)
+    coverage = extension_mask((60, 40), extension, band_px=6)
+    coverage[0, 0] = 0
+    assert find_extension(canvas[..., 3], coverage) is None
+    assert find_extension(canvas[..., 3], None) is None
+    assert find_extension(np.full((40, 60), 255, np.uint8), np.full((40, 60), 255, np.uint8)) is None

@@ -93,7 +93,8 @@ async def test_a_small_canvas_is_sent_whole_and_finished(tmp_path):
     check_placed(placed, photo, extension)
     margin = placed[:, :100].reshape(-1, 3).astype(int)
     assert np.abs(margin - GREEN).max() <= 2  # scaled back with Lanczos: still the answer's colour
-    assert set(outcome.placed) == {event.path for event in ready} and len(outcome.files) == 2
+    assert set(outcome.files) == {event.path for event in ready} and outcome.sidecar.exists()
+    assert len(list((tmp_path / "extension-steps").glob("*-[0-9].png"))) == 2  # the answers, kept
 
 
 async def test_a_wide_margin_goes_in_strips_each_conditioned_on_the_one_before(tmp_path):
@@ -111,7 +112,7 @@ async def test_a_wide_margin_goes_in_strips_each_conditioned_on_the_one_before(t
     overlap_rows = first_crop[1] + first_crop[3] - second_crop[1]
     drawn = second[:overlap_rows - 2 * BAND, -100:]
     assert np.abs(drawn.reshape(-1, 3).astype(int) - GREEN).max() <= 3
-    placed = np.asarray(Image.open(outcome.placed[-1]).convert("RGB"))
+    placed = np.asarray(Image.open(outcome.files[-1]).convert("RGB"))
     assert placed.shape == (2000, 1600, 3)
     check_placed(placed, photo, extension)
 
@@ -129,7 +130,7 @@ async def test_the_fake_server_takes_every_request(tmp_path, edit_server, fake_a
         finally:
             await backend.aclose()
         assert outcome.status == "completed", outcome.message
-        placed = np.asarray(Image.open(outcome.placed[-1]).convert("RGB"))
+        placed = np.asarray(Image.open(outcome.files[-1]).convert("RGB"))
         check_placed(placed, photo, extension)
     assert len(edit_server.edit_requests) >= 2
 
@@ -145,7 +146,7 @@ async def test_offline_extends_without_a_key(tmp_path, channels):
                     extension=extension, band_px=BAND)
     outcome = await run.run(backend)
     assert outcome.status == "completed", outcome.message
-    placed = np.asarray(Image.open(outcome.placed[-1]))
+    placed = np.asarray(Image.open(outcome.files[-1]))
     assert placed.shape[:2] == (400, 760)
     check_placed(placed[..., :3], photo[..., :3], extension)
     margin = placed[:, 600:, :3].astype(float)
