@@ -78,6 +78,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Edit
     ActionSpec("edit.undo", "&Undo", "Edit", "edit", ("Ctrl+Z",), icon="undo"),
     ActionSpec("edit.redo", "&Redo", "Edit", "edit", ("Ctrl+Shift+Z", "Ctrl+Y"), icon="redo"),
+    ActionSpec("edit.extend_canvas", "E&xtend Canvas…", "Edit", "edit", ("Ctrl+Alt+C",),
+               separator_before=True,
+               tip="Add room around the photo, by pixels per side or to an aspect, for Generate to fill"),
     # Mask
     ActionSpec("mask.invert", "&Invert Mask", "Mask", "mask", ("Ctrl+I",), icon="invert",
                tip="Swap painted and unpainted areas"),
