@@ -15,13 +15,14 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
 
 from editor.core.document import Document
+from editor.core.generate import photo_pixels
 from editor.core.mask_layer import MaskLayer
 from editor.core.undo import UndoStack
-from editor.imaging.extend import Extension, extension_mask
+from editor.imaging.extend import Extension, extended_canvas, extension_mask
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,15 @@ def extend_canvas(photo: QImage, coverage: np.ndarray, extension: Extension, ban
     """`photo` on the extended canvas and the mask for it: the margins and the band, plus what
     `coverage` (the photo's mask) marks. Pixel work: call it in a worker thread."""
     width, height = photo.width(), photo.height()
-    canvas_w, canvas_h = extension.canvas_size((width, height))
-    canvas = QImage(canvas_w, canvas_h, QImage.Format.Format_ARGB32)
-    canvas.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(canvas)
-    painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
-    painter.drawImage(extension.left, extension.top, photo)
-    painter.end()
+    pixels, _owner = photo_pixels(photo)  # RGB(A); an opaque photo's unused alpha bytes are ignored
+    canvas = extended_canvas(pixels, extension)
+    bgra = np.ascontiguousarray(canvas[..., [2, 1, 0, 3]])
+    canvas_h, canvas_w = bgra.shape[:2]
+    image = QImage(bgra.data, canvas_w, canvas_h, canvas_w * 4, QImage.Format.Format_ARGB32).copy()
     mask = extension_mask((width, height), extension, band_px)
     region = mask[extension.top:extension.top + height, extension.left:extension.left + width]
     np.maximum(region, coverage, out=region)
-    return ExtendedCanvas(canvas, mask, extension, band_px)
+    return ExtendedCanvas(image, mask, extension, band_px)
 
 
 class CanvasExtender(QObject):

@@ -62,6 +62,7 @@ def test_extending_is_one_undo_step_and_the_mask_stays_paintable(qtbot, window):
     assert (photo.width(), photo.height()) == (500, 320)
     pixels = photo_pixels(photo)[0]
     assert (pixels[:, :50, 3] == 0).all() and np.array_equal(pixels[0:300, 50:450, :3], before)
+    assert (pixels[0:300, 50:450, 3] == 255).all()
     coverage = mask.array()
     assert (coverage[:, :66] == 255).all() and (coverage[:284, 66:434] == 0).all()
     assert window.undo_stack.undo_label() == "Extend Canvas to 500×320"
