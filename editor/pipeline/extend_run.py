@@ -218,9 +218,9 @@ class ExtendRun:
     def _finish(self, index: int, canvas: np.ndarray, coverage: np.ndarray, chain: _Chain) -> VariantReady:
         from editor.imaging.prepare import encode_array_png
 
+        # RGBA even where every pixel is opaque: the window composites it over the canvas, whose
+        # margins are transparent, and takes alpha only from a result that has it.
         placed = blend_into_canvas(canvas, coverage, chain.canvas, self.band_px)
-        if (placed[..., 3] == 255).all():
-            placed = np.ascontiguousarray(placed[..., :3])
         height, width = placed.shape[:2]
         image = ResultImage(encode_array_png(placed), "image/png", width, height)
         assert self.writer is not None

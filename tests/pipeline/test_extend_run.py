@@ -89,7 +89,8 @@ async def test_a_small_canvas_is_sent_whole_and_finished(tmp_path):
     ready = [event for event in events if isinstance(event, VariantReady)]
     assert len(ready) == 2 and all(event.path.exists() for event in ready)
     placed = ready[0].pixels
-    assert placed.shape == (400, 800, 3)
+    assert placed.shape == (400, 800, 4) and (placed[..., 3] == 255).all()
+    placed = placed[..., :3]
     check_placed(placed, photo, extension)
     margin = placed[:, :100].reshape(-1, 3).astype(int)
     assert np.abs(margin - GREEN).max() <= 2  # scaled back with Lanczos: still the answer's colour

@@ -88,6 +88,7 @@ def test_generate_fills_the_margins_offline(qtbot, window):
     (variant,) = window.queue.variants(job_id)
     assert variant.pixels.shape[:2] == (300, 520)
     assert (variant.pixels[..., :3][:, 430:] != 0).any()
+    assert (variant.pixels[:, 400:, 3] == 255).all()  # the margins come back opaque, shown as filled
     kept = photo_pixels(window.document.photo())[0][:, :368, :3]
     assert np.array_equal(variant.pixels[:, :368, :3], kept)
 
@@ -98,6 +99,7 @@ def test_an_extended_canvas_survives_a_project_round_trip(qtbot, window, tmp_pat
     path = tmp_path / "banner.maskedit"
     loop.run_until_complete(window.keeper.save_as(path))
     loop.run_until_complete(window.keeper.open_file(path))
-    qtbot.waitUntil(lambda: window.document.photo() is not None and window.document.photo().width() == 430)
+    qtbot.waitUntil(lambda: window.document.photo() is not None and window.document.photo().width() == 430,
+                    timeout=15000)
     assert np.array_equal(window.document.mask().array(), coverage)
     assert (photo_pixels(window.document.photo())[0][:, :30, 3] == 0).all()
