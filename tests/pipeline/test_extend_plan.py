@@ -85,3 +85,14 @@ def test_offline_fills_the_whole_canvas_at_full_size_once():
     plan = plan_extension((4000, 3000), Extension(800, 0, 800, 0), offline, band_px=BAND)
     assert [(step.crop, step.size) for step in plan.steps] == [((0, 0, 5600, 3000), None)]
     assert plan.text() == "Canvas 5600×3000 · filled offline in one pass"
+
+
+def test_the_price_counts_every_image_of_every_step():
+    high = EditOptions(provider="openai", model="gpt-image-1", n=2, quality="high")
+    plan = plan_extension((4000, 3000), Extension(800, 0, 800, 0), high, band_px=BAND)
+    assert plan.cost == pytest.approx((6 * 2 * 0.25, 6 * 2 * 0.25))  # 1024×1536 at high: $0.25 each
+    assert plan.cost_text() == "≈ $3.00 for the output images"
+    free = plan_extension((4000, 3000), Extension(800, 0, 800, 0), options("gpt-image-2"), band_px=BAND)
+    assert free.cost is None and free.cost_text() == ""  # free sizes: no per-image price published
+    offline = plan_extension((600, 400), Extension(0, 0, 10, 0), EditOptions(provider="local"), band_px=BAND)
+    assert offline.cost_text() == ""
