@@ -22,7 +22,7 @@ from editor.core.document import Document
 from editor.core.generate import photo_pixels
 from editor.core.mask_layer import MaskLayer
 from editor.core.undo import UndoStack
-from editor.imaging.extend import Extension, extended_canvas, extension_mask
+from editor.imaging.extend import Extension, band_of, extended_canvas, extension_mask, find_extension
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,26 @@ class CanvasExtender(QObject):
         if known is None or known[0] is not mask:
             self._masks = {}  # another photo: its extensions are history now
             known = None
-        shown = known[1] if known is not None else None
+        self._show(known[1] if known is not None else None)
+        photo = self._document.photo()
+        if known is None and mask is not None and photo is not None and photo.hasAlphaChannel():
+            # A project reopened, or a photo with transparency: is it an extended canvas?
+            self._run("find extension", self._find(photo, mask))
+
+    async def _find(self, photo: QImage, mask: MaskLayer) -> None:
+        found = await asyncio.to_thread(_extension_of, photo, mask.array().copy())
+        if found is not None and self._document.photo() is photo and self._document.mask() is mask:
+            self._masks[id(mask)] = (mask, found)
+            self._show(found)
+
+    def _show(self, shown: tuple[Extension, int] | None) -> None:
         if shown != self._shown:
             self._shown = shown
             self.extended.emit(shown)
+
+
+def _extension_of(photo: QImage, coverage: np.ndarray) -> tuple[Extension, int] | None:
+    """The extension and band a canvas shows (see imaging.extend.find_extension), or None."""
+    pixels, _owner = photo_pixels(photo)
+    extension = find_extension(pixels[..., 3], coverage)
+    return None if extension is None else (extension, band_of(coverage, extension))

@@ -103,3 +103,6 @@ def test_an_extended_canvas_survives_a_project_round_trip(qtbot, window, tmp_pat
                     timeout=15000)
     assert np.array_equal(window.document.mask().array(), coverage)
     assert (photo_pixels(window.document.photo())[0][:, :30, 3] == 0).all()
+    # Reopened, the canvas is known for what it is: Generate says it extends.
+    qtbot.waitUntil(lambda: window.extender.current() == (Extension(30, 0, 0, 0), 32), timeout=15000)
+    assert window.generate_bar.estimate.toolTip().startswith("Canvas 430×300 · filled offline")
