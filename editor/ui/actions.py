@@ -48,7 +48,7 @@ MENUS: tuple[tuple[str, str], ...] = (
     ("help", "&Help"),
 )
 
-TOOL_NAMES: tuple[str, ...] = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill")
+TOOL_NAMES: tuple[str, ...] = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", "extend")
 
 
 def _tool(name: str, text: str, shortcut: str, tip: str) -> ActionSpec:
@@ -140,6 +140,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     _tool("lasso", "&Lasso", "L", "Draw a freehand outline"),
     _tool("polygon", "&Polygon", "P", "Click corners; Enter or double-click closes"),
     _tool("fill", "&Fill Similar Colours", "G", "Click to fill the area of similar colour"),
+    _tool("extend", "E&xtend Canvas by Dragging", "X",
+          "Drag an edge or corner of the photo outward to add room for Generate to fill"),
     ActionSpec("brush.smaller", "Smaller Brush", "Brush", "tools", ("[",), separator_before=True),
     ActionSpec("brush.larger", "Larger Brush", "Brush", "tools", ("]",)),
     # Help

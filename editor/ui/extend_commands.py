@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 from editor.core.canvas_extension import CanvasExtender
 from editor.core.document import Document
-from editor.imaging.extend import DEFAULT_BAND_PX, Extension
+from editor.imaging.extend import DEFAULT_BAND_PX, Extension, ExtensionError
 
 THUMBNAIL_SIDE = 480
 
@@ -19,12 +19,14 @@ class ExtendCommands(QObject):
     """Asks how to extend the open photo and hands the answer to the CanvasExtender."""
 
     def __init__(self, window: QWidget, *, document: Document, extender: CanvasExtender,
-                 max_pixels: Callable[[], int], parent: QObject | None = None) -> None:
+                 max_pixels: Callable[[], int], say: Callable[[str], None],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._window = window
         self._document = document
         self._extender = extender
         self._max_pixels = max_pixels
+        self._say = say
         self._band = DEFAULT_BAND_PX  # the last band chosen is offered again
 
     def ask(self) -> None:
@@ -40,6 +42,18 @@ class ExtendCommands(QObject):
         if dialog.exec() and dialog.extension() is not None:
             self._band = dialog.band_px()
             self._extender.extend(dialog.extension(), dialog.band_px())
+
+    def extend_dragged(self, extension: Extension) -> None:
+        """The Extend tool's drag: extend by it with the band last chosen, or say why not."""
+        photo = self._document.photo()
+        if photo is None:
+            return
+        try:
+            extension.checked((photo.width(), photo.height()), max_pixels=self._max_pixels())
+        except ExtensionError as error:
+            self._say(error.message)
+            return
+        self._extender.extend(extension, self._band)
 
     def plan_text(self, photo_size: tuple[int, int], extension: Extension, band_px: int) -> tuple[str, str]:
         """What a Generate of the canvas would send and cost, with the document's options: one line

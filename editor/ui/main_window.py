@@ -275,7 +275,8 @@ class MainWindow(QMainWindow):
         self.extender = CanvasExtender(self.document, self.undo_stack, run=self._run, parent=self)
         self.extend_commands = ExtendCommands(self, document=self.document, extender=self.extender,
                                               max_pixels=lambda: self._settings.max_megapixels * 1_000_000,
-                                              parent=self)
+                                              say=self._say, parent=self)
+        self.canvas.extension_requested.connect(self.extend_commands.extend_dragged)
         self.extender.extended.connect(lambda _shown: self._show_estimate(self.generator.edit_context()))
 
     def _compose_results(self) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from editor.core.generate import photo_pixels
 from editor.imaging.extend import Extension
 from editor.ui.dialogs.extend_canvas import CUSTOM, FREE, ExtendCanvasDialog
 from tests.ui.test_generate import make_window
-from tests.ui.window_driving import open_photo, paint_stroke, wait_finished, write_photo
+from tests.ui.window_driving import open_photo, paint_stroke, to_widget, wait_finished, write_photo
 
 
 @pytest.fixture
@@ -106,3 +107,36 @@ def test_an_extended_canvas_survives_a_project_round_trip(qtbot, window, tmp_pat
     # Reopened, the canvas is known for what it is: Generate says it extends.
     qtbot.waitUntil(lambda: window.extender.current() == (Extension(30, 0, 0, 0), 32), timeout=15000)
     assert window.generate_bar.estimate.toolTip().startswith("Canvas 430×300 · filled offline")
+
+
+def test_dragging_an_edge_outward_with_the_extend_tool_extends_the_canvas(qtbot, window):
+    window.canvas.set_tool("extend")
+    canvas = window.canvas
+    # Grab the right edge (the photo's outer third) and drag 60 image px outward, then down-left
+    # from the bottom-left corner: two sides at once.
+    start, end = to_widget(window, 380, 150), to_widget(window, 440, 150)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, end)
+    assert window.canvas._tool.preview_path().boundingRect().width() == pytest.approx(460, abs=2)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: window.document.photo().width() > 400, timeout=10000)
+    width = window.document.photo().width()
+    assert 455 <= width <= 465 and window.document.photo().height() == 300
+    assert window.undo_stack.undo_label() == f"Extend Canvas to {width}×300"
+    start = to_widget(window, 20, 290)
+    end = to_widget(window, -10, 320)
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(canvas, end)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.waitUntil(lambda: window.document.photo().height() > 300, timeout=10000)
+    assert window.document.photo().width() > width
+
+
+def test_a_press_in_the_middle_grabs_no_edge(qtbot, window):
+    window.canvas.set_tool("extend")
+    start, end = to_widget(window, 200, 150), to_widget(window, 260, 190)
+    qtbot.mousePress(window.canvas, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(window.canvas, end)
+    qtbot.mouseRelease(window.canvas, Qt.MouseButton.LeftButton, pos=end)
+    qtbot.wait(200)
+    assert window.document.photo().size().toTuple() == (400, 300) and not window.undo_stack.can_undo()

@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QPainterPath
 from editor.core.mask_layer import BrushDab, MaskLayer
 from editor.core.photo import pixel_array
 from editor.imaging.region import FloodRegion, RegionFinder
+from editor.ui.canvas.extend_tool import ExtendTool
 from editor.ui.canvas.geometry import drag_rect, ellipse_path, polygon_path, rect_path
 from editor.ui.canvas.tool_base import CanvasTool, Pointer, ToolHost
 
@@ -353,5 +354,6 @@ def make_tools(host: ToolHost) -> dict[str, CanvasTool]:
         LassoTool(host),
         PolygonTool(host),
         FillTool(host),
+        ExtendTool(host),
     ]
     return {tool.name: tool for tool in tools}

@@ -70,8 +70,9 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     mask_preview_changed = Signal()
     show_pixels_changed = Signal(bool)
     _region_found = Signal(object)  # FloodRegion, from the flood worker thread
+    extension_requested = Signal(object)  # Extension: the Extend tool's drag
 
-    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill")
+    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", "extend")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,6 +187,9 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
 
     def tool(self) -> str:
         return self._tool.name
+
+    def request_extension(self, extension) -> None:
+        self.extension_requested.emit(extension)
 
     def brush(self) -> BrushDab:
         return self._brush

@@ -30,6 +30,7 @@ TOOL_HINTS: dict[str, str] = {
     "lasso": "Draw around the area · Alt: subtract · Esc cancels",
     "polygon": "Click corners · Enter or double-click closes · Esc cancels",
     "fill": "Click a colour to fill the similar area around it · Alt: subtract",
+    "extend": "Drag an edge or corner outward to add room · Edit ▸ Extend Canvas… for an aspect",
 }
 _BRUSH_TOOLS = ("brush", "eraser")
 
