@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 from editor.core.canvas_extension import CanvasExtender
 from editor.core.document import Document
 from editor.imaging.extend import DEFAULT_BAND_PX, Extension, ExtensionError
+from editor.ui.canvas import CanvasView
 
 THUMBNAIL_SIDE = 480
 
@@ -18,16 +19,26 @@ THUMBNAIL_SIDE = 480
 class ExtendCommands(QObject):
     """Asks how to extend the open photo and hands the answer to the CanvasExtender."""
 
-    def __init__(self, window: QWidget, *, document: Document, extender: CanvasExtender,
+    def __init__(self, window: QWidget, *, document: Document, extender: CanvasExtender, canvas: CanvasView,
                  max_pixels: Callable[[], int], say: Callable[[str], None],
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._window = window
+        self._canvas = canvas
         self._document = document
         self._extender = extender
         self._max_pixels = max_pixels
         self._say = say
         self._band = DEFAULT_BAND_PX  # the last band chosen is offered again
+        # With the Extend tool the photo is shown with room around it to drag into (a fitted photo
+        # fills the view); after the canvas changed size too, once the window has fitted it.
+        canvas.tool_changed.connect(lambda _name: self._make_room())
+        document.mask_replaced.connect(lambda _mask: QTimer.singleShot(0, self._make_room))
+
+    def _make_room(self) -> None:
+        if self._canvas.tool() == "extend" and self._document.is_open():
+            self._canvas.fit_to_view()
+            self._canvas.zoom_out()
 
     def ask(self) -> None:
         from editor.ui.dialogs.extend_canvas import ExtendCanvasDialog

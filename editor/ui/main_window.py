@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
 
         self.extender = CanvasExtender(self.document, self.undo_stack, run=self._run, parent=self)
         self.extend_commands = ExtendCommands(self, document=self.document, extender=self.extender,
+                                              canvas=self.canvas,
                                               max_pixels=lambda: self._settings.max_megapixels * 1_000_000,
                                               say=self._say, parent=self)
         self.canvas.extension_requested.connect(self.extend_commands.extend_dragged)

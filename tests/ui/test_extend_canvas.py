@@ -110,8 +110,10 @@ def test_an_extended_canvas_survives_a_project_round_trip(qtbot, window, tmp_pat
 
 
 def test_dragging_an_edge_outward_with_the_extend_tool_extends_the_canvas(qtbot, window):
+    fitted = window.canvas.zoom()
     window.canvas.set_tool("extend")
     canvas = window.canvas
+    assert canvas.zoom() < fitted  # room around the photo to drag into
     # Grab the right edge (the photo's outer third) and drag 60 image px outward, then down-left
     # from the bottom-left corner: two sides at once.
     start, end = to_widget(window, 380, 150), to_widget(window, 440, 150)
