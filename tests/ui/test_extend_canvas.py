@@ -29,6 +29,12 @@ def extend(qtbot, window, extension: Extension, band: int = 32) -> None:
                     timeout=10000)
 
 
+def pixels_of(image: QImage) -> np.ndarray:
+    """A copy of the image's RGB(A) pixels, made while the converted image they view is alive."""
+    pixels, _owner = photo_pixels(image)
+    return np.array(pixels)
+
+
 def plan_text(_size, extension, band):
     return f"plan {extension.sides} {band}", ""
 
@@ -57,11 +63,11 @@ def test_the_dialog_computes_aspects_with_anchors_and_refuses_bad_values(qtbot):
 
 
 def test_extending_is_one_undo_step_and_the_mask_stays_paintable(qtbot, window):
-    before = photo_pixels(window.document.photo())[0].copy()
+    before = pixels_of(window.document.photo()).copy()
     extend(qtbot, window, Extension(50, 0, 50, 20), band=16)
     photo, mask = window.document.photo(), window.document.mask()
     assert (photo.width(), photo.height()) == (500, 320)
-    pixels = photo_pixels(photo)[0]
+    pixels = pixels_of(photo)
     assert (pixels[:, :50, 3] == 0).all() and np.array_equal(pixels[0:300, 50:450, :3], before)
     assert (pixels[0:300, 50:450, 3] == 255).all()
     coverage = mask.array()
@@ -74,7 +80,7 @@ def test_extending_is_one_undo_step_and_the_mask_stays_paintable(qtbot, window):
     window.undo_stack.undo()  # the stroke
     window.undo_stack.undo()  # the extension
     assert window.document.photo().size().toTuple() == (400, 300)
-    assert np.array_equal(photo_pixels(window.document.photo())[0][..., :3], before)
+    assert np.array_equal(pixels_of(window.document.photo())[..., :3], before)
     window.undo_stack.redo()
     assert window.document.photo().size().toTuple() == (500, 320)
     assert window.document.mask() is mask
@@ -90,7 +96,7 @@ def test_generate_fills_the_margins_offline(qtbot, window):
     assert variant.pixels.shape[:2] == (300, 520)
     assert (variant.pixels[..., :3][:, 430:] != 0).any()
     assert (variant.pixels[:, 400:, 3] == 255).all()  # the margins come back opaque, shown as filled
-    kept = photo_pixels(window.document.photo())[0][:, :368, :3]
+    kept = pixels_of(window.document.photo())[:, :368, :3]
     assert np.array_equal(variant.pixels[:, :368, :3], kept)
 
 
@@ -103,7 +109,7 @@ def test_an_extended_canvas_survives_a_project_round_trip(qtbot, window, tmp_pat
     qtbot.waitUntil(lambda: window.document.photo() is not None and window.document.photo().width() == 430,
                     timeout=15000)
     assert np.array_equal(window.document.mask().array(), coverage)
-    assert (photo_pixels(window.document.photo())[0][:, :30, 3] == 0).all()
+    assert (pixels_of(window.document.photo())[:, :30, 3] == 0).all()
     # Reopened, the canvas is known for what it is: Generate says it extends.
     qtbot.waitUntil(lambda: window.extender.current() == (Extension(30, 0, 0, 0), 32), timeout=15000)
     assert window.generate_bar.estimate.toolTip().startswith("Canvas 430×300 · filled offline")
