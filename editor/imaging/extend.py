@@ -22,6 +22,8 @@ from editor.imaging.load import DEFAULT_MAX_PIXELS
 
 DEFAULT_BAND_PX = 32
 MAX_BAND_PX = 256
+MIN_BAND_PX = 8
+BAND_PER_MARGIN = 4
 # Named aspects offered first; any other is typed as "W:H" (integers or decimals, "2.39:1").
 ASPECTS = ("1:1", "4:5", "3:2", "16:9", "9:16")
 ANCHORS = ("top-left", "top", "top-right", "left", "center", "right", "bottom-left", "bottom", "bottom-right")
@@ -166,11 +168,14 @@ def extended_canvas(photo: np.ndarray, extension: Extension) -> np.ndarray:
 
 def band_widths(photo_size: tuple[int, int], extension: Extension, band_px: int) -> tuple[int, int, int, int]:
     """How far the overlap band reaches into the photo on each side: `band_px` where that side is
-    extended (at most half the photo, so opposite bands never cross), else 0."""
+    extended, else 0; at most half the photo (opposite bands never cross) and at most
+    BAND_PER_MARGIN times the side's margin (at least MIN_BAND_PX): the few pixels an exact
+    aspect adds to the other edge do not have the model redraw a whole band of the photo."""
     width, height = photo_size
     limits = (width // 2, height // 2, width - width // 2, height - height // 2)
-    return tuple(min(band_px, limit) if side > 0 else 0  # type: ignore[return-value]
-                 for side, limit in zip(extension.sides, limits, strict=True))
+    reaches = (min(band_px, limit, max(MIN_BAND_PX, BAND_PER_MARGIN * side)) if side > 0 else 0
+               for side, limit in zip(extension.sides, limits, strict=True))
+    return tuple(reaches)  # type: ignore[return-value]
 
 
 def extension_mask(photo_size: tuple[int, int], extension: Extension, band_px: int = DEFAULT_BAND_PX
@@ -194,11 +199,15 @@ def _kept_box(photo_size: tuple[int, int], extension: Extension, band_px: int) -
 def seam_weights(coverage: np.ndarray, margins: np.ndarray, band_px: int) -> np.ndarray:
     """Per canvas pixel, how much of the generated canvas to take (float32 0..1): 1 in the new
     margins (`margins`, bool), 0 where `coverage` keeps the photo, and inside the mask over the
-    photo a smoothstep rising with the distance from the kept pixels over `band_px`, so the seam
-    is blended, not cut (a hand-painted area away from the band ramps the same way)."""
+    photo a smoothstep rising from the kept pixels: over `band_px`, or across the band to the
+    margin where the band is narrower (a side's own, shorter band), so the seam is blended, not
+    cut. A hand-painted area away from the band ramps over `band_px` the same way."""
     edited = coverage > 0
-    distance = cv2.distanceTransform(edited.astype(np.uint8), cv2.DIST_L2, 5)
-    t = np.clip(distance / (max(band_px, 1) + 1), 0.0, 1.0)
+    from_kept = cv2.distanceTransform(edited.astype(np.uint8), cv2.DIST_L2, 5)
+    t = np.clip(from_kept / (max(band_px, 1) + 1), 0.0, 1.0)
+    if margins.any():
+        from_margin = cv2.distanceTransform((~margins).astype(np.uint8), cv2.DIST_L2, 5)
+        t = np.maximum(t, from_kept / (from_kept + from_margin + 1e-6))
     weight = (t * t * (3 - 2 * t)).astype(np.float32)
     weight[margins] = 1.0
     weight[~edited & ~margins] = 0.0

@@ -160,3 +160,13 @@ def test_transparency_the_mask_leaves_out_is_the_photos_own():
     assert find_extension(canvas[..., 3], coverage) is None
     assert find_extension(canvas[..., 3], None) is None
     assert find_extension(np.full((40, 60), 255, np.uint8), np.full((40, 60), 255, np.uint8)) is None
+
+
+def test_a_sliver_of_margin_gets_a_narrow_band_and_still_blends():
+    extension = Extension(0, 2, 0, 0)  # what an exact aspect may add to the other edge
+    coverage = extension_mask((60, 40), extension, band_px=32)
+    assert (coverage[:2 + 8] == 255).all() and not coverage[2 + 8:].any()  # 8 px, not 32
+    margins = extended_canvas(photo(), extension)[..., 3] == 0
+    column = seam_weights(coverage, margins, band_px=32)[:, 30]
+    assert column[:2].min() == 1 and column[10:].max() == 0
+    assert column[2] > 0.7 and (np.diff(column[1:11]) < 0).all()  # from the margin down to the photo
