@@ -11,8 +11,11 @@ Each step is grabbed from the X server,
 so the pictures show what the window really painted. HOME and the XDG folders point at a
 temporary folder: the user's settings, keys and projects are never read or touched.
 
-Writes resources/screenshots/{main-window,mask,results,compare,results-light}.png (the AppStream
-metainfo in packaging/linux/ refers to the first four).
+Then it extends the canvas of the sample photo to 16:9 (Edit ▸ Extend Canvas) and fills the new
+margins offline.
+
+Writes resources/screenshots/{main-window,mask,results,compare,results-light,extend-before,
+extend-after}.png (the AppStream metainfo in packaging/linux/ refers to the first four).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ HANDLE_BRUSH, BOWL_BRUSH = 26.0, 36.0
 # The job list at its least, as a user would drag it (the Edit dock fits itself).
 RESULTS_SPLIT = (1000, 1)  # the job list at its least
 PROMPT = "remove the spoon"
+EXTEND_ASPECT = (16, 9)
+EXTEND_PROMPT = "more of the wooden table"
 SETTLE_S = 0.6  # for layouts, deferred paints and the X server to catch up before a grab
 
 
@@ -175,8 +180,30 @@ async def shoot(window, screen, sizes: dict[str, int]) -> None:
     theme.apply(QApplication.instance(), "light")  # the same window in the light theme
     await asyncio.sleep(SETTLE_S)
     grab("results-light")
+    theme.apply(QApplication.instance(), "dark")
+    await shoot_extension(window, grab)
     window.close()
     await asyncio.sleep(0.3)
+
+
+async def shoot_extension(window, grab: Callable[[str], None]) -> None:
+    """The sample photo's canvas extended to 16:9 (its mask and overlay as the tool leaves them),
+    then its margins filled offline."""
+    from editor.imaging.extend import DEFAULT_BAND_PX, extension_for_aspect
+
+    window.actions["mask.clear"].trigger()
+    window.prompt_panel.editor.setPlainText(EXTEND_PROMPT)
+    window.actions["mask.overlay"].trigger()  # shown again: the margins and the band it masks
+    photo = window.document.photo()
+    extension = extension_for_aspect((photo.width(), photo.height()), EXTEND_ASPECT, "center")
+    window.extender.extend(extension, DEFAULT_BAND_PX)
+    await until(lambda: window.document.photo().width() == photo.width() + extension.left + extension.right)
+    await asyncio.sleep(SETTLE_S)
+    grab("extend-before")
+    window.actions["mask.overlay"].trigger()
+    await generate(window, "auto")
+    await asyncio.sleep(SETTLE_S)
+    grab("extend-after")
 
 
 def run_window(home: Path) -> dict[str, int]:

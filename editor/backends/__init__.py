@@ -35,9 +35,9 @@ def create_backend(
     """Build the backend for `profile`; raise InvalidRequest with a human reason when the
     profile cannot work as configured (no base URL for a custom provider, plain http, …)."""
     if profile.kind == "local":
-        from editor.backends.local_inpaint import LocalInpaintBackend
+        from editor.backends.local_inpaint import INPAINT_METHODS, LocalInpaintBackend
 
-        method = model if model in ("telea", "navier-stokes") else "telea"
+        method = model if model in INPAINT_METHODS else "auto"
         return LocalInpaintBackend(method=method)
 
     from editor.backends.openai_http import OpenAIHttpBackend

@@ -1,8 +1,11 @@
-"""The offline backend: fills what the mask covers from its surroundings with OpenCV inpainting.
+"""The offline backend: fills what the mask covers from its surroundings.
 
-No network, no key, no prompt: it removes things (a stray wire, a passer-by) rather than
-drawing new ones. It works at the photo's full resolution but only on the mask's bounding box
-plus a margin, so a small mask on a 24 MP photo costs little beyond decoding and encoding.
+No network, no key, no prompt: it removes things (a stray wire, a passer-by) and extends a
+canvas with texture from the photo rather than drawing anything new. "auto" fills a wide area
+with PatchMatch (texture copied from the rest of the photo, editor.imaging.texture_fill) and a
+thin stroke with OpenCV's Telea, which also stands in when PatchMatch's library cannot load;
+"telea" and "navier-stokes" force OpenCV's methods. It works only on the mask's bounding box plus
+a margin, so a small mask on a 24 MP photo costs little beyond decoding and encoding.
 """
 
 from __future__ import annotations
@@ -32,17 +35,20 @@ from editor.imaging.prepare import encode_array_png
 
 log = logging.getLogger(__name__)
 
-InpaintMethod = Literal["telea", "navier-stokes"]
-INPAINT_METHODS: tuple[InpaintMethod, ...] = ("telea", "navier-stokes")
+InpaintMethod = Literal["auto", "telea", "navier-stokes"]
+INPAINT_METHODS: tuple[InpaintMethod, ...] = ("auto", "telea", "navier-stokes")
 # JPEG/WebP quality when the request leaves output_compression unset.
 DEFAULT_QUALITY = 92
 # Context around the hole beyond what the methods read (their radius): it costs little and
 # keeps the crop's border, where OpenCV pads, far from every pixel that gets filled.
 _CONTEXT_PX = 16
+# PatchMatch copies texture from around the hole: it is given the hole's own size on each side
+# (at least this much), so there is texture to copy.
+_TEXTURE_CONTEXT_PX = 96
 
 
 class LocalInpaintBackend:
-    """Edits offline with OpenCV inpainting (Telea or Navier-Stokes); the prompt is ignored.
+    """Edits offline with PatchMatch or OpenCV inpainting (Telea, Navier-Stokes); the prompt is ignored.
 
     Pixels outside the mask come back bit-identical to the decoded input; alpha is kept. Only
     one result is ever produced, whatever `n` asks for: inpainting is deterministic, so more
@@ -50,9 +56,9 @@ class LocalInpaintBackend:
     """
 
     name = "local"
-    description = "Offline: removes what the mask covers with OpenCV inpainting. The prompt is ignored."
+    description = "Offline: fills what the mask covers from the rest of the photo. The prompt is ignored."
 
-    def __init__(self, *, method: InpaintMethod = "telea", radius: int = 6) -> None:
+    def __init__(self, *, method: InpaintMethod = "auto", radius: int = 6) -> None:
         if method not in INPAINT_METHODS:
             raise ValueError(f"method must be one of {INPAINT_METHODS}, not {method!r}")
         if radius < 1:
@@ -113,25 +119,43 @@ class LocalInpaintBackend:
         """Fill the masked pixels of `image` (RGB or RGBA); every other pixel is left untouched."""
         import cv2
 
+        from editor.imaging.texture_fill import fill_method, fill_patchmatch
+
         box = bounding_box(coverage)
         if box is None:
             raise InvalidRequest("The mask marks nothing to edit. Paint an area first.")
-        height, width = coverage.shape
-        margin = 3 * self.radius + _CONTEXT_PX
-        x0, y0 = max(0, box[0] - margin), max(0, box[1] - margin)
-        x1, y1 = min(width, box[2] + margin), min(height, box[3] + margin)
+        method = self.method
+        if method == "auto":
+            x0, y0, x1, y1 = _context_box(box, coverage.shape, self._margin("patchmatch", box))
+            method = fill_method(coverage[y0:y1, x0:x1] > 0)
+        x0, y0, x1, y1 = _context_box(box, coverage.shape, self._margin(method, box))
         hole = np.ascontiguousarray(coverage[y0:y1, x0:x1])
         crop = np.array(image.crop((x0, y0, x1, y1)))
-        flag = cv2.INPAINT_TELEA if self.method == "telea" else cv2.INPAINT_NS
         inside = hole > 0
-        colour = cv2.inpaint(np.ascontiguousarray(crop[..., :3]), hole, self.radius, flag)
-        # Only masked pixels are taken from the inpainted crop, so the rest pastes back unchanged.
+        flag = cv2.INPAINT_NS if method == "navier-stokes" else cv2.INPAINT_TELEA
+        if method == "patchmatch":
+            colour = fill_patchmatch(np.ascontiguousarray(crop[..., :3]), inside)
+        else:
+            colour = cv2.inpaint(np.ascontiguousarray(crop[..., :3]), hole, self.radius, flag)
+        # Only masked pixels are taken from the filled crop, so the rest pastes back unchanged.
         crop[..., :3][inside] = colour[inside]
         if image.mode == "RGBA":
             alpha = cv2.inpaint(np.ascontiguousarray(crop[..., 3]), hole, self.radius, flag)
             crop[..., 3][inside] = alpha[inside]
         image.paste(Image.fromarray(crop), (x0, y0))
-        log.debug("Inpainted %s px box %s with %s r=%d", (x1 - x0) * (y1 - y0), box, self.method, self.radius)
+        log.debug("Inpainted %s px box %s with %s", (x1 - x0) * (y1 - y0), box, method)
+
+    def _margin(self, method: str, box: tuple[int, int, int, int]) -> int:
+        if method == "patchmatch":
+            return max(_TEXTURE_CONTEXT_PX, box[2] - box[0], box[3] - box[1])
+        return 3 * self.radius + _CONTEXT_PX
+
+
+def _context_box(box: tuple[int, int, int, int], shape: tuple[int, ...], margin: int
+                 ) -> tuple[int, int, int, int]:
+    height, width = shape[:2]
+    return (max(0, box[0] - margin), max(0, box[1] - margin),
+            min(width, box[2] + margin), min(height, box[3] + margin))
 
 
 def _decode_photo(part: ImagePart) -> LoadedImage:

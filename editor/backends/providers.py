@@ -129,7 +129,7 @@ PROFILES: dict[str, ProviderProfile] = {
             name="local",
             label="Offline (OpenCV inpainting)",
             kind="local",
-            models=("telea", "navier-stokes"),
+            models=("auto", "telea", "navier-stokes"),
         ),
     )
 }

@@ -19,6 +19,7 @@ from editor.backends.models import (
     QUALITIES,
 )
 from editor.backends.providers import BODY_MODES, PROFILES
+from editor.cli.extend_args import add_extend_flags
 from editor.cli.select_args import add_batch_selection, add_mask_command
 
 
@@ -46,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch = commands.add_parser("batch", help="edit every photo of DIR with one prompt; re-run to resume")
     batch.add_argument("folder", type=Path, metavar="DIR", help="folder of photos (not searched recursively)")
     batch.add_argument("--prompt", required=True, help="what to change in every photo")
-    masks = batch.add_mutually_exclusive_group(required=True)
+    # A mask is required unless the canvas is extended (then the extension makes it); cmd_batch checks.
+    masks = batch.add_mutually_exclusive_group()
     masks.add_argument("--mask", type=Path, help="one mask for every photo (each must be its size)")
     masks.add_argument("--mask-dir", type=Path, help="folder with a mask per photo, named like the photo")
     add_batch_selection(masks, batch)
@@ -59,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_request_flags(sub: argparse.ArgumentParser) -> None:
     """The provider and option flags `edit` and `batch` share."""
+    add_extend_flags(sub)
     sub.add_argument("--mask-mode", choices=("alpha", "white-edits", "black-edits"), default="alpha",
                      help="how the mask marks the area to edit (default: transparent = edit)")
     sub.add_argument("--provider", choices=tuple(PROFILES), help="default: requesty if a key is found, "

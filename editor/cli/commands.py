@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from editor.backends.providers import PROFILES
 from editor.cli.args import UsageError, build_parser
+from editor.cli.extend_args import extend_spec
 from editor.cli.mask_command import cmd_mask, segmentation_model
 from editor.cli.progress import BatchProgress, describe_batch
 from editor.cli.provider import (
@@ -26,12 +27,14 @@ from editor.cli.provider import (
     check_backend,
     edit_options,
     make_out,
+    read_extension,
     read_snapshot,
     resolve_provider,
 )
 from editor.cli.select_args import batch_request
 from editor.pipeline.batch import Batch, BatchSetupError, batch_items, spill_lines
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
+from editor.pipeline.extend_run import ExtendRun
 from editor.pipeline.run import EditRun, open_backend
 from editor.secrets import install_redaction
 from editor.settings.keys import find_api_key
@@ -50,12 +53,21 @@ def cmd_edit(args: argparse.Namespace) -> int:
     if destination.note and not args.json:
         _say(destination.note)
     options = edit_options(args, destination)
-    snapshot = read_snapshot(args, options)
+    spec = extend_spec(args)
+    if spec is not None:
+        snapshot, extension = read_extension(args, options, spec)
+    else:
+        snapshot, extension = read_snapshot(args, options), None
     factory = backend_factory(args, destination)
     check_backend(factory)  # a provider that cannot work as configured is bad usage
     make_out(args.out)
-    run = EditRun(snapshot, args.out, place_back=True, harmonize=args.harmonize,
-                  on_event=None if args.json else _print_event)
+    on_event = None if args.json else _print_event
+    if extension is not None:
+        run = ExtendRun(snapshot, args.out, extension=extension, band_px=spec.band_px, on_event=on_event)
+        if on_event is not None:
+            _say(run.plan().text() + (f" · {cost}" if (cost := run.plan().cost_text()) else ""))
+    else:
+        run = EditRun(snapshot, args.out, place_back=True, harmonize=args.harmonize, on_event=on_event)
     try:
         outcome = asyncio.run(_edit(run, factory))
     except KeyboardInterrupt:
@@ -74,7 +86,9 @@ async def _edit(run: EditRun, factory) -> Outcome:
 
 
 def _print_event(event: Event) -> None:
-    if isinstance(event, Stage) and event.name == "retrying":
+    if isinstance(event, Stage) and event.message.startswith("Step "):
+        _say(event.message)
+    elif isinstance(event, Stage) and event.name == "retrying":
         _say(f"{event.message} Retrying in {event.wait_s or 0:.1f} s (attempt {(event.attempt or 1) + 1}).")
     elif isinstance(event, Stage) and event.name == "resending":
         _say(event.message)
@@ -109,10 +123,17 @@ def _report(args: argparse.Namespace, run: EditRun, outcome: Outcome) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Edit every photo of args.folder; photos finished by an earlier run into args.out are skipped."""
+    spec = extend_spec(args)
     selection = batch_request(args, segmentation_model(args))
+    if spec is not None and selection is not None:
+        raise UsageError("--extend/--aspect make each photo's mask themselves; leave out --select-box "
+                         "and --select-subject")
+    if spec is None and selection is None and args.mask is None and args.mask_dir is None:
+        raise UsageError("one of --mask, --mask-dir, --select-box, --select-subject, --extend or "
+                         "--aspect is required")
     try:
         items = batch_items(args.folder, mask=args.mask, mask_dir=args.mask_dir, out_dir=args.out,
-                            selecting=selection is not None)
+                            selecting=selection is not None, mask_optional=spec is not None)
     except BatchSetupError as exc:
         raise UsageError(exc.message) from None
     destination = resolve_provider(args)
@@ -125,7 +146,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     progress = BatchProgress(sys.stderr)
     batch = Batch(items, args.prompt, options, args.out, factory, mask_mode=args.mask_mode,
                   concurrency=args.concurrency, on_event=progress, padding=args.padding / 100,
-                  harmonize=args.harmonize, selection=selection)
+                  harmonize=args.harmonize, selection=selection, extend=spec)
     try:
         summary = asyncio.run(batch.run())
     except KeyboardInterrupt:

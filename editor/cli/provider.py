@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from editor.backends import create_backend
 from editor.backends.base import MAX_IMAGES, EditBackend, InvalidRequest
@@ -24,6 +25,10 @@ from editor.pipeline.snapshot import EditSnapshot, InputError, snapshot_from_fil
 from editor.settings.environment import ENV_PROVIDER, UnknownProvider, choose_provider
 from editor.settings.keys import find_api_key, read_key_file
 from editor.settings.store import load_settings
+
+if TYPE_CHECKING:
+    from editor.imaging.extend import Extension
+    from editor.pipeline.extend_input import ExtendSpec
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,22 @@ def read_snapshot(args: argparse.Namespace, options: EditOptions) -> EditSnapsho
         return snapshot_from_files(photo, args.mask, prompt=args.prompt, options=options,
                                    mask_mode=args.mask_mode, references=references,
                                    padding=args.padding / 100)
+    except InputError as exc:
+        raise UsageError(exc.message) from None
+
+
+def read_extension(args: argparse.Namespace, options: EditOptions, spec: ExtendSpec
+                   ) -> tuple[EditSnapshot, Extension]:
+    """The extended canvas of `edit`'s photo and its extension; UsageError before anything is sent."""
+    from editor.pipeline.extend_input import extension_snapshot
+
+    if len(args.images) > MAX_IMAGES:
+        raise UsageError(f"{len(args.images)} images given; the API takes at most {MAX_IMAGES} "
+                         "(the photo plus 15 references).")
+    photo, *references = (Path(name) for name in args.images)
+    try:
+        return extension_snapshot(photo, args.mask, spec, prompt=args.prompt, options=options,
+                                  mask_mode=args.mask_mode, references=references)
     except InputError as exc:
         raise UsageError(exc.message) from None
 

@@ -110,6 +110,18 @@ class Document(QObject):
             )
         self._replace_photo(photo)
 
+    def replace_canvas(self, photo: QImage, mask: MaskLayer) -> None:
+        """Swap in a photo of another size with its own mask (the canvas extended, or that undone);
+        the path stays. The mask given is kept, not made: whoever swapped it keeps the old one."""
+        if self._photo is None:
+            raise ValueError("no document is open")
+        if (mask.width, mask.height) != (photo.width(), photo.height()):
+            raise ValueError(f"the mask is {mask.width}×{mask.height}, "
+                             f"the photo {photo.width()}×{photo.height()}")
+        self._photo, self._mask = photo, mask
+        self.photo_changed.emit()
+        self.mask_replaced.emit(mask)
+
     def set_path(self, path: Path | None) -> None:
         path = Path(path) if path is not None else None
         if path == self._path:

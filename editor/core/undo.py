@@ -53,12 +53,29 @@ class UndoStack(QObject):
         self._redo: list[DocumentStep] = []
         self._newest_mask_serial = 0
         self._replaying = False
+        self._keeping = False
+
+    @contextlib.contextmanager
+    def keeping_history(self):
+        """While a step swaps the document's mask for another of its own (a canvas of another
+        size, and back), the history stays: each step compares the serials of the mask then
+        current, and the step that swapped remembers both."""
+        self._keeping = True
+        try:
+            yield
+        finally:
+            self._keeping = False
 
     def set_mask(self, mask: MaskLayer | None) -> None:
         if self._mask is not None:
             with contextlib.suppress(RuntimeError, TypeError):  # the old mask may be deleted already
                 self._mask.undo_changed.disconnect(self._mask_undo_changed)
         self._mask = mask
+        if self._keeping and mask is not None:
+            mask.undo_changed.connect(self._mask_undo_changed)
+            self._newest_mask_serial = max(self._newest_mask_serial, mask.undo_serial())
+            self.changed.emit()
+            return
         self._undo.clear()
         self._redo.clear()
         self._newest_mask_serial = mask.undo_serial() if mask is not None else 0

@@ -178,6 +178,9 @@ class EditRun:
     async def _run(self, backend: EditBackend) -> Outcome:
         snapshot = self.snapshot
         self._emit(Stage("preparing", "Preparing the photo and the mask"))
+        extending = await asyncio.to_thread(self._extending)
+        if extending is not None:  # an extended canvas: its plan of strips (editor.pipeline.extend_run)
+            return await extending.run(backend)
         self.context = context = await asyncio.to_thread(self._plan)
         request = await asyncio.to_thread(self._encode, context, context)
         mask_png = None
@@ -206,6 +209,21 @@ class EditRun:
                              result=result, smaller=smaller)
 
     # --- planning and encoding ---------------------------------------------------------------------
+
+    def _extending(self):
+        """The ExtendRun for a canvas whose transparent margins the mask covers, else None."""
+        from editor.imaging.extend import band_of, find_extension
+        from editor.pipeline.extend_run import ExtendRun
+
+        snapshot = self.snapshot
+        if snapshot.photo.shape[2] != 4 or snapshot.photo_order == "BGRX" or snapshot.coverage is None:
+            return None
+        extension = find_extension(snapshot.photo[..., 3], snapshot.coverage)
+        if extension is None:
+            return None
+        band = band_of(snapshot.coverage, extension)
+        return ExtendRun(snapshot, self.out_dir, extension=extension, band_px=band, on_event=self.on_event,
+                         record=self.record)
 
     def _plan(self) -> EditContext:
         from editor.imaging.mask import bounding_box

@@ -49,7 +49,7 @@ MENUS: tuple[tuple[str, str], ...] = (
 )
 
 TOOL_NAMES: tuple[str, ...] = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", "select",
-                               "wand", "refine")
+                               "wand", "refine", "extend")
 
 
 def _tool(name: str, text: str, shortcut: str, tip: str) -> ActionSpec:
@@ -82,6 +82,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # Edit
     ActionSpec("edit.undo", "&Undo", "Edit", "edit", ("Ctrl+Z",), icon="undo"),
     ActionSpec("edit.redo", "&Redo", "Edit", "edit", ("Ctrl+Shift+Z", "Ctrl+Y"), icon="redo"),
+    ActionSpec("edit.extend_canvas", "E&xtend Canvas…", "Edit", "edit", ("Ctrl+Alt+C",),
+               separator_before=True,
+               tip="Add room around the photo, by pixels per side or to an aspect, for Generate to fill"),
     # Mask
     ActionSpec("mask.invert", "&Invert Mask", "Mask", "mask", ("Ctrl+I",), icon="invert",
                tip="Swap painted and unpainted areas"),
@@ -156,6 +159,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
           "subtract)"),
     _tool("refine", "&Refine Edge", "R", "Brush along hair or a soft edge: the mask's edge follows the "
           "photo"),
+    _tool("extend", "E&xtend Canvas by Dragging", "Shift+C",
+          "Drag an edge or corner of the photo outward to add room for Generate to fill (like a crop "
+          "frame dragged past the photo)"),
     ActionSpec("brush.smaller", "Smaller Brush", "Brush", "tools", ("[",), separator_before=True),
     ActionSpec("brush.larger", "Larger Brush", "Brush", "tools", ("]",)),
     # Help

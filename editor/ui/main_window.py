@@ -273,6 +273,20 @@ class MainWindow(QMainWindow):
         self._configure_runner()
         self.context_frame = ContextFrame(document, self.canvas, self.generator.edit_context, parent=self)
         self.context_frame.planned.connect(self._show_estimate)
+        self._compose_extension()
+
+    def _compose_extension(self) -> None:
+        """Edit ▸ Extend Canvas…: the extension as one undo step, said under Generate."""
+        from editor.core.canvas_extension import CanvasExtender
+        from editor.ui.extend_commands import ExtendCommands
+
+        self.extender = CanvasExtender(self.document, self.undo_stack, run=self._run, parent=self)
+        self.extend_commands = ExtendCommands(self, document=self.document, extender=self.extender,
+                                              canvas=self.canvas,
+                                              max_pixels=lambda: self._settings.max_megapixels * 1_000_000,
+                                              say=self._say, parent=self)
+        self.canvas.extension_requested.connect(self.extend_commands.extend_dragged)
+        self.extender.extended.connect(lambda _shown: self._show_estimate(self.generator.edit_context()))
 
     def _compose_results(self) -> None:
         """The commands on variants and projects, compare mode, Export… and Project History…"""
@@ -347,6 +361,10 @@ class MainWindow(QMainWindow):
         if context is None:
             self.generate_bar.show_estimate("", "")
             return
+        extending = self.extend_commands.estimate()
+        if extending is not None:
+            self.generate_bar.show_estimate(*extending)
+            return
         planned = estimate(context, self.generator.options())
         self.generate_bar.show_estimate(planned.text(), planned.tooltip())
 
@@ -372,6 +390,7 @@ class MainWindow(QMainWindow):
             "file.batch": generation.show_batch,
             "edit.undo": lambda: self.undo_stack.undo(),
             "edit.redo": lambda: self.undo_stack.redo(),
+            "edit.extend_canvas": lambda: self.extend_commands.ask(),
             "file.save": self.projects.save, "file.save_as": self.projects.save_as,
             "file.drafts": self.show_drafts,
             "results.export": lambda: self.exporter.export_shown(),

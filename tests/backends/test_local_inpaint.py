@@ -71,7 +71,7 @@ def test_it_is_an_edit_backend() -> None:
     assert isinstance(backend, EditBackend)
     assert backend.name == "local"
     assert backend.description == (
-        "Offline: removes what the mask covers with OpenCV inpainting. The prompt is ignored."
+        "Offline: fills what the mask covers from the rest of the photo. The prompt is ignored."
     )
 
 
@@ -199,7 +199,7 @@ async def test_only_the_area_around_the_mask_is_inpainted(monkeypatch: pytest.Mo
     coverage = np.zeros((1200, 1600), np.uint8)
     coverage[600:610, 800:820] = 255
 
-    await LocalInpaintBackend(radius=4).edit(make_request(big, coverage))
+    await LocalInpaintBackend(method="telea", radius=4).edit(make_request(big, coverage))
 
     # The mask's box plus a margin of a few radii on each side, far from the full 1600×1200.
     ((height, width, channels),) = shapes

@@ -89,3 +89,29 @@ def test_a_new_mask_starts_a_new_history(mask, qapp):
     photo.step(history, "v1")
     history.set_mask(MaskLayer(8, 8))
     assert not history.can_undo()
+
+
+def test_a_step_that_swaps_the_mask_keeps_both_histories(mask, qapp):
+    """Extending the canvas swaps in a mask of another size: strokes on either mask and the swap
+    itself undo and redo in order."""
+    history = UndoStack()
+    history.set_mask(mask)
+    paint(mask, 255)  # a stroke on the old mask
+    bigger = MaskLayer(80, 64)
+    before = history.mask_serial()
+
+    def swap(layer: MaskLayer) -> None:
+        with history.keeping_history():
+            history.set_mask(layer)
+
+    swap(bigger)
+    bigger.replace(np.full((64, 80), 255, np.uint8), "Extend canvas")
+    history.push("Extend Canvas", undo=lambda: swap(mask), redo=lambda: swap(bigger), mask_before=before)
+    paint(bigger, 0)  # a stroke on the new mask
+    assert history.undo_label() == "Paint 0"
+    assert history.undo() and history.undo_label() == "Extend Canvas"
+    assert history.undo() and history.undo_label() == "Paint 255"  # the old mask's own history
+    assert history.redo() and history.redo_label() == "Paint 0"  # back on the new mask
+    assert history.redo() and not history.can_redo()
+    history.set_mask(MaskLayer(8, 8))  # outside such a step, a new mask still starts afresh
+    assert not history.can_undo()

@@ -79,8 +79,10 @@ class FakeEditServer:
     """A running fake of the edit service on 127.0.0.1; use as a context manager.
 
     Settings may be changed between requests: `result_mode` ("b64" or "url"), `colour` of the
-    painted area, `spill` (fraction of protected pixels altered), `url_host` (the host name put
-    in result links, e.g. "localhost" to make them look foreign to a client of 127.0.0.1).
+    painted area, `spill` (fraction of protected pixels altered), `realistic` (the masked area
+    continued from its surroundings instead of painted: tests/fakes/realistic.py), `url_host`
+    (the host name put in result links, e.g. "localhost" to make them look foreign to a client
+    of 127.0.0.1).
     """
 
     def __init__(
@@ -93,8 +95,10 @@ class FakeEditServer:
         result_mode: Literal["b64", "url"] = "b64",
         url_host: str | None = None,
         models: tuple[str, ...] = DEFAULT_MODELS,
+        realistic: bool = False,
     ) -> None:
         self.api_key = api_key
+        self.realistic = realistic
         self.colour = colour
         self.spill = spill
         self.result_mode = result_mode

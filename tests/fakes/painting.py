@@ -36,14 +36,20 @@ def output_size(call: EditCall) -> tuple[int, int]:
 
 
 def render_output(call: EditCall, *, colour: tuple[int, int, int] = MAGENTA, spill: float = 0.0,
-                  seed: int = 0) -> bytes:
-    """One encoded output image for `call`, in its output format."""
+                  seed: int = 0, realistic: bool = False) -> bytes:
+    """One encoded output image for `call`, in its output format; `realistic`: the masked area
+    continued from its surroundings and the whole drifted in tone (tests/fakes/realistic.py)
+    instead of painted one colour."""
     size = output_size(call)
     keep_alpha = call.background == "transparent" and call.output_format != "jpeg"
     with Image.open(io.BytesIO(call.images[0])) as img:
         base = img.convert("RGBA" if keep_alpha else "RGB").resize(size, Image.Resampling.BILINEAR)
     pixels = np.array(base)
     edited = _edited_area(call.mask, size)
+    if realistic:
+        from tests.fakes.realistic import realistic_answer
+
+        return _encode(Image.fromarray(realistic_answer(pixels, edited)), call)
     pixels[edited, :3] = colour
     if keep_alpha:
         pixels[edited, 3] = 255

@@ -164,7 +164,8 @@ class ServiceHandler(BaseHTTPRequestHandler):
         except ApiError as error:
             return self._send_error(error)
         seed = int(self.request_id.removeprefix("req_"))
-        image = render_output(call, colour=self.fake.colour, spill=self.fake.spill, seed=seed)
+        image = render_output(call, colour=self.fake.colour, spill=self.fake.spill, seed=seed,
+                              realistic=self.fake.realistic)
         count = self.fault.size if self.fault is not None and self.fault.kind == "too_many" else call.n
         if call.stream:
             return self._stream(call, image, count)

@@ -101,7 +101,7 @@ def test_compression_applies_to_jpeg_and_webp_only(qtbot, document):
 def test_offline_hides_what_does_not_apply_and_says_so(qtbot, document):
     panel = make_panel(qtbot, document)
     choose(panel.provider, "local")
-    assert document.options().provider == "local" and document.options().model == "telea"
+    assert document.options().provider == "local" and document.options().model == "auto"
     for widget in (panel.size, panel.quality, panel.background, panel.output_format, panel.compression,
                    panel.fidelity, panel.variants):
         assert not row_shown(panel, widget)

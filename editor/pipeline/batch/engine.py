@@ -4,6 +4,7 @@ they share for the pauses the service asks for, and each photo's results written
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +16,8 @@ from editor.pipeline.batch.items import BatchItem
 from editor.pipeline.batch.resume import find_completed
 from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
 from editor.pipeline.events import Event, Outcome, Stage
+from editor.pipeline.extend_input import ExtendSpec, extension_snapshot
+from editor.pipeline.extend_run import ExtendRun
 from editor.pipeline.options import EditOptions
 from editor.pipeline.plan import DEFAULT_PADDING
 from editor.pipeline.run import EditRun, open_backend
@@ -68,13 +71,14 @@ class Batch:
                  backend_factory: BackendFactory, *, mask_mode: str = "alpha", concurrency: int = 2,
                  on_event: Callable[[BatchEvent], None] | None = None,
                  padding: float = DEFAULT_PADDING, harmonize: bool = True,
-                 selection: SelectionRequest | None = None) -> None:
+                 selection: SelectionRequest | None = None, extend: ExtendSpec | None = None) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, not {concurrency}")
         self.items, self.prompt, self.options, self.out_dir = list(items), prompt, options, out_dir
         self.backend_factory, self.mask_mode = backend_factory, mask_mode
         self.concurrency, self.on_event, self.padding = concurrency, on_event, padding
         self.harmonize, self.selection = harmonize, selection
+        self.extend = extend  # extend each photo's canvas (per photo, for an aspect) instead of a mask edit
         self.gate = RateGate()
         self._outcomes: dict[int, FileOutcome] = {}
         self._pending: list[int] = []
@@ -128,14 +132,10 @@ class Batch:
         try:
             if item.problem:
                 raise InputError(item.problem)
-            snapshot = await asyncio.to_thread(snapshot_from_files, item.photo, item.mask, prompt=self.prompt,
-                                               options=self.options, mask_mode=self.mask_mode,
-                                               padding=self.padding, selection=self.selection)
+            run = await asyncio.to_thread(self._make_run, position)
         except InputError as error:
             self._fail(position, error.message)
             return
-        run = EditRun(snapshot, self.out_dir, place_back=True, harmonize=self.harmonize,
-                      on_event=lambda event: self._on_run_event(position, event))
         try:
             outcome = await run.run(backend)
         except asyncio.CancelledError:
@@ -144,6 +144,19 @@ class Batch:
                                                    files=files)
             raise
         self._record(position, outcome, run.spill)
+
+    def _make_run(self, position: int) -> EditRun | ExtendRun:
+        """The run for one photo: an extension of its canvas, or an edit through its mask."""
+        item = self.items[position]
+        on_event = functools.partial(self._on_run_event, position)
+        if self.extend is not None:
+            snapshot, extension = extension_snapshot(item.photo, item.mask, self.extend, prompt=self.prompt,
+                                                     options=self.options, mask_mode=self.mask_mode)
+            return ExtendRun(snapshot, self.out_dir, extension=extension, band_px=self.extend.band_px,
+                             on_event=on_event)
+        snapshot = snapshot_from_files(item.photo, item.mask, prompt=self.prompt, options=self.options,
+                                       mask_mode=self.mask_mode, padding=self.padding, selection=self.selection)
+        return EditRun(snapshot, self.out_dir, place_back=True, harmonize=self.harmonize, on_event=on_event)
 
     def _record(self, position: int, outcome: Outcome, spill: dict[Path, SpillFigures]) -> None:
         photo, error = self.items[position].photo, outcome.error

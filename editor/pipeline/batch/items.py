@@ -24,12 +24,14 @@ class BatchItem:
 
 
 def batch_items(folder: Path, *, mask: Path | None = None, mask_dir: Path | None = None,
-               out_dir: Path | None = None, selecting: bool = False) -> list[BatchItem]:
+               out_dir: Path | None = None, selecting: bool = False,
+               mask_optional: bool = False) -> list[BatchItem]:
     """Each photo directly in `folder` (sorted by name) with `mask`, one for all, or with the
-    image of the same stem in `mask_dir` (a PNG first), or with no mask file when `selecting`
-    (each photo's mask is selected on it). Raises BatchSetupError."""
+    image of the same stem in `mask_dir` (a PNG first); with no mask file when `selecting` (each
+    photo's mask is selected on it) or, with `mask_optional` (an extension makes its own mask),
+    when none is given. Raises BatchSetupError."""
     given = (mask is not None) + (mask_dir is not None) + selecting
-    if given != 1:
+    if given > 1 or (given == 0 and not mask_optional):
         raise BatchSetupError("Give one mask for every photo, a folder of masks or a selection"
                               + (", only one of them." if given else "."))
     if out_dir is not None and out_dir.resolve() == folder.resolve():
@@ -38,7 +40,7 @@ def batch_items(folder: Path, *, mask: Path | None = None, mask_dir: Path | None
     photos = sorted(_images_in(folder), key=lambda path: (path.name.casefold(), path.name))
     if not photos:
         raise BatchSetupError(f"{folder} has no photos ({', '.join(s[1:] for s in PHOTO_SUFFIXES)}).")
-    if selecting:
+    if selecting or given == 0:
         return [BatchItem(photo, None) for photo in photos]
     if mask is not None:
         if not mask.is_file():

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QPainterPath
 
 from editor.core.mask_layer import BrushDab, MaskLayer
+from editor.imaging.extend import Extension
 from editor.imaging.region import FloodRegion
 from editor.ui.canvas.geometry import distance
 
@@ -42,6 +43,9 @@ class ToolHost(Protocol):
 
     def post_region(self, found: FloodRegion) -> None:
         """Hand a region found on a worker thread to FillTool.region_found on the GUI thread."""
+
+    def request_extension(self, extension: Extension) -> None:
+        """The Extend tool's drag ended: extend the canvas by `extension`."""
 
 
 class CanvasTool:

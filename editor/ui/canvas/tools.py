@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QPainterPath
 from editor.core.mask_layer import BrushDab, MaskLayer
 from editor.core.photo import pixel_array
 from editor.imaging.region import FloodRegion, RegionFinder
+from editor.ui.canvas.extend_tool import ExtendTool
 from editor.ui.canvas.geometry import drag_rect, ellipse_path, polygon_path, rect_path
 from editor.ui.canvas.selection_tools import make_selection_tools
 from editor.ui.canvas.tool_base import CanvasTool, Pointer, ToolHost
@@ -355,5 +356,6 @@ def make_tools(host: ToolHost) -> dict[str, CanvasTool]:
         PolygonTool(host),
         FillTool(host),
         *make_selection_tools(host),
+        ExtendTool(host),
     ]
     return {tool.name: tool for tool in tools}

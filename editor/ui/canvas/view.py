@@ -71,8 +71,9 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     mask_preview_changed = Signal()
     show_pixels_changed = Signal(bool)
     _region_found = Signal(object)  # FloodRegion, from the flood worker thread
+    extension_requested = Signal(object)  # Extension: the Extend tool's drag
 
-    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", *SELECTION_TOOL_NAMES)
+    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", *SELECTION_TOOL_NAMES, "extend")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -214,6 +215,9 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     def tool_named(self, name: str) -> CanvasTool:
         """The tool object itself, for the parts of the window that configure one (selection)."""
         return self._tools[name]
+
+    def request_extension(self, extension) -> None:
+        self.extension_requested.emit(extension)
 
     def brush(self) -> BrushDab:
         return self._brush

@@ -66,7 +66,8 @@ CONTEXT_TIP = ("What the model sees. Auto sends a padded crop around the mask wh
 BACKGROUND_TEXTS = {"auto": "Auto", "opaque": "Opaque", "transparent": "Transparent"}
 FORMAT_TEXTS = {"png": "PNG", "jpeg": "JPEG", "webp": "WebP"}
 FIDELITY_TEXTS = {None: "Default", "low": "Low", "high": "High"}
-METHOD_TEXTS = {"telea": "Telea (fast)", "navier-stokes": "Navier–Stokes (smoother)"}
+METHOD_TEXTS = {"auto": "Auto (texture for wide areas)", "telea": "Telea (fast)",
+                "navier-stokes": "Navier–Stokes (smoother)"}
 OFFLINE_NOTE = "Offline: removes what the mask covers; the prompt is ignored."
 JPEG_RULED_OUT = "JPEG has no transparency: choose an Auto or Opaque background to use it."
 _SIZE_PATTERN = re.compile(r"^\s*(\d{2,5})\s*[x×*]\s*(\d{2,5})\s*$")

@@ -33,6 +33,7 @@ TOOL_HINTS: dict[str, str] = {
     "select": "Shift: add · Alt: subtract · Esc cancels",
     "wand": "Click a colour · Shift: add · Alt: subtract",
     "refine": "Brush along hair or a soft edge · [ ] size",
+    "extend": "Drag an edge or corner outward to add room · Edit ▸ Extend Canvas… for an aspect",
 }
 _BRUSH_TOOLS = ("brush", "eraser")
 _SIZED_TOOLS = (*_BRUSH_TOOLS, "refine")  # tools whose footprint is the brush's size
