@@ -155,7 +155,8 @@ class Batch:
             return ExtendRun(snapshot, self.out_dir, extension=extension, band_px=self.extend.band_px,
                              on_event=on_event)
         snapshot = snapshot_from_files(item.photo, item.mask, prompt=self.prompt, options=self.options,
-                                       mask_mode=self.mask_mode, padding=self.padding, selection=self.selection)
+                                       mask_mode=self.mask_mode, padding=self.padding,
+                                       selection=self.selection)
         return EditRun(snapshot, self.out_dir, place_back=True, harmonize=self.harmonize, on_event=on_event)
 
     def _record(self, position: int, outcome: Outcome, spill: dict[Path, SpillFigures]) -> None:

@@ -73,7 +73,8 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
     _region_found = Signal(object)  # FloodRegion, from the flood worker thread
     extension_requested = Signal(object)  # Extension: the Extend tool's drag
 
-    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", *SELECTION_TOOL_NAMES, "extend")
+    TOOLS = ("brush", "eraser", "rect", "ellipse", "lasso", "polygon", "fill", *SELECTION_TOOL_NAMES,
+             "extend")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
