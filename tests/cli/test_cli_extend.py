@@ -90,4 +90,15 @@ def test_batch_without_a_mask_or_an_extension_is_bad_usage(capsys, tmp_path, mak
     (folder / "a.png").write_bytes(make_photo(160, 120))
     code, _out, err = run(capsys, "batch", folder, "--prompt", "x", "--provider", "local",
                           "--out", tmp_path / "o")
-    assert code == 2 and "one of --mask, --mask-dir, --extend or --aspect is required" in err
+    assert code == 2 and ("one of --mask, --mask-dir, --select-box, --select-subject, --extend or --aspect "
+                          "is required") in err
+
+
+def test_batch_cannot_both_extend_and_select(capsys, tmp_path, make_photo):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(make_photo(160, 120))
+    code, out, err = run(capsys, "batch", folder, "--prompt", "x", "--provider", "local", "--aspect", "16:9",
+                         "--select-subject", "--out", tmp_path / "o")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "make each photo's mask themselves" in err and not (tmp_path / "o").exists()
