@@ -211,7 +211,8 @@ def test_progress_is_one_bar_redrawn_on_a_terminal(capsys, photos, monkeypatch):
         (lambda p: [p["dir"] / "deeper" / "d-hidden.png", "--mask", p["mask"]], "not a folder"),
         (lambda p: [_empty(p["dir"] / "deeper"), "--mask", p["mask"]], "has no photos"),
         (lambda p: [p["dir"], "--mask", p["mask"], "--mask-dir", p["dir"]], "not allowed with"),
-        (lambda p: [p["dir"]], "one of --mask, --mask-dir, --extend or --aspect is required"),
+        (lambda p: [p["dir"]], "one of --mask, --mask-dir, --select-box, --select-subject, --extend or "
+         "--aspect is required"),
         (lambda p: [p["dir"], "--mask", p["dir"] / "none.png"], "no such file"),
         (lambda p: [p["dir"], "--mask-dir", p["dir"] / "none"], "no such folder"),
         (lambda p: [p["dir"], "--mask", p["mask"], "--background", "transparent", "--format", "jpeg"],
