@@ -67,6 +67,9 @@ class StripPages(QObject):
         bar = self._gallery.verticalScrollBar()
         if not self._gallery.isVisible():
             return  # a hidden dock needs no strips; showing it changes the range and checks again
+        content = self._gallery.widget().layout()
+        if content is not None:
+            content.activate()  # the strips just built take their height: the range is current
         if self._waiting and bar.maximum() - bar.value() < self._gallery.viewport().height():
             self.next_page()
             self._check_soon()
