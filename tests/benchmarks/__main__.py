@@ -62,7 +62,7 @@ def summary(figures: list[Figure]) -> str:
     missed = [fig for fig in figures if fig.passed is False]
     if not missed:
         judged = sum(fig.passed is not None for fig in figures)
-        return f"summary: all {judged} figures with a goal meet it"
+        return f"summary: every figure with a goal meets it ({judged} of {len(figures)} have one)"
     parts = []
     for fig in missed:
         shown = f"ratio {fig.ratio:.2f}" if fig.target.startswith("ratio") and fig.ratio is not None \
