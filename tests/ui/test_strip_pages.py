@@ -92,3 +92,16 @@ def test_a_new_job_after_an_opened_project_goes_on_top(qtbot, queue, loop, conte
     restored_jobs(queue, contexts)
     queue.add(Job(id="new", number=JOBS + 1, prompt="fresh", options=EditOptions(), provider_label="Custom"))
     assert built(panel)[0] == "new" and built(panel)[1] == f"job-{JOBS}"
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=10000)
+
+
+def test_forgotten_jobs_are_never_built(qtbot, queue, loop, contexts):
+    panel = make_panel(qtbot, queue, loop, contexts)
+    restored_jobs(queue, contexts)
+    first = built(panel)
+    panel._pages.forget()
+    panel._pages.next_page()
+    panel.gallery.verticalScrollBar().setValue(panel.gallery.verticalScrollBar().maximum())
+    qtbot.wait(100)
+    assert built(panel) == first and not panel._pages.waiting("job-1")
+    qtbot.waitUntil(lambda: not panel.busy(), timeout=10000)  # the shown strips' thumbnails

@@ -37,6 +37,10 @@ class StripPages(QObject):
     def waiting(self, job_id: str) -> bool:
         return job_id in self._waiting
 
+    def forget(self) -> None:
+        """Another photo or project: the jobs still waiting are not this one's; none is built."""
+        self._waiting.clear()
+
     def start(self) -> None:
         """The restore is over: build the first page, then more as long as the view is not full."""
         self.next_page()
