@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -69,7 +68,8 @@ def write_atomically(path: Path, content: Content, *, make_folder: bool = True) 
     folder = path.parent
     if make_folder:
         folder.mkdir(parents=True, exist_ok=True)
-    temp = folder / f".{path.name}.{secrets.token_hex(4)}.part"
+    # os.urandom, not the secrets module: its hashing imports cost the start-up ~10 ms.
+    temp = folder / f".{path.name}.{os.urandom(4).hex()}.part"
     # O_EXCL: a stale temporary of another writer is never written into; 0o666 lets the umask
     # decide permissions, as for any file the user saves.
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)

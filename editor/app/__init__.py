@@ -215,7 +215,12 @@ def _start_event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
 
     import qasync
 
+    from editor.app.worker_threads import WorkerExecutor, hand_over_quickly
+
     loop = qasync.QEventLoop(app, already_running=True)
+    # Pixel work in worker threads never holds the GUI thread still for a frame.
+    hand_over_quickly()
+    loop.set_default_executor(WorkerExecutor())
     asyncio.set_event_loop(loop)
     return loop
 

@@ -4,14 +4,19 @@ at shutdown every one is cancelled and awaited, so nothing is left half done whe
 A group is what one part of the window starts (the jobs, the results panel's decoding, the
 project's saves…): it can ask whether it is busy and cancel its own tasks, and a task started
 under a key replaces the group's earlier task of that key (a newer open wins). No Qt here.
+
+asyncio (~30-90 ms to import) is imported where a task is first handled, not with this module:
+the window makes its TaskOwner before its first paint, and the event loop only after it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,8 @@ class TaskOwner:
         """Cancel every task and wait until each has ended (a cancelled job still closes its backend
         and keeps what arrived); tasks started meanwhile are cancelled too. After `timeout`
         seconds what is left is logged and abandoned."""
+        import asyncio
+
         self._closed = True
         deadline = asyncio.get_running_loop().time() + timeout
         while pending := [task for task in self.tasks() if not task.done()]:
@@ -63,6 +70,8 @@ class TaskOwner:
     def _loop(self) -> asyncio.AbstractEventLoop:
         if self.loop is not None:
             return self.loop
+        import asyncio
+
         try:
             return asyncio.get_running_loop()
         except RuntimeError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import math
 import os
 import struct
 import zlib
@@ -67,25 +68,30 @@ class LoadedImage:
     oriented: bool = False
     icc_converted: bool = False
     mode_converted: bool = False
+    reduced: bool = False  # decoded at a reduced scale (see load_image's `long_side`)
 
     @property
     def changed_on_load(self) -> bool:
-        """True when the pixels no longer match the file (rotated, colour- or mode-converted)."""
-        return self.oriented or self.icc_converted or self.mode_converted
+        """True when the pixels no longer match the file (rotated, colour- or mode-converted,
+        or decoded smaller)."""
+        return self.oriented or self.icc_converted or self.mode_converted or self.reduced
 
 
 def load_image(
-    source: Path | str | bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, name: str | None = None
+    source: Path | str | bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, name: str | None = None,
+    long_side: int | None = None,
 ) -> LoadedImage:
     """Open, fully decode and normalise a photo; raise `ImageLoadError` with a message otherwise.
 
     The pixel count is checked from the header before any decoding, against `max_pixels`
-    (Pillow's own decompression-bomb limit is replaced by this one for the call).
+    (Pillow's own decompression-bomb limit is replaced by this one for the call). With
+    `long_side`, an image that is only wanted that large may be decoded at a reduced scale (a
+    JPEG at 1/2, 1/4 or 1/8, never below `long_side`): a quarter of the pixels to decode.
     """
     path = None if isinstance(source, bytes | bytearray | memoryview) else Path(source)
     label = name or (path.name if path is not None else "The image")
     with _open_stream(source, path, label) as stream:
-        image = _decode(stream, label, max_pixels)
+        image, reduced = _decode(stream, label, max_pixels, long_side)
     original_mode, source_format = image.mode, image.format
     oriented = _make_upright(image, label)
     icc = image.info.get("icc_profile")
@@ -106,6 +112,7 @@ def load_image(
         oriented=oriented,
         icc_converted=icc_converted,
         mode_converted=image.mode != original_mode,
+        reduced=reduced,
     )
 
 
@@ -144,7 +151,7 @@ def _open_stream(source: Path | str | bytes, path: Path | None, label: str) -> I
         yield stream
 
 
-def _decode(stream: BinaryIO, label: str, max_pixels: int) -> Image.Image:
+def _decode(stream: BinaryIO, label: str, max_pixels: int, long_side: int | None) -> tuple[Image.Image, bool]:
     try:
         image = Image.open(stream, formats=SUPPORTED_FORMATS)
     except UnidentifiedImageError:
@@ -154,6 +161,10 @@ def _decode(stream: BinaryIO, label: str, max_pixels: int) -> Image.Image:
     except _DECODE_ERRORS as exc:
         raise _damaged(label, exc) from None
     _check_pixel_limit(image.size, max_pixels, label)
+    full = image.size
+    if long_side is not None and max(full) > long_side:
+        scale = long_side / max(full)
+        image.draft(None, (math.ceil(full[0] * scale), math.ceil(full[1] * scale)))
     try:
         image.load()  # decode everything now: a truncated file must fail here, not half-load
     except MemoryError:
@@ -162,7 +173,7 @@ def _decode(stream: BinaryIO, label: str, max_pixels: int) -> Image.Image:
         ) from None
     except _DECODE_ERRORS as exc:
         raise _damaged(label, exc) from None
-    return image
+    return image, image.size != full
 
 
 def _damaged(label: str, exc: BaseException) -> ImageLoadError:

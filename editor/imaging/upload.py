@@ -152,7 +152,7 @@ def reference_upload(data: bytes, *, name: str, long_side: int = REFERENCE_LONG_
     passed = pass_through(data, max_pixels=DEFAULT_MAX_PIXELS)
     if passed is not None and max(passed.width, passed.height) <= long_side:
         return passed
-    loaded = load_image(data, name=name)
+    loaded = load_image(data, name=name, long_side=long_side)  # a big JPEG decodes at 1/2 or less
     if max(loaded.width, loaded.height) <= long_side:
         return encode_for_api(loaded, data)
     image = loaded.image.copy()

@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         figures.extend(module.measure())
         print(f"  done in {time.perf_counter() - started:.1f} s", flush=True)
     header = (f"{'metric':<24} {'value':>10} {'unit':<6} {'floor':>10} {'ratio':>7}  "
-              f"{'target':<16} ok  floor is")
+              f"{'goal':<16} ok  floor is")
     print()
     print(header)
     print("-" * len(header))
@@ -53,7 +53,22 @@ def main(argv: list[str]) -> int:
     previous.update({fig.metric: fig.as_json() for fig in figures})
     OUT.write_text(json.dumps(previous, indent=2) + "\n")
     print(f"\nwritten to {OUT}")
+    print(summary(figures))
     return 0 if all(fig.passed is not False for fig in figures) else 1
+
+
+def summary(figures: list[Figure]) -> str:
+    """One line: what misses its goal, with its figure against the goal, or that nothing does."""
+    missed = [fig for fig in figures if fig.passed is False]
+    if not missed:
+        judged = sum(fig.passed is not None for fig in figures)
+        return f"summary: every figure with a goal meets it ({judged} of {len(figures)} have one)"
+    parts = []
+    for fig in missed:
+        shown = f"ratio {fig.ratio:.2f}" if fig.target.startswith("ratio") and fig.ratio is not None \
+            else f"{_fmt(fig.value)} {fig.unit}"
+        parts.append(f"{fig.metric} ({shown}; goal {fig.target})")
+    return f"summary: {len(missed)} of {len(figures)} miss their goal: " + ", ".join(parts)
 
 
 if __name__ == "__main__":

@@ -58,9 +58,9 @@ _COLLECTOR = None
 
 
 def gui_app():
-    """The QApplication for a benchmark that drives widgets, with the app's own rule that Python's
-    cyclic collector runs on the GUI thread only (editor.app.main_thread_gc): without it a
-    collection that starts in a decoding worker can destroy a Qt object there and crash the run."""
+    """The QApplication for a benchmark that drives widgets, with the app's own rules: Python's
+    cyclic collector runs on the GUI thread only (editor.app.main_thread_gc: without it a
+    collection that starts in a decoding worker can destroy a Qt object there and crash the run)."""
     global _COLLECTOR
     from PySide6.QtWidgets import QApplication
 
@@ -70,3 +70,16 @@ def gui_app():
     if _COLLECTOR is None:
         _COLLECTOR = MainThreadCollector(app)
     return app
+
+
+def gui_loop(app):
+    """A qasync loop on `app` as the app starts its own (editor.app._start_event_loop): worker
+    threads that give way to the GUI thread (editor.app.worker_threads)."""
+    import qasync
+
+    from editor.app.worker_threads import WorkerExecutor, hand_over_quickly
+
+    loop = qasync.QEventLoop(app)
+    hand_over_quickly()
+    loop.set_default_executor(WorkerExecutor())
+    return loop

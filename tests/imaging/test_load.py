@@ -401,3 +401,19 @@ def test_a_pipe_or_a_device_is_refused_by_its_type_without_waiting(tmp_path):
     if Path("/dev/zero").exists():
         with pytest.raises(ImageLoadError, match="is a device"):
             load_image(Path("/dev/zero"))
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 255, (height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_a_big_jpeg_wanted_smaller_decodes_at_a_reduced_scale_never_below_the_size_asked():
+    loaded = load_image(_jpeg(4000, 2400), long_side=900)
+    assert (loaded.width, loaded.height) == (1000, 600)  # 1/4: the smallest scale still ≥ 900 long
+    assert loaded.reduced and loaded.changed_on_load  # never passed through as the file's bytes
+    whole = load_image(_jpeg(4000, 2400), long_side=4000)
+    assert (whole.width, whole.height) == (4000, 2400) and not whole.reduced

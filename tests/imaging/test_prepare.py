@@ -143,3 +143,15 @@ def test_encode_array_png_refuses_other_shapes() -> None:
         encode_array_png(np.zeros((4, 4), np.uint8))
     with pytest.raises(ValueError, match="uint8"):
         encode_array_png(np.zeros((4, 4, 3), np.uint16))
+
+
+def test_bytes_in_pieces_are_the_arrays_bytes_whatever_its_size_and_layout():
+    import numpy as np
+
+    from editor.imaging.prepare import _PIECE, bytes_in_pieces
+
+    data = np.random.default_rng(5).integers(0, 255, 3 * _PIECE + 17, dtype=np.uint8)
+    assert bytes_in_pieces(data) == data.tobytes()
+    strided = data[: 2 * _PIECE].reshape(-1, 2)[:, 0]  # not contiguous
+    assert bytes_in_pieces(strided) == strided.tobytes()
+    assert bytes_in_pieces(np.zeros(0, np.uint8)) == b""

@@ -131,3 +131,15 @@ def test_prepare_uploads_builds_every_part(make_photo):
 def test_a_mask_of_another_size_is_refused():
     with pytest.raises(UploadError, match="same size"):
         prepare_uploads(noise(30, 40), coverage=np.zeros((40, 30), np.uint8))
+
+
+def test_a_big_jpeg_reference_is_sent_at_the_reference_size():
+    rng = np.random.default_rng(4)
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 255, (3000, 5000, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    sent = upload.reference_upload(buffer.getvalue(), name="ref.jpg")
+    assert sent.content_type == "image/jpeg"
+    long_side = upload.REFERENCE_LONG_SIDE
+    assert (sent.width, sent.height) == (long_side, round(3000 * long_side / 5000))
+    with Image.open(io.BytesIO(sent.data)) as image:
+        assert image.size == (sent.width, sent.height)

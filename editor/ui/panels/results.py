@@ -45,6 +45,7 @@ from editor.core.variant_images import (
 )
 from editor.ui.panels import quiet_label, wheel_only_when_focused
 from editor.ui.panels.jobs import ElidedPainting
+from editor.ui.panels.strip_pages import StripPages
 from editor.ui.panels.variant_strip import (
     PARTIAL,
     THUMB,
@@ -105,6 +106,7 @@ class ResultsPanel(QWidget):
         self._tasks = tasks if tasks is not None else TaskOwner(loop).group("results")
         self._tasks.on_error = _log_failure
         self._shown: tuple[str, int] | None = None
+        self._wanted: tuple[str, int] | None = None  # chosen before its tile was there
         # The variants last laid over the photo, by (job, index, mode, feather): the chosen one and
         # the one last hovered, so going back from a hover preview is immediate.
         self._made: OrderedDict[tuple[str, int, str, float], VariantImage] = OrderedDict()
@@ -165,6 +167,7 @@ class ResultsPanel(QWidget):
                 button.hide()
         layout.addWidget(self.gallery, 1)
         layout.addWidget(self.usage)
+        self._pages = StripPages(self.gallery, self._build_deferred)
         queue.job_added.connect(self._add)
         queue.restoring.connect(self._restore_many)
         queue.job_changed.connect(self._change)
@@ -250,6 +253,7 @@ class ResultsPanel(QWidget):
     # --- reading -------------------------------------------------------------------------------
 
     def strip(self, job_id: str) -> JobStrip:
+        self._pages.build_through(job_id)
         return self._strips[job_id]
 
     def shown(self) -> tuple[str, int] | None:
@@ -260,7 +264,8 @@ class ResultsPanel(QWidget):
         return self._tasks.busy()
 
     def variant_order(self) -> list[tuple[str, int]]:
-        """Every variant shown in the strips, top to bottom: newest job first, variants in order."""
+        """Every variant shown in the strips built so far (see StripPages), top to bottom: newest
+        job first, variants in order."""
         jobs = sorted(self._strips, key=lambda job_id: -self._queue.job(job_id).number)
         return [(job_id, index) for job_id in jobs for index in self._strips[job_id].visible_indices()]
 
@@ -334,6 +339,9 @@ class ResultsPanel(QWidget):
     def choose(self, job_id: str, index: int) -> None:
         """Show this variant (or, with PARTIAL, the job's latest streamed preview) on the canvas."""
         self.following = False
+        self._pages.build_through(job_id)
+        # A strip just built has no tile yet: its thumbnail shows the variant when decoded.
+        self._wanted = (job_id, index) if not self._showable(job_id, index) else None
         if self._showable(job_id, index):
             self._end_hover()  # a click or ←/→ is what the user wants to see, over any hover preview
         self._show(job_id, index)
@@ -349,6 +357,8 @@ class ResultsPanel(QWidget):
             position = 0 if delta > 0 else len(order) - 1
         if not 0 <= position < len(order):
             return False
+        if delta > 0 and order[position][0] == order[-1][0]:
+            self._pages.next_page()  # down to the last strip built: the next ones are due
         self.choose(*order[position])
         return True
 
@@ -515,18 +525,22 @@ class ResultsPanel(QWidget):
     # --- the queue's news ----------------------------------------------------------------------
 
     def _restore_many(self, starting: bool) -> None:
-        """Many jobs at once (an opened project): their strips are laid out and shown in one pass
-        when the last is in, not one by one (hundreds of jobs took seconds that way)."""
-        self._restoring = starting
+        """Many jobs at once (an opened project): only the newest jobs' strips are built, in one
+        pass when the last is in; older ones as the user scrolls to them (StripPages)."""
         content = self.gallery.widget()
         if starting:
+            self._restoring = True
             content.hide()
         else:
+            self._pages.start()  # the first page is built while still `_restoring`: it may follow
+            self._restoring = False
             content.show()
 
     def _clear(self) -> None:
         """Another photo or project: its results are its own, none of these stay on show."""
         self._tasks.cancel()  # thumbnails and spill still on their way belong to the old jobs
+        self._pages.forget()  # strips not built yet are of jobs that are gone
+        self._wanted = None
         self.forget_previews()
         for strip in self._strips.values():
             strip.hide()
@@ -541,6 +555,29 @@ class ResultsPanel(QWidget):
         self._show_usage()
 
     def _add(self, job_id: str) -> None:
+        if self._restoring:
+            self._pages.defer(job_id)
+            self.empty.hide()
+            self._show_usage_soon()
+            return
+        strip = self._new_strip(job_id)
+        self.gallery.insert(strip)  # a new job: on top
+        strip.show()  # now, not when the layout gets to it
+
+    def _build_deferred(self, job_id: str) -> None:
+        """An older job's strip, below those built, with its thumbnails."""
+        strip = self._new_strip(job_id)
+        self.gallery.append(strip)
+        strip.show()
+        # The newest of an opened project may follow onto the canvas as they always did; a strip
+        # built later as the user scrolls is old work and never takes the canvas over.
+        follow = None if self._restoring else False
+        for variant in self._queue.variants(job_id):
+            self._variant_added(job_id, variant.index, show=follow)
+        if self._queue.latest_partial(job_id) is not None:
+            self._partial_added(job_id, PARTIAL)
+
+    def _new_strip(self, job_id: str) -> JobStrip:
         strip = JobStrip(self._queue.job(job_id), self._group, side=self._thumb, offer_retry=self._commands)
         strip.chosen.connect(self.choose)
         strip.menu_requested.connect(self._menu)
@@ -549,11 +586,9 @@ class ResultsPanel(QWidget):
         self._strips[job_id] = strip
         if self._applied is not None and self._applied[0] == job_id:
             strip.set_applied(self._applied[1])
-        self.gallery.insert(strip)
-        if not self._restoring:
-            strip.show()  # now, not when the layout gets to it
         self.empty.hide()
         self._show_usage_soon()
+        return strip
 
     def _change(self, job_id: str) -> None:
         strip = self._strips.get(job_id)
@@ -585,17 +620,20 @@ class ResultsPanel(QWidget):
                 self._show_actions()
                 self._show_viewing()
 
-    def _variant_added(self, job_id: str, index: int) -> None:
+    def _variant_added(self, job_id: str, index: int, show: bool | None = None) -> None:
+        if job_id not in self._strips:
+            return  # its strip is not built yet; building it shows its variants
         variant = next(v for v in self._queue.variants(job_id) if v.index == index)
         tip = f"Variant {index + 1} · {variant.width} × {variant.height}"
         if variant.path is not None:
             tip += f"\nSaved as {variant.path}"
         picture = variant.pixels if variant.pixels is not None else variant.data
-        self._own(self._add_thumbnail(job_id, index, picture, tip, show=self._should_follow(job_id)))
+        show = self._should_follow(job_id) if show is None else show
+        self._own(self._add_thumbnail(job_id, index, picture, tip, show=show))
 
     def _partial_added(self, job_id: str, index: int) -> None:
         partial = self._queue.latest_partial(job_id)
-        if partial is None:
+        if partial is None or job_id not in self._strips:
             return
         following = self._should_follow(job_id) and not self._queue.variants(job_id)
         show = self._shown == (job_id, PARTIAL) or following
@@ -620,6 +658,8 @@ class ResultsPanel(QWidget):
         if index != PARTIAL and self._queue.job(job_id).state.finished and had_partial:
             strip.remove(PARTIAL)
         strip.set_image(index, image, tip)
+        if self._wanted == (job_id, index):
+            show, self._wanted = True, None
         if had_partial and PARTIAL not in strip.buttons:
             show = show or self._shown == (job_id, PARTIAL)  # the final image takes the preview's place
             self._partial_gone(job_id)
@@ -639,11 +679,12 @@ class ResultsPanel(QWidget):
         if self._applied is not None and self._applied[0] in self._strips:
             self._strips[self._applied[0]].set_applied(None)
         self._applied = applied
-        if applied is None or applied[0] not in self._strips:
+        if applied is None or applied[0] not in self._queue:
             self._photo_text = "Showing the original photo"
         else:
             job_id, index = applied
-            self._strips[job_id].set_applied(index)
+            if job_id in self._strips:  # else its strip, when built, shows the mark
+                self._strips[job_id].set_applied(index)
             self._photo_text = (f"Showing the working photo: variant {index + 1} of "
                                 f"#{self._queue.job(job_id).number} applied")
         self._show_viewing()

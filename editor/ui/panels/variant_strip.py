@@ -580,6 +580,10 @@ class Gallery(QScrollArea):
         """A new job's strip, on top."""
         self.column.insertWidget(0, strip)
 
+    def append(self, strip: QWidget) -> None:
+        """An older job's strip, at the bottom (above the stretch that keeps strips at the top)."""
+        self.column.insertWidget(self.column.count() - 1, strip)
+
     def _note_place(self) -> None:
         bar = self.verticalScrollBar()
         self._anchor = None
