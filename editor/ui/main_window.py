@@ -216,7 +216,8 @@ class MainWindow(QMainWindow):
         self.actions["mask.overlay"].setChecked(True)
         self.setAcceptDrops(True)
         self._complete = True
-        self.show_start_drafts()
+        # Once the start-up photo (if any) is on its way: the cards are for a start with none.
+        QTimer.singleShot(0, self.show_start_drafts)
         self._show_document_state()
 
     def _compose_generation(self, settings: UserSettings) -> None:
@@ -475,7 +476,7 @@ class MainWindow(QMainWindow):
 
     def show_start_drafts(self) -> None:
         """The start page's cards: the newest kept projects, read off the GUI thread."""
-        if self._loop is not None and not self.document.is_open():
+        if self._loop is not None and self.isVisible() and not self.document.is_open() and not self.busy():
             self._run("drafts", self._read_start_drafts())
 
     async def _read_start_drafts(self) -> None:
