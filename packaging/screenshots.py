@@ -208,10 +208,11 @@ async def shoot_extension(window, grab: Callable[[str], None]) -> None:
 
 def run_window(home: Path) -> dict[str, int]:
     """The app's window on the current display through the five pictures; their sizes."""
-    # A modal box would stop the script: errors are collected (and fail it), closing discards.
+    # A modal box would stop the script: errors are collected (and fail it), closing does not save.
     errors: list[tuple[str, str]] = []
     dialogs.show_error = lambda _parent, title, message: errors.append((title, message))
-    dialogs.confirm_discard = lambda _parent, _name: True
+    dialogs.ask_save_changes = lambda _parent, _question, _detail: dialogs.DONT_SAVE
+    dialogs.confirm_stop_jobs = lambda _parent, _running: True
 
     settings_path = home / "settings.json"
     settings_path.write_text(json.dumps({"provider": "local"}))
