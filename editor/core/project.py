@@ -268,9 +268,10 @@ class ProjectKeeper(QObject):
 
     def _marks_changed(self, job_id: str, index: int) -> None:
         marks = self._queue.marks(job_id, index)
-        flags = dict(self.state.flags)
-        flags[flag_key(job_id, index)] = VariantFlags(marks.starred, marks.discarded)
-        self.state = replace(self.state, flags=flags)
+        key, new = flag_key(job_id, index), VariantFlags(marks.starred, marks.discarded)
+        if self.state.flags.get(key, VariantFlags()) == new:
+            return  # the spill measured, say: nothing the user did, nothing the project keeps
+        self.state = replace(self.state, flags={**self.state.flags, key: new})
         self.touch()
 
     def photo_applied(self, photo: QImage, source: tuple[str, int] | None) -> None:

@@ -60,15 +60,20 @@ _COLLECTOR = None
 def gui_app():
     """The QApplication for a benchmark that drives widgets, with the app's own rules: Python's
     cyclic collector runs on the GUI thread only (editor.app.main_thread_gc: without it a
-    collection that starts in a decoding worker can destroy a Qt object there and crash the run)."""
+    collection that starts in a decoding worker can destroy a Qt object there and crash the run).
+    The window's questions are answered as a script would: don't save, stop running jobs."""
     global _COLLECTOR
     from PySide6.QtWidgets import QApplication
 
     from editor.app.main_thread_gc import MainThreadCollector
+    from editor.ui import dialogs
 
     app = QApplication.instance() or QApplication([])
     if _COLLECTOR is None:
         _COLLECTOR = MainThreadCollector(app)
+    # Nobody is there to answer: closing a window never waits on the save question.
+    dialogs.ask_save_changes = lambda _parent, _question, _detail: dialogs.DONT_SAVE
+    dialogs.confirm_stop_jobs = lambda _parent, _running: True
     return app
 
 

@@ -92,7 +92,9 @@ def test_quit_save_relaunch_brings_every_variant_back(qtbot, loop, errors, tmp_p
     qtbot.waitUntil(lambda: key in again.pastes, timeout=15000)
     assert np.array_equal(again.pastes.paste(key).own.array(), paste)
     assert again.pastes.feather(key, 2.0) == 6.0
-    assert not again.keeper.modified()  # all it shows is in its file: quitting asks nothing
+    qtbot.waitUntil(lambda: all(again.queue.marks(restored.id, index).spill is not None
+                                for index in variants), timeout=15000)
+    assert not again.keeper.modified()  # all it shows is in its file (measuring spill is no work)
     assert quit_window(qtbot, again, dialogs.CANCEL, monkeypatch) == []
 
 
