@@ -67,6 +67,7 @@ MAX_JSON_BYTES = 16 * 1024 * 1024  # a manifest or a job's record
 MAX_TOTAL_BYTES = 20_000_000_000
 MAX_RATIO = 200  # unpacked : packed, for a compressed member (JSON packs about 10:1)
 _STAGING = ".opening-"
+_ENCRYPTED = 0x1  # a zip member's general-purpose flag: Maskedit never writes one
 
 
 class ProjectError(Exception):
@@ -356,6 +357,9 @@ def _check_archive(archive: zipfile.ZipFile, name: str) -> None:
                                "project has; it was not opened.")
         if info.is_dir():
             continue
+        if info.flag_bits & _ENCRYPTED:
+            raise ProjectError(f"{name}: {info.filename[:80]} is encrypted, which no Maskedit project file "
+                               "is (or the file is damaged); it was not opened.")
         limit = MAX_JSON_BYTES if info.filename.endswith(".json") else MAX_MEMBER_BYTES
         packed = max(info.compress_size, 1)
         if info.file_size > limit or (info.compress_type != zipfile.ZIP_STORED

@@ -195,3 +195,17 @@ def test_results_named_after_a_photo_with_colons_or_question_marks_come_back(tmp
 
     (job,) = opened.job_records()
     assert [path.name for path in job.files] == ["shot: final?-job-1.png"]
+
+
+def test_a_member_marked_encrypted_is_refused_with_a_sentence(tmp_path):
+    # A flipped bit in a real file's directory once reached the user as zipfile's RuntimeError.
+    content = bytearray(sound_bytes(tmp_path))
+    entry = content.index(b"PK\x01\x02")  # the central directory's entries, the first of them
+    while content[entry + 46:entry + 46 + len(b"project.json")] != b"project.json":
+        entry = content.index(b"PK\x01\x02", entry + 4)
+    content[entry + 8] |= 0x1  # its general-purpose flags: encrypted
+    path = tmp_path / "locked.maskedit"
+    path.write_bytes(bytes(content))
+    with pytest.raises(ProjectError, match=r"project\.json is encrypted"):
+        Project.open_file(path, tmp_path / "data")
+    assert not any((tmp_path / "data").glob(".opening-*"))  # nothing of it left behind
