@@ -102,3 +102,16 @@ def test_it_gives_collection_back_when_its_parent_goes(qapp, automatic_gc) -> No
 
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert gc.isenabled()
+
+
+def test_settle_sets_what_start_up_made_aside_from_later_collections():
+    made_at_start = [Cycle() for _ in range(1000)]
+    try:
+        MainThreadCollector.settle()
+        assert gc.get_freeze_count() >= len(made_at_start)
+        tracked = {id(obj) for obj in gc.get_objects()}
+        assert not any(id(cycle) in tracked for cycle in made_at_start)  # no collection walks them
+        later = Cycle()
+        assert id(later) in {id(obj) for obj in gc.get_objects()}  # what comes after still is
+    finally:
+        gc.unfreeze()

@@ -13,8 +13,8 @@ import os
 
 os.environ.setdefault("QT_API", "pyside6")  # qasync would otherwise take PyQt5 if it is installed
 
+import atexit
 import logging
-import logging.handlers
 import signal
 import sys
 from collections.abc import Mapping, Sequence
@@ -53,7 +53,11 @@ EXIT_AFTER_SHOW_ENV = "MASKEDIT_EXIT_AFTER_SHOW"
 
 
 def configure_logging() -> Path | None:
-    """Warnings to stderr; everything from INFO up to a small rotating file. Returns the file."""
+    """Warnings to stderr; everything from INFO up to a small rotating file. Returns the file.
+
+    The file handler (logging.handlers brings socket and pickle, ~10 ms) is made after the
+    window's first paint, by `attach_log_file`; until then records wait in memory, and they are
+    written at exit if the window never painted."""
     root = logging.getLogger()
     if root.handlers:  # embedded (tests, another host): leave their logging alone, keys aside
         install_redaction(root)
@@ -62,19 +66,52 @@ def configure_logging() -> Path | None:
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     root.addHandler(console)
-    install_redaction(root)
     path = data_dir() / LOG_FILE
+    early = _EarlyRecords(path)
+    root.addHandler(early)
+    install_redaction(root)  # no key reaches the terminal or the log file, whoever logs it
+    atexit.register(attach_log_file)
+    return path
+
+
+class _EarlyRecords(logging.Handler):
+    """Holds the records logged before the log file is opened (a bounded number)."""
+
+    LIMIT = 1000
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(logging.INFO)
+        self.path = path
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < self.LIMIT:
+            self.records.append(record)
+
+
+def attach_log_file() -> Path | None:
+    """Open the rotating log file in place of the records held since start; the file, or None
+    when there is none (embedded, already open, or it cannot be written: said on stderr)."""
+    import logging.handlers
+
+    root = logging.getLogger()
+    early = next((handler for handler in root.handlers if isinstance(handler, _EarlyRecords)), None)
+    if early is None:
+        return None
+    root.removeHandler(early)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=2,
+        early.path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(early.path, maxBytes=1_000_000, backupCount=2,
                                                        encoding="utf-8")
     except OSError as exc:
         log.warning("no log file (%s)", exc)
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
-    install_redaction(root)  # no key reaches the terminal or the log file, whoever logs it
-    return path
+    install_redaction(root)
+    for record in early.records:  # redacted when they were held, and again here
+        handler.handle(record)
+    return early.path
 
 
 def configure_application(app: QApplication) -> None:
@@ -83,7 +120,8 @@ def configure_application(app: QApplication) -> None:
     app.setDesktopFileName(DESKTOP_ID)  # Wayland matches the window to the .desktop file by it
     app.setWindowIcon(app_icon())
     # Fusion draws the same everywhere and takes the system's light or dark palette.
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     if app.findChild(MainThreadCollector) is None:
         MainThreadCollector(app)  # Qt objects in reference cycles are freed on the GUI thread
 
@@ -241,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--version" in argv[1:]:  # answered before Qt starts: no window, no display needed
         print(f"maskedit {editor.__version__}")  # print: a no-op, not a crash, without a console
         return 0
-    log_file = configure_logging()
+    configure_logging()
     existing = QApplication.instance()
     app = existing or QApplication(argv)
     configure_application(app)
@@ -256,8 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         loops.append(_start_event_loop(app))
         install_error_hooks(window, loops[0])
         window.complete(loops[0])
+        MainThreadCollector.settle()  # numpy, OpenCV, Pillow and the whole window, before any photo
         _open_start_photo(window, paths, first_run)
-        _announce_start(app, log_file)
+        _announce_start(app, attach_log_file())
 
     window.after_first_paint(finish_start)
     # Closing the window cancels and awaits every task it owns (a job in flight closes its
@@ -273,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if os.environ.get(EXIT_AFTER_SHOW_ENV) == "1":
         quit_after_paint = _QuitAfterFirstPaint(window)
         window.installEventFilter(quit_after_paint)
+    MainThreadCollector.settle()  # the frame, its modules and Qt's enums stay for the session
     window.show()
     try:
         app.exec()

@@ -43,6 +43,13 @@ class MainThreadCollector(QObject):
                     found += gc.collect(2)
         return found
 
+    @staticmethod
+    def settle() -> None:
+        """Set every object alive now aside from later collections (gc.freeze): call it when a
+        stage of start-up is done. Garbage among them would never be freed, so call it only where
+        start-up has made little (it is not collected first: that would cost a full collection)."""
+        gc.freeze()
+
     def stop(self) -> None:
         """Give collection back to Python (as it was before), after one full collection here."""
         self._timer.stop()

@@ -102,7 +102,8 @@ def apply(app, preference: str = "system") -> Theme:
     """Fusion, the palette and the stylesheet of the chosen theme, for the whole application."""
     global _current
     _current = choose(preference)
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":  # a new style would repolish every widget
+        app.setStyle("Fusion")
     app.setPalette(palette(_current))
     app.setStyleSheet(stylesheet(_current))
     return _current

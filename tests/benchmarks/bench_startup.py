@@ -25,7 +25,7 @@ from pathlib import Path
 import editor
 from tests.benchmarks.harness import Figure, median
 
-RUNS = 15  # more runs: a few ms of machine noise moves a ~2x ratio visibly
+RUNS = 25  # more runs: a few ms of machine noise moves a ~2x ratio visibly
 IMPORT_RUNS = 5
 IMPORTS_LISTED = 8
 # What the window's first paint must never wait for: each is loaded when first needed.
@@ -139,6 +139,9 @@ def measure() -> list[Figure]:
         imports = _imports_figure(app_command, bare_command, env)
     value, floor = median(app_ms), median(bare_ms)
     spread = f"app {min(app_ms):.0f}–{max(app_ms):.0f} ms, bare {min(bare_ms):.0f}–{max(bare_ms):.0f} ms"
+    pairs = sorted(a / b for a, b in zip(app_ms, bare_ms, strict=True))
+    spread += (f"; ratio run by run: median {median(pairs):.2f}, middle half {pairs[len(pairs) // 4]:.2f}–"
+               f"{pairs[3 * len(pairs) // 4]:.2f}")
     return [Figure(
         metric="cold_start", value=value, unit="ms", floor=floor,
         floor_label="bare PySide6 QMainWindow, first paint",
