@@ -24,3 +24,26 @@ def test_nothing_heavy_is_imported_before_the_first_paint(tmp_path: Path):
                 if line.startswith("import time:")}
     assert "editor" in imported and "PySide6" in imported  # the trace is real
     assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+LOADED_AHEAD = """
+import sys
+from editor.app import _import_job_modules, build_backend
+from editor.pipeline.options import EditOptions
+from editor.settings.store import UserSettings
+
+_import_job_modules()
+before = set(sys.modules)
+build_backend(EditOptions(provider="custom", model="gpt-image-1"), UserSettings(),
+              {"MASKEDIT_API_KEY": "sk-" + "k" * 40, "MASKEDIT_BASE_URL": "http://127.0.0.1:9/v1"})
+print(sorted(set(sys.modules) - before))
+"""
+
+
+def test_what_start_up_loads_ahead_is_all_the_first_generate_imports(tmp_path: Path):
+    """editor.app loads the job's modules in a worker after start-up; if the first Generate still
+    imported something, it would wait for it on the GUI thread."""
+    done = subprocess.run([sys.executable, "-c", LOADED_AHEAD], env=_environment(tmp_path), cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-800:]
+    assert done.stdout.strip() == "[]"

@@ -31,7 +31,14 @@ from editor.backends.base import (
     Progress,
     ProgressCallback,
 )
-from editor.backends.edit_response import ACCEPTED_ENCODINGS, AnswerReader, limit_body, parse_json, read_body
+from editor.backends.edit_response import (
+    ACCEPTED_ENCODINGS,
+    AnswerReader,
+    let_go,
+    limit_body,
+    parse_json,
+    read_body,
+)
 from editor.backends.file_ids import FILE_PURPOSE, LIFETIME_S, FileIds, content_key
 from editor.backends.http_errors import (
     ErrorContext,
@@ -343,6 +350,7 @@ class OpenAIHttpBackend:
         finally:
             if response is not None:
                 await response.aclose()
+                let_go(response)
 
     async def _status_error(self, response: httpx.Response, ctx: ErrorContext) -> EditError:
         try:
@@ -379,6 +387,7 @@ class OpenAIHttpBackend:
         finally:
             if response is not None:
                 await response.aclose()
+                let_go(response)
 
     async def _read_model_ids(self, response: httpx.Response, ctx: ErrorContext) -> list[str]:
         document = parse_json(await read_body(response, self._max_response_bytes))

@@ -254,3 +254,26 @@ async def test_one_client_is_reused_and_closing_twice_is_harmless(make_backend, 
     await backend.edit(request)  # a closed backend opens a fresh client when used again
 
     assert len(edit_server.edit_requests) == 3
+
+
+async def test_an_answered_edit_lets_go_of_the_uploaded_images_without_a_collection(make_backend):
+    """httpx's response and its stream point at each other; left so, the request body (the
+    uploaded images) waits for the cyclic collector, which then frees it all at once on the GUI
+    thread. Reference counting alone must free it when the edit is done."""
+    import gc
+    import sys
+
+    photo, mask = photo_part(64, 48), mask_part(64, 48)
+    baseline = sys.getrefcount(photo.data), sys.getrefcount(mask.data)
+    backend = make_backend()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        request = EditRequest(images=(photo,), mask=mask, prompt="a red ball", size="1024x1024")
+        result = await backend.edit(request)
+        del request
+        assert (sys.getrefcount(photo.data), sys.getrefcount(mask.data)) == baseline
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert len(result.images) == 1

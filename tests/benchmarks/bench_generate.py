@@ -3,8 +3,10 @@
 A real JobRunner on a qasync loop (QApplication offscreen) sends a 24 MP photo (edited pixels,
 so it is encoded as PNG), its 24 MP mask and four 6000×4000 JPEG references (downscaled before
 upload) to the loopback fake, which runs in its own process so that its request parsing does not
-compete with the GUI thread for the GIL. A 5 ms QTimer probe records the gaps between its ticks;
-a stall is a gap minus the 5 ms. The floor is the same probe on the idle loop for as long.
+compete with the GUI thread for the GIL, and at the lowest CPU priority: it stands in for a remote
+service, which takes no cycles from the machine the window runs on. A 5 ms QTimer probe records
+the gaps between its ticks; a stall is a gap minus the 5 ms. The floor is the same probe on the
+idle loop for as long.
 
 The job runs ROUNDS times, each followed by its idle floor, so that machine noise hits both alike;
 value and floor are the medians of the rounds' maximum stalls (every round's max is in the notes:
@@ -40,6 +42,8 @@ def measure() -> list[Figure]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("QT_API", "pyside6")
 
+    from editor.app.main_thread_gc import MainThreadCollector
+
     app = gui_app()
     photo, coverage, references = _inputs()
     with _fake_server() as (base_url, api_key), tempfile.TemporaryDirectory() as out:
@@ -50,6 +54,8 @@ def measure() -> list[Figure]:
             # A small job first: one-time imports and the first connection are not what is measured.
             crop = np.s_[1000:1512, 1500:2012]
             loop.run_until_complete(_job(runner, photo[crop], coverage[crop], ()))
+            # As the app does once it has loaded the job's modules (editor.app._load_job_modules).
+            MainThreadCollector.settle()
             rounds = []
             for _ in range(ROUNDS):
                 busy, seconds, outcome = loop.run_until_complete(_job(runner, photo, coverage, references))
@@ -149,11 +155,15 @@ def _inputs() -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, bytes], ...]]:
     return photo, coverage, tuple(references)
 
 
+def _NICEST() -> None:
+    os.nice(19)
+
+
 @contextlib.contextmanager
 def _fake_server() -> Iterator[tuple[str, str]]:
     root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen([sys.executable, "-m", "tests.fakes.edit_server"], cwd=root,
-                               stdout=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, text=True, preexec_fn=_NICEST)
     try:
         assert process.stdout is not None
         values = dict(process.stdout.readline().strip().split("=", 1) for _ in range(2))
