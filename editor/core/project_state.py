@@ -62,6 +62,7 @@ def with_flags(state: ProjectState, job_id: str, index: int, **changes: bool) ->
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def plain_parts(relative: object) -> tuple[str, ...] | None:
@@ -73,7 +74,7 @@ def plain_parts(relative: object) -> tuple[str, ...] | None:
         return None
     parts = tuple(relative.split("/"))
     for part in parts:
-        if part in ("", ".", "..") or "\\" in part or len(part) > 200 or any(ord(ch) < 32 for ch in part):
+        if part in ("", ".", "..") or "\\" in part or len(part) > 200 or _CONTROL.search(part):
             return None
     return None if _DRIVE.match(parts[0]) else parts
 
