@@ -130,20 +130,34 @@ def test_the_request_carries_the_mask_and_the_options_as_chosen(loop, runner, qu
 
 
 def test_no_more_than_two_jobs_talk_to_the_service_at_once(loop, runner, queue, edit_server, make_photo):
-    edit_server.script(Fault.slow(1.0), Fault.slow(1.0), Fault.slow(1.0))
+    """Watched at every change of every job (not sampled after a sleep): at no moment are more
+    than two jobs under way, and the third starts only once one of the first two has ended."""
+    edit_server.script(Fault.slow(0.5), Fault.slow(0.5), Fault.slow(0.5))
+    ids: list[str] = []
+    under_way: list[int] = []
+    third_started_after: list[int] = []  # how many of the first two had ended when the third began
+
+    def changed(_job_id: str) -> None:
+        states = [queue.job(job_id).state for job_id in ids]
+        under_way.append(sum(not s.finished and s is not JobState.QUEUED for s in states))
+        if len(ids) == 3 and states[2] is not JobState.QUEUED and not third_started_after:
+            third_started_after.append(sum(s.finished for s in states[:2]))
+
+    queue.job_changed.connect(changed)
 
     async def go():
-        ids = [runner.submit(snapshot(make_photo, options=EditOptions(provider="custom", model="m")))
-               for _ in range(3)]
-        await asyncio.sleep(0.6)
-        in_flight = len(edit_server.edit_requests)
-        third = queue.job(ids[2]).state
+        ids.extend(runner.submit(snapshot(make_photo, options=EditOptions(provider="custom", model="m")))
+                   for _ in range(3))
         for job_id in ids:
             await finished(queue, job_id)
-        return in_flight, third, ids
 
-    in_flight, third, ids = run(loop, go())
-    assert in_flight == 2 and third is JobState.QUEUED
+    try:
+        run(loop, go())
+    finally:
+        queue.job_changed.disconnect(changed)
+    assert max(under_way) == 2
+    assert third_started_after and third_started_after[0] >= 1
+    assert len(edit_server.edit_requests) == 3
     assert all(queue.job(i).state is JobState.DONE for i in ids)
 
 
