@@ -23,6 +23,7 @@ from editor.imaging.region import FloodRegion
 from editor.ui.canvas.input_events import WHEEL_BRUSH_PER_NOTCH, WHEEL_ZOOM_PER_NOTCH, CanvasInput
 from editor.ui.canvas.navigation import ViewNavigation
 from editor.ui.canvas.render import (
+    CanvasLayers,
     CanvasRenderer,
     OverlayStyle,
     brush_cursor_rect,
@@ -112,13 +113,8 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         if (photo.width(), photo.height()) != (mask.width, mask.height):
             raise ValueError(f"photo {photo.width()}×{photo.height()} and mask {mask.width}×{mask.height} "
                              "differ")
-        self._tool.cancel()
-        if self._mask is not None:
-            self._mask.changed.disconnect(self._on_mask_changed)
-        self._mask = mask
-        mask.changed.connect(self._on_mask_changed)
-        layers = self._renderer.layers
-        layers.mask, layers.mask_preview, layers.outline = mask.image(), None, None
+        layers = self._take_mask(mask)
+        layers.outline = None
         layers.overlay_resting = False  # another document: its mask is shown
         layers.over_preview = False
         self._renderer.preview.set_photo(None)
@@ -160,16 +156,23 @@ class CanvasView(CanvasInput, ViewNavigation, QWidget):
         """Edit `mask` with the tools from now on (a variant's paste mask, or the document's mask
         again), keeping the view, the photo and the variant shown; with `over_preview` its overlay
         is drawn over the shown variant and stays resting until asked for."""
+        layers = self._take_mask(mask)
+        layers.over_preview = over_preview
+        layers.overlay_resting = True
+        self._renderer.refresh_tint()
+        self.update()
+
+    def _take_mask(self, mask: MaskLayer) -> CanvasLayers:
+        """The tools edit `mask` from now on (a stroke in progress is dropped) and the overlay shows
+        it; returns the layers for the caller's other changes."""
         self._tool.cancel()
         if self._mask is not None:
             self._mask.changed.disconnect(self._on_mask_changed)
         self._mask = mask
         mask.changed.connect(self._on_mask_changed)
         layers = self._renderer.layers
-        layers.mask, layers.mask_preview, layers.over_preview = mask.image(), None, over_preview
-        layers.overlay_resting = True
-        self._renderer.refresh_tint()
-        self.update()
+        layers.mask, layers.mask_preview = mask.image(), None
+        return layers
 
     def preview(self) -> QImage | None:
         return self._renderer.preview.photo()
