@@ -270,6 +270,16 @@ def test_the_cli_imports_no_qt():
     assert done.stdout.strip() == "[]"
 
 
+def test_a_key_in_the_environment_spares_the_keychain_import(fake_api_key):
+    probe = ("import sys; from editor.backends.providers import PROFILES; "
+             "from editor.settings.keys import find_api_key; "
+             "found = find_api_key(PROFILES['custom'], {'MASKEDIT_API_KEY': sys.argv[1]}); "
+             "print(found.source, 'keyring' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, fake_api_key], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["MASKEDIT_API_KEY", "False"]
+
+
 def test_process_reports_broken_input_without_traceback(tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
