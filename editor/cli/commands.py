@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -177,6 +178,20 @@ def cmd_providers() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command `argv` asks for (default: this process's own command line); its exit code.
+
+    Run as the program (no `argv`), it then sets every object still alive aside from garbage
+    collection (gc.freeze), since the process exits next: the interpreter's last collection would
+    otherwise walk everything numpy, OpenCV, Pillow and httpx made, only to find it alive (about
+    100-150 ms of every command). Every file is closed and written by then; nothing is skipped."""
+    try:
+        return _command(argv)
+    finally:
+        if argv is None:
+            gc.freeze()
+
+
+def _command(argv: list[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

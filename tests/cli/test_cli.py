@@ -253,6 +253,24 @@ def test_providers_lists_profiles_without_keys(capsys, monkeypatch):
     assert "key found (REQUESTY_API_KEY)" in out and "sk-requesty-secret" not in out
 
 
+def test_as_the_program_it_sets_what_lives_aside_from_the_last_collection(capsys, monkeypatch):
+    import gc
+
+    from editor.cli import main
+
+    monkeypatch.setenv("REQUESTY_API_KEY", "sk-requesty-secret")
+    assert gc.get_freeze_count() == 0
+    try:
+        assert main(["providers"]) == 0
+        assert gc.get_freeze_count() == 0  # called with arguments (a test, a host): left alone
+        monkeypatch.setattr(sys, "argv", ["maskedit-cli", "providers"])
+        assert main() == 0
+        assert gc.get_freeze_count() > 0  # the process exits next: its last collection walks nothing
+    finally:
+        gc.unfreeze()
+    assert "key found (REQUESTY_API_KEY)" in capsys.readouterr().out
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
