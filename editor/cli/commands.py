@@ -16,7 +16,9 @@ import gc
 import json
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from editor.backends.providers import PROFILES
 from editor.cli.args import UsageError, build_parser
@@ -40,6 +42,12 @@ from editor.pipeline.run import EditRun, open_backend
 from editor.secrets import install_redaction
 from editor.settings.keys import find_api_key
 
+if TYPE_CHECKING:
+    from editor.imaging.extend import Extension
+    from editor.pipeline.extend_input import ExtendSpec
+    from editor.pipeline.options import EditOptions
+    from editor.pipeline.snapshot import EditSnapshot
+
 log = logging.getLogger("maskedit.cli")
 
 EXIT_OK, EXIT_SERVICE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -55,13 +63,24 @@ def cmd_edit(args: argparse.Namespace) -> int:
         _say(destination.note)
     options = edit_options(args, destination)
     spec = extend_spec(args)
-    if spec is not None:
-        snapshot, extension = read_extension(args, options, spec)
-    else:
-        snapshot, extension = read_snapshot(args, options), None
-    factory = backend_factory(args, destination)
-    check_backend(factory)  # a provider that cannot work as configured is bad usage
-    make_out(args.out)
+    # The inputs are read and decoded in a worker (Pillow lets go of the interpreter while it
+    # inflates) while this thread imports httpx and builds the backend's client (the TLS bundle):
+    # neither waits for the other. A problem with the inputs is still the one reported first.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="maskedit-inputs") as pool:
+        reading = pool.submit(_read_inputs, args, options, spec)
+        try:
+            backend, problem = check_backend(backend_factory(args, destination), connect=True), None
+        except UsageError as exc:  # a provider that cannot work as configured is bad usage
+            backend, problem = None, exc
+        try:
+            snapshot, extension = reading.result()
+            if problem is not None:
+                raise problem
+            make_out(args.out)
+        except BaseException:
+            if backend is not None:  # its client holds no connection yet; closed all the same
+                asyncio.run(backend.aclose())
+            raise
     on_event = None if args.json else _print_event
     if extension is not None:
         run = ExtendRun(snapshot, args.out, extension=extension, band_px=spec.band_px, on_event=on_event)
@@ -70,13 +89,20 @@ def cmd_edit(args: argparse.Namespace) -> int:
     else:
         run = EditRun(snapshot, args.out, place_back=True, harmonize=args.harmonize, on_event=on_event)
     try:
-        outcome = asyncio.run(_edit(run, factory))
+        outcome = asyncio.run(_edit(run, lambda: backend))
     except KeyboardInterrupt:
         outcome = run.outcome or Outcome("cancelled", "Interrupted.")
     if outcome.status == "failed" and not outcome.sent:
         raise UsageError(outcome.message)
     _report(args, run, outcome)
     return {"completed": EXIT_OK, "failed": EXIT_SERVICE, "cancelled": EXIT_INTERRUPTED}[outcome.status]
+
+
+def _read_inputs(args: argparse.Namespace, options: EditOptions, spec: ExtendSpec | None
+                 ) -> tuple[EditSnapshot, Extension | None]:
+    if spec is not None:
+        return read_extension(args, options, spec)
+    return read_snapshot(args, options), None
 
 
 async def _edit(run: EditRun, factory) -> Outcome:

@@ -146,6 +146,21 @@ def test_unreadable_inputs_exit_2_with_one_line(capsys, inputs, http_args, edit_
     assert out == "" and edit_server.requests == []
 
 
+def test_a_bad_input_is_reported_before_a_bad_provider_and_nothing_is_made(capsys, inputs, fake_api_key,
+                                                                          monkeypatch):
+    """The inputs are read while the backend is built: the inputs' problem is still the one said."""
+    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
+    cut = _write(inputs["photo"].parent / "cut.png", inputs["photo"].read_bytes()[:600])
+    plain_http = ["--provider", "custom", "--base-url", "http://example.com/v1", "--out", inputs["out"]]
+    code, out, err = run(capsys, "edit", cut, "--mask", inputs["mask"], "--prompt", "x", *plain_http)
+    assert code == 2 and "cut.png" in err and "plain http" not in err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x",
+                       *plain_http)
+    assert code == 2 and "plain http" in err
+    assert not inputs["out"].exists()  # the output folder is made only once all is well
+
+
 def test_mask_size_mismatch_exits_2(capsys, inputs, http_args, edit_server, make_mask, tmp_path):
     small = tmp_path / "small.png"
     small.write_bytes(make_mask(100, 100))
