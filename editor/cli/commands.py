@@ -5,7 +5,9 @@ Exit codes: 0 success; 2 bad usage or bad input (nothing was sent); 1 the servic
 130 interrupted (Ctrl+C), keeping every image that had already arrived. `edit` runs one
 `EditRun` (editor.pipeline) exactly as each photo of a batch does, and as the window does, with
 `place_back`: an answer for a crop is also placed back into the whole photo, seam-harmonised
-unless --no-harmonize, and each result's spill figures are kept for printing.
+unless --no-harmonize, and each result's spill figures are kept for printing. What only `batch`,
+`mask` or an extension need (the batch engine, the selection engine) is imported by them: `edit`
+starts without it.
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ from typing import TYPE_CHECKING
 from editor.backends.providers import PROFILES
 from editor.cli.args import UsageError, build_parser
 from editor.cli.extend_args import extend_spec
-from editor.cli.mask_command import cmd_mask, segmentation_model
-from editor.cli.progress import BatchProgress, describe_batch
+from editor.cli.progress import spill_lines
 from editor.cli.provider import (
     backend_factory,
     check_backend,
@@ -34,10 +35,7 @@ from editor.cli.provider import (
     read_snapshot,
     resolve_provider,
 )
-from editor.cli.select_args import batch_request
-from editor.pipeline.batch import Batch, BatchSetupError, batch_items, spill_lines
 from editor.pipeline.events import Event, Outcome, PartialImage, Stage
-from editor.pipeline.extend_run import ExtendRun
 from editor.pipeline.run import EditRun, open_backend
 from editor.secrets import install_redaction
 from editor.settings.keys import find_api_key
@@ -83,6 +81,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
             raise
     on_event = None if args.json else _print_event
     if extension is not None:
+        from editor.pipeline.extend_run import ExtendRun
+
         run = ExtendRun(snapshot, args.out, extension=extension, band_px=spec.band_px, on_event=on_event)
         if on_event is not None:
             _say(run.plan().text() + (f" · {cost}" if (cost := run.plan().cost_text()) else ""))
@@ -150,6 +150,11 @@ def _report(args: argparse.Namespace, run: EditRun, outcome: Outcome) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Edit every photo of args.folder; photos finished by an earlier run into args.out are skipped."""
+    from editor.cli.mask_command import segmentation_model
+    from editor.cli.progress import BatchProgress, describe_batch
+    from editor.cli.select_args import batch_request
+    from editor.pipeline.batch import Batch, BatchSetupError, batch_items
+
     spec = extend_spec(args)
     selection = batch_request(args, segmentation_model(args))
     if spec is not None and selection is not None:
@@ -228,6 +233,8 @@ def _command(argv: list[str] | None) -> int:
         if args.command == "batch":
             return cmd_batch(args)
         if args.command == "mask":
+            from editor.cli.mask_command import cmd_mask
+
             return cmd_mask(args)
         return cmd_edit(args)
     except UsageError as exc:

@@ -303,6 +303,14 @@ def test_the_cli_imports_no_qt():
     assert done.stdout.strip() == "[]"
 
 
+def test_edit_starts_without_the_batch_and_extension_engines():
+    probe = ("import sys, editor.cli; print(sorted(m for m in sys.modules if m.startswith("
+             "('editor.pipeline.batch', 'editor.pipeline.extend_run', 'editor.cli.mask_command', "
+             "'editor.imaging.composite'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_a_key_in_the_environment_spares_the_keychain_import(fake_api_key):
     probe = ("import sys; from editor.backends.providers import PROFILES; "
              "from editor.settings.keys import find_api_key; "
