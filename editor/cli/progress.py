@@ -1,11 +1,18 @@
-"""What a batch prints as it goes (a bar on a terminal, lines elsewhere) and its summary for a person."""
+"""What a batch prints as it goes (a bar on a terminal, lines elsewhere) and its summary for a person,
+and the spill lines `edit` prints too.
+
+The batch engine is imported only for its types: `edit` imports this module and never runs a batch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from editor.pipeline.batch import BatchEvent, BatchSummary, spill_lines
+if TYPE_CHECKING:
+    from editor.imaging.spill import SpillFigures
+    from editor.pipeline.batch import BatchEvent, BatchSummary
 
 
 class BatchProgress:
@@ -70,3 +77,12 @@ def describe_batch(summary: BatchSummary, out: Path) -> str:
     elif failed or summary.not_started:
         lines.append("Run the same command again to retry what did not finish.")
     return "\n".join(lines)
+
+
+def spill_lines(files: Sequence[Path], spill: Sequence[SpillFigures | None]) -> list[str]:
+    """A line per result with its spill figures, such as "x-1.png: the model changed 83 % of the
+    photo outside the mask slightly (mean change 2.1 of 255)." (None: not measured, no line)."""
+    from editor.imaging.spill import describe_spill  # OpenCV stays out of the command line's start
+
+    return [f"{path.name}: the model {describe_spill(figures)}."
+            for path, figures in zip(files, spill, strict=False) if figures is not None]

@@ -136,13 +136,19 @@ def backend_factory(args: argparse.Namespace, destination: Destination) -> Calla
                              read_timeout=args.timeout, body=args.body)
 
 
-def check_backend(factory: Callable[[], EditBackend]) -> None:
-    """Raise UsageError when the provider cannot work as configured (no base URL, plain http…).
-    Building a backend opens no connection (its HTTP client is made when it first sends)."""
+def check_backend(factory: Callable[[], EditBackend], *, connect: bool = False) -> EditBackend:
+    """The backend, or UsageError when the provider cannot work as configured (no base URL, plain
+    http…). Building a backend opens no connection; with `connect` its HTTP client is made now
+    (loading the TLS bundle, 50-130 ms), as open_backend's worker would, so a caller can do it
+    while another thread reads the inputs. The caller closes it (open_backend does)."""
     try:
-        factory()
+        backend = factory()
     except InvalidRequest as exc:
         raise UsageError(exc.message) from None
+    prepare = getattr(backend, "prepare_connection", None)
+    if connect and callable(prepare):
+        prepare()
+    return backend
 
 
 def make_out(out: Path) -> None:

@@ -89,7 +89,7 @@ def measure_spill(photo: np.ndarray, result: np.ndarray, coverage: np.ndarray, *
     keep = (fit_coverage(keep, (width, height)) == 255).view(np.uint8)
     outside = cv2.erode(keep, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=255)
     channels = min(photo.shape[2], result.shape[2])
-    difference = cv2.absdiff(result[..., :channels], photo_at_result[..., :channels]).max(axis=2)
+    difference = _largest_channel(cv2.absdiff(result[..., :channels], photo_at_result[..., :channels]))
     # numpy's compare, not cv2.compare: OpenCV mistakes a 1×1 array for a scalar.
     changed = ((difference > threshold) & (outside > 0)).view(np.uint8)
     total = int(np.count_nonzero(outside))
@@ -103,6 +103,16 @@ def measure_spill(photo: np.ndarray, result: np.ndarray, coverage: np.ndarray, *
     changed_mean = cv2.mean(difference, mask=changed)[0] if counted else 0.0
     heat = difference * changed
     return SpillReport(SpillFigures(counted / total, mean, changed_mean, threshold), heat, region)
+
+
+def _largest_channel(difference: np.ndarray) -> np.ndarray:
+    """Each pixel's largest channel of `difference` (h, w, c), as a contiguous (h, w) array: the
+    channels' pairwise maxima, which cost a millisecond where numpy's max over a 3-wide last axis
+    costs 30 (per megapixel)."""
+    largest = np.ascontiguousarray(difference[..., 0])
+    for channel in range(1, difference.shape[2]):
+        np.maximum(largest, difference[..., channel], out=largest)
+    return largest
 
 
 def heat_overlay(heat: np.ndarray) -> np.ndarray:

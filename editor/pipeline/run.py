@@ -212,12 +212,12 @@ class EditRun:
 
     def _extending(self):
         """The ExtendRun for a canvas whose transparent margins the mask covers, else None."""
+        snapshot = self.snapshot
+        if snapshot.photo.shape[2] != 4 or snapshot.photo_order == "BGRX" or snapshot.coverage is None:
+            return None  # no transparent margin: the extension's modules are not even imported
         from editor.imaging.extend import band_of, find_extension
         from editor.pipeline.extend_run import ExtendRun
 
-        snapshot = self.snapshot
-        if snapshot.photo.shape[2] != 4 or snapshot.photo_order == "BGRX" or snapshot.coverage is None:
-            return None
         extension = find_extension(snapshot.photo[..., 3], snapshot.coverage)
         if extension is None:
             return None
@@ -336,7 +336,6 @@ class EditRun:
         the whole-photo file, seam-harmonised when `harmonize`, and its sha256, which the sidecar
         records so a rerun knows the file is whole. Every pixel outside the mask stays the photo's."""
         # Imported here: OpenCV stays out of the command line's start.
-        from editor.imaging.composite import composite
         from editor.imaging.spill import measure_spill
 
         snapshot, context = self.snapshot, self.context
@@ -347,6 +346,8 @@ class EditRun:
             report = measure_spill(self._photo(context.crop), pixels, snapshot.coverage[y:y + h, x:x + w])
             self.spill[path] = report.figures
             return report.share, None, None
+        from editor.imaging.composite import composite  # and seam harmonising: only to place back
+
         photo = self._photo((0, 0, *snapshot.size))
         if pixels.shape[2] == 4 and photo.shape[2] == 3:
             photo = np.dstack((photo, np.full(photo.shape[:2], 255, np.uint8)))

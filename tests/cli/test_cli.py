@@ -146,6 +146,21 @@ def test_unreadable_inputs_exit_2_with_one_line(capsys, inputs, http_args, edit_
     assert out == "" and edit_server.requests == []
 
 
+def test_a_bad_input_is_reported_before_a_bad_provider_and_nothing_is_made(capsys, inputs, fake_api_key,
+                                                                          monkeypatch):
+    """The inputs are read while the backend is built: the inputs' problem is still the one said."""
+    monkeypatch.setenv("MASKEDIT_API_KEY", fake_api_key)
+    cut = _write(inputs["photo"].parent / "cut.png", inputs["photo"].read_bytes()[:600])
+    plain_http = ["--provider", "custom", "--base-url", "http://example.com/v1", "--out", inputs["out"]]
+    code, out, err = run(capsys, "edit", cut, "--mask", inputs["mask"], "--prompt", "x", *plain_http)
+    assert code == 2 and "cut.png" in err and "plain http" not in err
+    assert len(err.strip().splitlines()) == 1 and out == ""
+    code, _, err = run(capsys, "edit", inputs["photo"], "--mask", inputs["mask"], "--prompt", "x",
+                       *plain_http)
+    assert code == 2 and "plain http" in err
+    assert not inputs["out"].exists()  # the output folder is made only once all is well
+
+
 def test_mask_size_mismatch_exits_2(capsys, inputs, http_args, edit_server, make_mask, tmp_path):
     small = tmp_path / "small.png"
     small.write_bytes(make_mask(100, 100))
@@ -253,6 +268,24 @@ def test_providers_lists_profiles_without_keys(capsys, monkeypatch):
     assert "key found (REQUESTY_API_KEY)" in out and "sk-requesty-secret" not in out
 
 
+def test_as_the_program_it_sets_what_lives_aside_from_the_last_collection(capsys, monkeypatch):
+    import gc
+
+    from editor.cli import main
+
+    monkeypatch.setenv("REQUESTY_API_KEY", "sk-requesty-secret")
+    assert gc.get_freeze_count() == 0
+    try:
+        assert main(["providers"]) == 0
+        assert gc.get_freeze_count() == 0  # called with arguments (a test, a host): left alone
+        monkeypatch.setattr(sys, "argv", ["maskedit-cli", "providers"])
+        assert main() == 0
+        assert gc.get_freeze_count() > 0  # the process exits next: its last collection walks nothing
+    finally:
+        gc.unfreeze()
+    assert "key found (REQUESTY_API_KEY)" in capsys.readouterr().out
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
@@ -268,6 +301,24 @@ def test_the_cli_imports_no_qt():
              "print(sorted(m for m in sys.modules if 'PySide' in m or 'qasync' in m))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_edit_starts_without_the_batch_and_extension_engines():
+    probe = ("import sys, editor.cli; print(sorted(m for m in sys.modules if m.startswith("
+             "('editor.pipeline.batch', 'editor.pipeline.extend_run', 'editor.cli.mask_command', "
+             "'editor.imaging.composite'))))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_key_in_the_environment_spares_the_keychain_import(fake_api_key):
+    probe = ("import sys; from editor.backends.providers import PROFILES; "
+             "from editor.settings.keys import find_api_key; "
+             "found = find_api_key(PROFILES['custom'], {'MASKEDIT_API_KEY': sys.argv[1]}); "
+             "print(found.source, 'keyring' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe, fake_api_key], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["MASKEDIT_API_KEY", "False"]
 
 
 def test_process_reports_broken_input_without_traceback(tmp_path):

@@ -93,6 +93,23 @@ def test_the_heat_map_shows_where_and_by_how_much() -> None:
     assert np.array_equal(report.heat, expected)
 
 
+def test_each_pixel_counts_its_largest_channel_change_alpha_included() -> None:
+    photo, coverage = smooth_photo(), blob()
+    photo = np.dstack((photo, np.full((H, W), 200, np.uint8)))
+    answer = photo.copy()
+    answer[10:20, 20:30, 0] += np.uint8(5)  # red only
+    answer[10:20, 20:30, 2] += np.uint8(9)  # and more blue: the blue change is the pixel's
+    answer[50:60, 20:30, 1] -= np.uint8(7)  # green only
+    answer[90:100, 20:30, 3] -= np.uint8(50)  # alpha only, where both have it
+    report = measure_spill(photo, answer, coverage)
+    expected = np.zeros((H, W), np.uint8)
+    expected[10:20, 20:30], expected[50:60, 20:30], expected[90:100, 20:30] = 9, 7, 50
+    assert np.array_equal(report.heat, expected) and report.heat.flags.c_contiguous
+    assert report.figures.changed_mean == pytest.approx((9 + 7 + 50) / 3)
+    rgb_only = measure_spill(photo[..., :3], answer, coverage)  # the channels both have: no alpha
+    assert rgb_only.figures.changed_mean == pytest.approx((9 + 7) / 2)
+
+
 def test_the_heat_overlay_is_clear_where_nothing_changed_and_hotter_where_more_did() -> None:
     heat = np.array([[0, 2, 8, 64, 200]], np.uint8)
     overlay = heat_overlay(heat)

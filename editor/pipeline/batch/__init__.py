@@ -16,7 +16,7 @@ into the whole photo, seam-harmonised unless asked not to.
 from editor.pipeline.batch.engine import STOPPING_STATUSES, BackendFactory, Batch, RateGate
 from editor.pipeline.batch.items import PHOTO_SUFFIXES, BatchItem, BatchSetupError, batch_items
 from editor.pipeline.batch.resume import find_completed
-from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome, spill_lines
+from editor.pipeline.batch.summary import BatchEvent, BatchSummary, EventKind, FileOutcome
 
 __all__ = [
     "PHOTO_SUFFIXES",
@@ -32,5 +32,4 @@ __all__ = [
     "RateGate",
     "batch_items",
     "find_completed",
-    "spill_lines",
 ]

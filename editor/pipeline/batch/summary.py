@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -89,12 +88,3 @@ class BatchSummary:
         return {"status": self.status, "total": self.total, **counts, "not_started": self.not_started,
                 "tokens": self.tokens, "elapsed_s": round(self.elapsed_s, 3), "stopped": self.stopped,
                 "files": [outcome.as_dict() for outcome in self.outcomes]}
-
-
-def spill_lines(files: Sequence[Path], spill: Sequence[SpillFigures | None]) -> list[str]:
-    """A line per result with its spill figures, such as "x-1.png: the model changed 83 % of the
-    photo outside the mask slightly (mean change 2.1 of 255)." (None: not measured, no line)."""
-    from editor.imaging.spill import describe_spill  # OpenCV stays out of the command line's start
-
-    return [f"{path.name}: the model {describe_spill(figures)}."
-            for path, figures in zip(files, spill, strict=False) if figures is not None]
