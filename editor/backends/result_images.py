@@ -48,7 +48,9 @@ def decode_base64(text: str) -> bytes:
     whole would refuse it (data after padding)."""
     body = text.rstrip("=")
     padding = text[len(body):]
-    out = io.BytesIO()
+    # At its full size from the start (zeroed pages, mapped when written): growing a buffer of
+    # many MB as it fills may copy all of it, lock held. Exact for any text b64decode accepts.
+    out = io.BytesIO(bytes(len(body) * 3 // 4))
     for start in range(0, max(len(body), 1), _BASE64_PIECE):
         piece = body[start:start + _BASE64_PIECE]
         if start + _BASE64_PIECE < len(body):
@@ -57,7 +59,7 @@ def decode_base64(text: str) -> bytes:
         else:
             piece += padding
         out.write(binascii.a2b_base64(piece.encode("ascii"), strict_mode=True))
-    return out.getvalue()
+    return out.getvalue()[:out.tell()]
 
 
 def image_from_bytes(data: bytes, *, label: str, revised_prompt: str | None = None) -> ResultImage:

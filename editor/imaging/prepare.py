@@ -85,9 +85,12 @@ _PIECE = 1 << 20
 def bytes_in_pieces(array: np.ndarray) -> bytes:
     """The array's bytes, copied a piece at a time: `tobytes()` on a 40 MB PNG holds the
     interpreter lock for its whole copy (30-50 ms with the page faults of the new buffer), and the
-    GUI thread waits that long for it; between pieces the lock can change hands."""
+    GUI thread waits that long for it; between pieces the lock can change hands.
+
+    The buffer is made at its full size first (zeroed pages, mapped only when written), so that
+    no write has to grow it: growing a buffer of tens of MB may copy all of it, lock held."""
     view = memoryview(np.ascontiguousarray(array)).cast("B")
-    out = io.BytesIO()
+    out = io.BytesIO(bytes(len(view)))  # written in place; getvalue() hands this very buffer back
     for start in range(0, len(view), _PIECE):
         out.write(view[start:start + _PIECE])
     return out.getvalue()
