@@ -232,8 +232,14 @@ async def _load_job_modules() -> None:
 
 
 def _import_job_modules() -> None:
-    # Imported for their being loaded: what build_backend and the HTTP backend import.
+    # Imported for their being loaded: what build_backend and the HTTP backend import, and the
+    # asyncio side of anyio, which httpcore imports at its first request (on the GUI thread): a
+    # private module of a library httpx brings, so its absence is no error.
+    import contextlib
+
     import keyring.errors  # noqa: F401
+    with contextlib.suppress(ImportError):
+        import anyio._backends._asyncio  # noqa: F401
 
     import editor.backends.openai_http
     import editor.settings.environment  # noqa: F401
