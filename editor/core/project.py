@@ -377,7 +377,8 @@ class ProjectKeeper(QObject):
                     self._add_context(record.job_id, context)
             self._queue.restore_all([
                 (_job(record, len(variants)), variants,
-                 {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)))
+                 {variant.index: _marks(state.flags.get(flag_key(record.job_id, variant.index)),
+                                        _recorded_spill(record, variant))
                   for variant in variants})
                 for record, variants, _context in jobs])
         finally:
@@ -494,9 +495,24 @@ def _plain(options) -> dict:
     return asdict(options)
 
 
-def _marks(flags: VariantFlags | None) -> VariantMarks:
+def _marks(flags: VariantFlags | None, spill: float | None = None) -> VariantMarks:
     flags = flags or VariantFlags()
-    return VariantMarks(starred=flags.starred, discarded=flags.discarded)
+    return VariantMarks(starred=flags.starred, discarded=flags.discarded, spill=spill)
+
+
+def _recorded_spill(record: JobRecord, variant: Variant) -> float | None:
+    """The spill the run measured when the variant arrived (its record keeps it), so an opened
+    project shows it without decoding the variant again; None when the record has none or it is
+    not a share (0..1), and the results panel measures it then."""
+    if variant.path is None:
+        return None
+    for item in record.record.get("results") or ():
+        if isinstance(item, dict) and item.get("file") == variant.path.name:
+            spill = item.get("spill_outside_mask")
+            if isinstance(spill, int | float) and not isinstance(spill, bool) and 0.0 <= spill <= 1.0:
+                return float(spill)
+            return None
+    return None
 
 
 def _job(record: JobRecord, variant_count: int) -> Job:

@@ -98,6 +98,34 @@ def test_quit_save_relaunch_brings_every_variant_back(qtbot, loop, errors, tmp_p
     assert quit_window(qtbot, again, dialogs.CANCEL, monkeypatch) == []
 
 
+def test_an_opened_project_shows_the_spill_its_records_kept_without_measuring_again(
+        qtbot, loop, errors, tmp_path, service_env, monkeypatch):
+    window = painted_window(qtbot, loop, tmp_path)
+    job = finished_job(qtbot, window)
+    indexes = [v.index for v in window.queue.variants(job.id)]
+    qtbot.waitUntil(lambda: all(window.queue.marks(job.id, i).spill is not None for i in indexes),
+                    timeout=15000)
+    measured = {i: window.queue.marks(job.id, i).spill for i in indexes}
+    target = tmp_path / "kept.maskedit"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    quit_window(qtbot, window, dialogs.SAVE, monkeypatch)
+
+    import editor.ui.panels.results as results_module
+
+    measured_again: list[object] = []
+    monkeypatch.setattr(results_module, "measure_spill",
+                        lambda *args: measured_again.append(args) or 0.5)
+    again = start(qtbot, loop, tmp_path)
+    again.opener.open_recent(str(target))
+    wait_idle(qtbot, again)
+    qtbot.waitUntil(lambda: again.queue.jobs() != [], timeout=15000)
+    restored = again.queue.jobs()[0]
+    assert {i: again.queue.marks(restored.id, i).spill for i in indexes} == pytest.approx(measured, abs=1e-6)
+    wait_idle(qtbot, again)
+    assert measured_again == []  # no variant decoded again for a figure its record holds
+    quit_window(qtbot, again, dialogs.DONT_SAVE, monkeypatch)
+
+
 def test_quit_without_saving_keeps_a_draft_listed_until_it_is_deleted(qtbot, loop, errors, tmp_path,
                                                                       service_env, monkeypatch):
     window = painted_window(qtbot, loop, tmp_path)
