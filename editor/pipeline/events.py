@@ -6,6 +6,8 @@ prints them; a batch counts them. Every image is on disk before its `VariantRead
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -61,6 +63,17 @@ class VariantReady:
 
 
 Event = Stage | Planned | PartialImage | VariantReady
+
+
+def report(on_event: Callable[[Event], None] | None, event: Event) -> None:
+    """Hand `event` to the run's listener, if any: a broken display must not break the edit, so
+    what it raises is logged, never passed on."""
+    if on_event is None:
+        return
+    try:
+        on_event(event)
+    except Exception:
+        logging.getLogger(__name__).exception("reporting %s failed", type(event).__name__)
 Status = Literal["completed", "failed", "cancelled"]
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,13 +27,11 @@ import numpy as np
 from editor.backends.base import EditBackend, EditRequest, EditResult, ResultImage
 from editor.imaging.extend import DEFAULT_BAND_PX, Extension, blend_into_canvas, prefilled, seam_weights
 from editor.imaging.prepare import EditContext
-from editor.pipeline.events import Event, Outcome, Planned, Stage, VariantReady
+from editor.pipeline.events import Event, Outcome, Planned, Stage, VariantReady, report
 from editor.pipeline.extend_plan import ExtendPlan, ExtendStep, plan_extension
 from editor.pipeline.run import EditRun
 from editor.pipeline.snapshot import EditSnapshot
 from editor.pipeline.writer import JobWriter
-
-log = logging.getLogger(__name__)
 
 STEPS_FOLDER = "extension-steps"
 
@@ -232,9 +229,4 @@ class ExtendRun:
         return dataclasses.replace(outcome, message=outcome.message + where, files=tuple(self.files))
 
     def _emit(self, event: Event) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(event)
-        except Exception:  # a broken display must not break the edit
-            log.exception("reporting %s failed", type(event).__name__)
+        report(self.on_event, event)

@@ -38,7 +38,7 @@ from editor.backends.base import (
 from editor.imaging.load import ImageLoadError
 from editor.imaging.mask import MaskError
 from editor.imaging.prepare import EditContext
-from editor.pipeline.events import Event, Outcome, PartialImage, Planned, Stage, VariantReady
+from editor.pipeline.events import Event, Outcome, PartialImage, Planned, Stage, VariantReady, report
 from editor.pipeline.plan import SMALLER_REFERENCE_SIDE, edit_request, plan_edit, smaller_context
 from editor.pipeline.snapshot import EditSnapshot, InputError
 from editor.pipeline.writer import JobWriter
@@ -403,12 +403,7 @@ class EditRun:
     # --- reporting ---------------------------------------------------------------------------------
 
     def _emit(self, event: Event) -> None:
-        if self.on_event is None:
-            return
-        try:
-            self.on_event(event)
-        except Exception:  # a broken display must not break the edit
-            log.exception("reporting %s failed", type(event).__name__)
+        report(self.on_event, event)
 
     def _outcome(self, status, message: str, *, files: tuple[Path, ...] | None = None, **facts) -> Outcome:
         writer = self.writer
