@@ -118,10 +118,7 @@ def configure_application(app: QApplication) -> None:
     app.setApplicationName("Maskedit")
     app.setOrganizationName("Maskedit")
     app.setDesktopFileName(DESKTOP_ID)  # Wayland matches the window to the .desktop file by it
-    app.setWindowIcon(app_icon())
-    # Fusion draws the same everywhere and takes the system's light or dark palette.
-    if app.style().name().lower() != "fusion":
-        app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())  # the style (Fusion) comes with the theme: ui.theme.apply
     if app.findChild(MainThreadCollector) is None:
         MainThreadCollector(app)  # Qt objects in reference cycles are freed on the GUI thread
 

@@ -102,7 +102,9 @@ def apply(app, preference: str = "system") -> Theme:
     """Fusion, the palette and the stylesheet of the chosen theme, for the whole application."""
     global _current
     _current = choose(preference)
-    if app.style().name().lower() != "fusion":  # a new style would repolish every widget
+    # Fusion draws the same everywhere; set only when it is not the style already (a new style
+    # repolishes every widget, and a fresh application usually has it).
+    if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(palette(_current))
     app.setStyleSheet(stylesheet(_current))
