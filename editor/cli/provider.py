@@ -21,6 +21,7 @@ from editor.backends.wire import MODERATION_NEEDS_JSON
 from editor.cli.args import UsageError
 from editor.pipeline.options import EditOptions, normalized
 from editor.pipeline.plan import check_options
+from editor.pipeline.run import prepared_backend
 from editor.pipeline.snapshot import EditSnapshot, InputError, snapshot_from_files
 from editor.settings.environment import ENV_PROVIDER, UnknownProvider, choose_provider
 from editor.settings.keys import find_api_key, read_key_file
@@ -142,13 +143,9 @@ def check_backend(factory: Callable[[], EditBackend], *, connect: bool = False) 
     (loading the TLS bundle, 50-130 ms), as open_backend's worker would, so a caller can do it
     while another thread reads the inputs. The caller closes it (open_backend does)."""
     try:
-        backend = factory()
+        return prepared_backend(factory) if connect else factory()
     except InvalidRequest as exc:
         raise UsageError(exc.message) from None
-    prepare = getattr(backend, "prepare_connection", None)
-    if connect and callable(prepare):
-        prepare()
-    return backend
 
 
 def make_out(out: Path) -> None:

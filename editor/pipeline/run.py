@@ -60,7 +60,7 @@ async def open_backend(factory: BackendFactory) -> AsyncIterator[EditBackend]:
     bundle, 50-130 ms) and closed when the block ends, however it ends. Cancelled while the thread
     is still building, it waits for that backend and closes it before passing the cancellation on:
     no HTTP client is ever left open."""
-    building = asyncio.ensure_future(asyncio.to_thread(_build_backend, factory))
+    building = asyncio.ensure_future(asyncio.to_thread(prepared_backend, factory))
     try:
         backend = await asyncio.shield(building)
     except asyncio.CancelledError:
@@ -106,7 +106,9 @@ async def _close(backend: EditBackend) -> None:
         log.warning("closing the %s backend failed", getattr(backend, "name", "?"), exc_info=True)
 
 
-def _build_backend(factory: BackendFactory) -> EditBackend:
+def prepared_backend(factory: BackendFactory) -> EditBackend:
+    """The factory's backend with its connection prepared (an HTTP backend's client built: the TLS
+    bundle loaded); call it off the event loop."""
     backend = factory()
     prepare = getattr(backend, "prepare_connection", None)
     if callable(prepare):
