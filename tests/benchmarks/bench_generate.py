@@ -155,7 +155,7 @@ def _inputs() -> tuple[np.ndarray, np.ndarray, tuple[tuple[str, bytes], ...]]:
     return photo, coverage, tuple(references)
 
 
-def _NICEST() -> None:
+def _lowest_priority() -> None:
     os.nice(19)
 
 
@@ -163,7 +163,7 @@ def _NICEST() -> None:
 def _fake_server() -> Iterator[tuple[str, str]]:
     root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen([sys.executable, "-m", "tests.fakes.edit_server"], cwd=root,
-                               stdout=subprocess.PIPE, text=True, preexec_fn=_NICEST)
+                               stdout=subprocess.PIPE, text=True, preexec_fn=_lowest_priority)
     try:
         assert process.stdout is not None
         values = dict(process.stdout.readline().strip().split("=", 1) for _ in range(2))
