@@ -51,7 +51,15 @@ def open_file(path: Path | str) -> BinaryIO:
 def read_file(path: Path | str, limit: int | None = None) -> bytes:
     """The bytes of a regular file (see open_file); with `limit`, OSError when it holds more."""
     with open_file(path) as stream:
-        data = stream.read() if limit is None else stream.read(limit + 1)
+        if limit is None:
+            data = stream.read()
+        else:
+            # Sized by the file, not the limit: reading up to a limit of hundreds of MB allocates
+            # all of it first, for a file of a few kB. One byte more tells whether it grew since.
+            expected = min(os.fstat(stream.fileno()).st_size, limit)
+            data = stream.read(expected + 1)
+            if expected < len(data) <= limit:
+                data += stream.read(limit + 1 - len(data))
     if limit is not None and len(data) > limit:
         raise OSError(f"{Path(path).name} is larger than {limit:,} bytes")
     return data

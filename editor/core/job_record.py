@@ -9,6 +9,7 @@ Plain Python, no Qt.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -66,14 +67,18 @@ class JobRecord:
         return f"request id {self.request_id}" if self.request_id else "no request id had arrived"
 
 
-def job_record_from(record: dict, folder: Path) -> JobRecord:
-    """The JobRecord a parsed record in `folder` tells; result files no longer there are left out.
-    A record naming a file outside `folder` (or its photo outside the project) is refused with
-    ValueError, like one of the wrong shape."""
+def job_record_from(record: dict, folder: Path, present: Container[str] | None = None) -> JobRecord:
+    """The JobRecord a parsed record in `folder` tells; result files no longer there are left out
+    (`present`, when given, names the files in `folder`, listed once for many records). A record
+    naming a file outside `folder` (or its photo outside the project) is refused with ValueError,
+    like one of the wrong shape."""
     extra = record[RECORD_KEY]
     started = datetime.fromisoformat(record["started_at"]).timestamp()
-    files = tuple(folder / _plain_name(item["file"]) for item in record.get("results") or ())
-    files = tuple(path for path in files if path.is_file())
+    names = [_plain_name(item["file"]) for item in record.get("results") or ()]
+    if present is None:
+        files = tuple(path for path in (folder / name for name in names) if path.is_file())
+    else:
+        files = tuple(folder / name for name in names if name in present)
     mask = record.get("mask") or {}
     mask_file = f"{folder.name}/{_plain_name(mask['file'])}" if isinstance(mask.get("file"), str) else None
     source = extra.get("source_photo")

@@ -237,13 +237,20 @@ class Project:
     # --- the jobs' records -----------------------------------------------------------------
 
     def job_records(self) -> list[JobRecord]:
-        """Every job whose record is in results/, oldest first; unreadable records are skipped."""
+        """Every job whose record is in results/, oldest first; unreadable records are skipped.
+        The folder is listed once for all of them (a project may hold thousands of files)."""
+        folder = self.results_dir
+        try:
+            with os.scandir(folder) as entries:
+                present = {entry.name for entry in entries if entry.is_file()}
+        except (FileNotFoundError, NotADirectoryError):
+            return []
         records = []
-        for path in sorted(self.results_dir.glob("*.json"), key=lambda path: path.name):
+        for name in sorted(name for name in present if name.endswith(".json")):
             try:
-                records.append(job_record_from(_json(path, MAX_JSON_BYTES), self.results_dir))
+                records.append(job_record_from(_json(folder / name, MAX_JSON_BYTES), folder, present))
             except (OSError, ProjectError, ValueError, KeyError, TypeError, AttributeError) as error:
-                log.warning("skipping the job record %s: %s", path.name, error)
+                log.warning("skipping the job record %s: %s", name, error)
         return sorted(records, key=lambda job: (job.number, job.started_at))
 
     def has_results(self) -> bool:
