@@ -60,16 +60,31 @@ class JobState(Enum):
 class Variant:
     """One image a job returned (or a streamed preview of it), as received, and where it is saved.
 
-    `pixels` is the image decoded once by the pipeline, (h, w, 3|4) RGB(A), for the views to use
-    instead of decoding `data` again; None for previews and for variants read back from disk."""
+    `data` is the image as received; None once it is only on disk at `path` (a variant read back
+    from a project, or one whose decoded pixels gave way to newer ones), so a project of hundreds
+    of results holds none of their bytes in memory. `pixels` is the image decoded once by the
+    pipeline, (h, w, 3|4) RGB(A), for the views to use instead of decoding again; None for
+    previews and for variants read back from disk."""
 
     index: int
-    data: bytes = field(repr=False)
+    data: bytes | None = field(repr=False)
     content_type: str
     width: int
     height: int
     path: Path | None = None
     pixels: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.data is None and self.path is None:
+            raise ValueError("a variant needs its bytes or the file that holds them")
+
+    @property
+    def source(self) -> np.ndarray | bytes | Path:
+        """What the views make pictures from (editor.core.variant_images reads a file in a
+        worker): the decoded pixels, else the bytes received, else the file."""
+        if self.pixels is not None:
+            return self.pixels
+        return self.data if self.data is not None else self.path
 
 
 @dataclass(frozen=True)
@@ -177,8 +192,9 @@ class JobQueue(QObject):
         self.variant_added.emit(job_id, variant.index)
 
     def _keep_decoded_within(self, budget: int) -> None:
-        """Drop the decoded pixels of the oldest variants past `budget` bytes; they keep their
-        encoded bytes, which the views decode again when an old variant is shown."""
+        """Drop the decoded pixels of the oldest variants past `budget` bytes, and their encoded
+        bytes too when they are saved: the views decode the bytes or the file again when an old
+        variant is shown."""
         held = {key: self._pixels_of(*key) for key in self._decoded}
         total = sum(pixels.nbytes for pixels in held.values() if pixels is not None)
         while total > budget and len(self._decoded) > 1:
@@ -186,8 +202,9 @@ class JobQueue(QObject):
             pixels = held[job_id, index]
             if pixels is not None:
                 total -= pixels.nbytes
-                self._variants[job_id] = [replace(v, pixels=None) if v.index == index else v
-                                          for v in self._variants[job_id]]
+                self._variants[job_id] = [
+                    replace(v, pixels=None, data=None if v.path is not None else v.data)
+                    if v.index == index else v for v in self._variants[job_id]]
 
     def _pixels_of(self, job_id: str, index: int):
         return next((v.pixels for v in self._variants[job_id] if v.index == index), None)
@@ -218,12 +235,23 @@ class JobQueue(QObject):
 
     def restore(self, job: Job, variants: list[Variant],
                 marks: dict[int, VariantMarks] | None = None) -> None:
-        """Put back a job that ran before (a restored or opened project), with its variants."""
+        """Put back a job that ran before (a restored or opened project), with its variants and
+        marks in place when `job_added` tells the views: one signal per job, not three or more
+        (a project of hundreds of jobs opens in one pass)."""
+        if job.id in self._jobs:
+            raise ValueError(f"job {job.id} already exists")
+        kept: dict[int, Variant] = {}
+        for variant in variants:
+            kept.setdefault(variant.index, variant)  # the first of an index, as add_variant keeps it
         for index, mark in (marks or {}).items():
             self._marks[job.id, index] = mark
-        self.add(job)
-        for variant in sorted(variants, key=lambda v: v.index):
-            self.add_variant(job.id, variant)
+        self._jobs[job.id] = replace(job, variant_count=len(kept))
+        self._variants[job.id] = [kept[index] for index in sorted(kept)]
+        decoded = [(job.id, index) for index in sorted(kept) if kept[index].pixels is not None]
+        if decoded:
+            self._decoded.extend(decoded)
+            self._keep_decoded_within(self.decoded_budget)
+        self.job_added.emit(job.id)
 
     def marks(self, job_id: str, index: int) -> VariantMarks:
         return self._marks.get((job_id, index), VariantMarks())

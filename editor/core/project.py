@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 import tempfile
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
 from editor.core.project_state import ProjectState, VariantFlags, flag_key
 from editor.core.session import Project, ProjectError, interrupted_projects
 from editor.core.tasks import TaskGroup, TaskOwner
-from editor.disk import read_file
+from editor.disk import open_file
 from editor.imaging.load import DEFAULT_MAX_PIXELS
 from editor.imaging.prepare import EditContext
 from editor.pipeline.options import options_from_record
@@ -44,6 +43,7 @@ AUTOSAVE_MS = 2000
 RUNNING_JOB = ("A job is still running for this photo. Let it finish or cancel it (Esc) first: "
                "its results belong to this photo's project.")
 _STATES = {"completed": JobState.DONE, "cancelled": JobState.CANCELLED, "failed": JobState.FAILED}
+_MAX_SIDE = 65_535  # no image format the models answer with is wider or taller
 _TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
 
 # (image, path shown for it, the file's bytes when the pixels are exactly that file)
@@ -566,23 +566,47 @@ class _LoadedDocument:
 
 
 def _read_variants(record: JobRecord) -> list[Variant]:
-    """Worker thread: the job's images from disk, with their sizes read from the file headers."""
-    from PIL import Image
-
+    """Worker thread: the job's images as files on disk (their bytes are read when one is shown),
+    with the sizes the record kept, else read from the file's header."""
+    sizes = _recorded_sizes(record)
     variants = []
     for index, path in enumerate(record.files):
-        try:
-            data = read_file(path)  # read once; its size comes from these bytes, not a second open
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-        except OSError as error:
-            log.warning("job %s: %s cannot be read: %s", record.job_id, path.name, error)
-            continue
+        size = sizes.get(path.name)
+        if size is None:
+            try:
+                size = _header_size(path)
+            except OSError as error:
+                log.warning("job %s: %s cannot be read: %s", record.job_id, path.name, error)
+                continue
         number = _index_from_name(path, index)
         kind = _TYPES.get(path.suffix.lower(), "image/png")
-        variants.append(Variant(index=number, data=data, content_type=kind, width=width, height=height,
+        variants.append(Variant(index=number, data=None, content_type=kind, width=size[0], height=size[1],
                                 path=path))
     return variants
+
+
+def _recorded_sizes(record: JobRecord) -> dict[str, tuple[int, int]]:
+    """The width and height the run wrote beside each result it saved (whole numbers in range)."""
+    sizes = {}
+    for item in record.record.get("results") or ():
+        if not isinstance(item, dict):
+            continue
+        name, width, height = item.get("file"), item.get("width"), item.get("height")
+        if isinstance(name, str) and all(type(side) is int and 0 < side <= _MAX_SIDE
+                                         for side in (width, height)):
+            sizes[name] = (width, height)
+    return sizes
+
+
+def _header_size(path: Path) -> tuple[int, int]:
+    """An image file's size from its header (nothing else of it is read or decoded)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with open_file(path) as stream, Image.open(stream) as image:
+            return image.size
+    except (UnidentifiedImageError, ValueError, Image.DecompressionBombError) as error:
+        raise OSError(f"not an image ({error})") from None
 
 
 def _index_from_name(path: Path, fallback: int) -> int:

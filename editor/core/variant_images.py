@@ -4,7 +4,9 @@ its spill (editor.imaging.spill). Every function here runs in a worker thread; n
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -12,10 +14,16 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter
 
 from editor.core.generate import JobContext, photo_pixels
+from editor.disk import read_file
 from editor.imaging.composite import composite
 from editor.imaging.result_codec import decode_result
 from editor.imaging.spill import SpillFigures, SpillReport, describe_spill
 from editor.imaging.spill import measure_spill as measure_spill_report
+
+log = logging.getLogger(__name__)
+
+# The largest result file read back: four times the largest result any model makes, as RGBA PNG.
+MAX_RESULT_FILE_BYTES = 256 * 1024 * 1024
 
 _CHECKER = QBrush(QColor(200, 200, 200), Qt.BrushStyle.Dense4Pattern)
 
@@ -30,13 +38,29 @@ class VariantImage:
     spill_report: SpillReport | None = None
 
 
-# A result as the views get it: decoded once by the pipeline, or still encoded (previews, variants
-# read back from disk).
-Encoded = bytes | np.ndarray
+# A result as the views get it (Variant.source): decoded once by the pipeline, still encoded (a
+# streamed preview), or only in its file (a variant read back from a project).
+Encoded = bytes | np.ndarray | Path
 
 
-def _pixels(data: Encoded) -> np.ndarray | None:
-    return data if isinstance(data, np.ndarray) else decode_result(data)
+def encoded_bytes(data: bytes | Path) -> bytes | None:
+    """The result's encoded bytes, read from its file when it is only there; None when the file
+    cannot be read (moved away, or not a result) — the view says it cannot show it."""
+    if not isinstance(data, Path):
+        return data
+    try:
+        return read_file(data, MAX_RESULT_FILE_BYTES)
+    except OSError as error:
+        log.warning("the result %s cannot be read: %s", data.name, error)
+        return None
+
+
+def result_pixels(data: Encoded) -> np.ndarray | None:
+    """The result as (h, w, 3|4) RGB(A) pixels; None if it cannot be read or decoded."""
+    if isinstance(data, np.ndarray):
+        return data
+    encoded = encoded_bytes(data)
+    return None if encoded is None else decode_result(encoded)
 
 
 def thumbnail(data: Encoded, size: int) -> QImage:
@@ -45,7 +69,8 @@ def thumbnail(data: Encoded, size: int) -> QImage:
         small = cv2.resize(data, _fit(data.shape[1], data.shape[0], size), interpolation=cv2.INTER_AREA)
         image = qimage_from_pixels(small)
     else:
-        image = QImage.fromData(data)
+        encoded = encoded_bytes(data)
+        image = QImage() if encoded is None else QImage.fromData(encoded)
     if image.isNull():
         return image
     small = image.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
@@ -94,7 +119,7 @@ def composite_variant(data: Encoded, context: JobContext, *, mode: str = "strict
     pixel outside it is the photo's own) and, with `harmonize`, its colour and tone matched to the
     photo along the mask's edge; in whole mode the model's entire output. A result with
     transparency keeps it (the canvas shows a checkerboard through it). None if unreadable."""
-    result = _pixels(data)
+    result = result_pixels(data)
     if result is None:
         return None
     pixels, _owner = photo_pixels(context.photo)
@@ -115,7 +140,7 @@ def measure_spill(data: Encoded, context: JobContext) -> float | None:
 def spill_report(data: Encoded, context: JobContext) -> SpillReport | None:
     """All the spill meter says about a variant: the share changed, the mean change, and the heat
     map over the part of the photo the model saw (`report.region`); None if unreadable."""
-    result = _pixels(data)
+    result = result_pixels(data)
     if result is None:
         return None
     pixels, _owner = photo_pixels(context.photo)

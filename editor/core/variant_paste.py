@@ -16,9 +16,8 @@ import numpy as np
 
 from editor.core.generate import JobContext, photo_pixels
 from editor.core.paste_masks import PasteSnapshot, VariantKey
-from editor.core.variant_images import Encoded, VariantImage, qimage_from_pixels, spill_report
+from editor.core.variant_images import Encoded, VariantImage, qimage_from_pixels, result_pixels, spill_report
 from editor.imaging.paste_mask import PasteLayer, compose, variant_layer
-from editor.imaging.result_codec import decode_result
 
 # Variant layers kept: the variant being edited and a few mixed into it (a 24 MP layer is 72 MB).
 LAYERS_KEPT = 4
@@ -45,7 +44,7 @@ def base_photo(context: JobContext, channels: int) -> tuple[np.ndarray, object]:
 def build_layer(source: VariantSource, harmonize: bool) -> np.ndarray | None:
     """The variant at its photo's size, pasted everywhere its job's crop reaches; None if its
     image cannot be read."""
-    result = source.data if isinstance(source.data, np.ndarray) else decode_result(source.data)
+    result = result_pixels(source.data)
     if result is None:
         return None
     photo, _owner = base_photo(source.context, result.shape[2])

@@ -364,7 +364,7 @@ class PasteMode(QObject):
             return None
         for variant in self._queue.variants(key[0]):
             if variant.index == key[1]:
-                return VariantSource(variant.pixels if variant.pixels is not None else variant.data, context)
+                return VariantSource(variant.source, context)
         return None
 
     # --- the project ---------------------------------------------------------------------------

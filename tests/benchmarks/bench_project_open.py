@@ -37,8 +37,9 @@ def _project_file(folder: Path, jobs: int) -> Path:
         (project.results_dir / f"photo-{number}-1.png").write_bytes(result)
         record = {"started_at": "2026-11-24T10:00:00+00:00", "prompt": f"take {number}",
                   "status": "completed",
-                  # As a run writes it: the spill measured when the result arrived.
-                  "results": [{"file": f"photo-{number}-1.png", "spill_outside_mask": 0.0012}],
+                  # As a run writes it: the result's size, and the spill measured when it arrived.
+                  "results": [{"file": f"photo-{number}-1.png", "width": 256, "height": 160,
+                               "spill_outside_mask": 0.0012}],
                   RECORD_KEY: {"job_id": f"job-{number}", "number": number, "options": {"n": 1},
                                "source_photo": photo}}
         (project.results_dir / f"photo-{number}.json").write_text(json.dumps(record))

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from editor.core.jobs import Job, JobQueue, JobState, Variant
+from editor.core.jobs import Job, JobQueue, JobState, Variant, VariantMarks
 from editor.pipeline.options import EditOptions
 
 
@@ -132,5 +132,38 @@ def test_decoded_pixels_are_held_within_a_budget_oldest_dropped_first(queue):
             queue.add_variant(f"job-{number}", dataclasses.replace(variant(index), pixels=pixels))
     held = [(v.pixels is not None) for number in (1, 2) for v in queue.variants(f"job-{number}")]
     assert held == [False, True, True, True]
-    assert all(v.data == b"png" for v in queue.variants("job-1"))  # the encoded result stays
+    assert all(v.data == b"png" for v in queue.variants("job-1"))  # unsaved: the encoded result stays
     assert queue.variants("job-2")[1].pixels[0, 0, 0] == 21
+
+
+def test_a_saved_variant_past_the_budget_keeps_only_its_file(queue, tmp_path):
+    import numpy as np
+
+    queue.decoded_budget = 64 * 64 * 3  # room for one decoded 64×64 result
+    queue.add(job(1))
+    for index in range(2):
+        saved = tmp_path / f"photo-1-{index + 1}.png"
+        queue.add_variant("job-1", dataclasses.replace(variant(index), path=saved,
+                                                       pixels=np.zeros((64, 64, 3), np.uint8)))
+    old, new = queue.variants("job-1")
+    assert (old.data, old.pixels, old.source) == (None, None, tmp_path / "photo-1-1.png")
+    assert new.data == b"png" and new.source is new.pixels
+
+
+def test_a_variant_needs_its_bytes_or_its_file():
+    with pytest.raises(ValueError):
+        Variant(index=0, data=None, content_type="image/png", width=4, height=4)
+
+
+def test_a_restored_job_is_told_once_with_its_variants_and_marks_in_place(queue):
+    spy = Spy(queue)
+    seen = []
+    queue.job_added.connect(lambda job_id: seen.append(
+        ([v.index for v in queue.variants(job_id)], queue.job(job_id).variant_count,
+         queue.marks(job_id, 1).starred)))
+    queue.restore_all([(job(1, state=JobState.DONE), [variant(1), variant(0), variant(1)],
+                        {1: VariantMarks(starred=True)})])
+    assert spy.events == [("added", "job-1")]  # no variant_added, no job_changed per job
+    assert seen == [([0, 1], 2, True)]
+    with pytest.raises(ValueError):
+        queue.restore(job(1), [])

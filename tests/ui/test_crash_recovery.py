@@ -64,7 +64,8 @@ def test_kill_9_after_a_job_then_restart_restores_everything(qtbot, loop, errors
     assert job.state is JobState.DONE and job.prompt == PROMPT
     variants = window.queue.variants(job.id)
     assert [variant.index for variant in variants] == [0, 1]
-    assert all(variant.path.is_file() and variant.data for variant in variants)
+    assert all(variant.path.is_file() and variant.path.stat().st_size and variant.data is None
+               for variant in variants)  # on disk, read when shown
     qtbot.waitUntil(lambda: window.results.variant_order() == [(job.id, 0), (job.id, 1)])
     assert window.keeper.interrupted() is None  # restored once, not offered again
     assert errors == []

@@ -44,8 +44,7 @@ def settle(qtbot, window) -> None:
 def layer_of(window, key: tuple[str, int]) -> np.ndarray:
     """The variant at the photo's size, built independently of the mode."""
     variant = next(v for v in window.queue.variants(key[0]) if v.index == key[1])
-    data = variant.pixels if variant.pixels is not None else variant.data
-    return build_layer(VariantSource(data, window.generator.context(key[0])), True)[..., :3]
+    return build_layer(VariantSource(variant.source, window.generator.context(key[0])), True)[..., :3]
 
 
 def test_hide_and_reveal_the_variant_with_the_brush_and_undo_each_stroke(

@@ -490,7 +490,7 @@ class ResultsPanel(QWidget):
             return partial.data if partial is not None else None
         for variant in self._queue.variants(job_id):
             if variant.index == index:
-                return variant.pixels if variant.pixels is not None else variant.data
+                return variant.source
         return None
 
     def _show_actions(self) -> None:
@@ -627,7 +627,7 @@ class ResultsPanel(QWidget):
         tip = f"Variant {index + 1} · {variant.width} × {variant.height}"
         if variant.path is not None:
             tip += f"\nSaved as {variant.path}"
-        picture = variant.pixels if variant.pixels is not None else variant.data
+        picture = variant.source
         show = self._should_follow(job_id) if show is None else show
         self._own(self._add_thumbnail(job_id, index, picture, tip, show=show))
 
