@@ -209,3 +209,31 @@ def test_a_member_marked_encrypted_is_refused_with_a_sentence(tmp_path):
     with pytest.raises(ProjectError, match=r"project\.json is encrypted"):
         Project.open_file(path, tmp_path / "data")
     assert not any((tmp_path / "data").glob(".opening-*"))  # nothing of it left behind
+
+
+def test_a_file_holding_one_name_twice_is_refused_and_nothing_is_left(tmp_path):
+    import warnings
+
+    path = tmp_path / "twice.maskedit"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the duplicate name it is asked to write
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("project.json", json.dumps(MANIFEST))
+            archive.writestr("results/a.png", b"first")
+            archive.writestr("results/a.png", b"second")
+    with pytest.raises(ProjectError, match="could not be opened"):
+        Project.open_file(path, tmp_path / "data")
+    assert not any((tmp_path / "data").glob(".opening-*"))
+
+
+@pytest.mark.parametrize("whole", [True, False], ids=["read-whole", "streamed"])
+def test_every_member_unpacks_to_its_exact_bytes(tmp_path, monkeypatch, whole):
+    from editor.core import session
+
+    if not whole:
+        monkeypatch.setattr(session, "_READ_WHOLE", 0)  # as a photo of over 8 MB is unpacked
+    source = sound_file(tmp_path)
+    project = Project.open_file(source, tmp_path / "data").settle()
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            assert project.path(info.filename).read_bytes() == archive.read(info)
