@@ -60,8 +60,13 @@ class VerticalScroll(QScrollArea):
         return False
 
     def needed_height(self) -> int:
-        """The height the widget needs at the current width, so that nothing scrolls."""
-        return self._needed(self.viewport().width())
+        """The height the widget needs so that nothing scrolls: at the full width, with no scroll
+        bar taking its share (word-wrapped text is taller in a narrower column)."""
+        return self._needed(self._full_width())
+
+    def _full_width(self) -> int:
+        margins = self.viewportMargins()
+        return self.width() - 2 * self.frameWidth() - margins.left() - margins.right()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -76,8 +81,16 @@ class VerticalScroll(QScrollArea):
         return needed
 
     def _fit(self) -> None:
-        width = self.viewport().width()
-        self.widget().resize(width, max(self.viewport().height(), self._needed(width)))
+        """Lay the widget out for the viewport: at the full width when it fits there, so a scroll
+        bar shown for a moment (the widget was taller than a viewport just made shorter) goes
+        again; else narrower by the scroll bar, which then shows. Deciding by the width the
+        viewport had made the two feed each other: the bar narrowed the column, the wrapped text
+        grew taller, the Edit dock grew to fit it, the bar went, the text shrank, the dock shrank,
+        the bar came back — a relayout and a repaint of the window at every turn of the loop."""
+        height, width = self.viewport().height(), self._full_width()
+        if self._needed(width) > height:
+            width -= self.verticalScrollBar().sizeHint().width()
+        self.widget().resize(width, max(height, self._needed(width)))
 
     def minimumSizeHint(self) -> QSize:
         needed = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()

@@ -4,7 +4,7 @@ the Generate button and its estimate always are (UI_STYLE.md: "Everything reacha
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QEvent, QObject, QRect
 from PySide6.QtWidgets import QAbstractButton, QAbstractSpinBox, QComboBox, QLabel, QPlainTextEdit, QWidget
 
 from editor.settings.store import UserSettings
@@ -104,6 +104,53 @@ def test_a_failed_job_does_not_push_the_edit_panel_into_scrolling(qtbot, laptop_
     qtbot.waitUntil(lambda: window.queue.jobs() and window.queue.jobs()[0].state.finished)
     assert window.jobs.needs_attention()
     qtbot.waitUntil(lambda: not _hidden(window) and not window.docks.edit_fields_scroll())
+
+
+class _Relayouts(QObject):
+    """Counts the times the window lays itself out again."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__()
+        self.count = 0
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 720), (1600, 1000), (1920, 1080), (1100, 700)])
+@pytest.mark.parametrize("advanced", [False, True], ids=["options", "every-option"])
+def test_a_window_left_alone_stays_still(qtbot, laptop_window, size, advanced):
+    """Once it has fitted its docks, an idle window lays nothing out again. The Edit dock's fit and
+    its scroll bar once fed each other: the bar narrowed the fields, wrapped text grew taller,
+    the dock grew, the bar went, the dock shrank, the bar came back, about 50 times a second."""
+    window = laptop_window("requesty")
+    window.options_panel.set_advanced_open(advanced)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: window.size().toTuple() == size)
+    qtbot.wait(300)  # the docks fit, a turn of the loop after the last change
+    relayouts = _Relayouts(window)
+    qtbot.wait(400)
+    assert relayouts.count == 0
+    scroll = window.docks._scroll  # it scrolls exactly when the fields do not fit at full width
+    assert window.docks.edit_fields_scroll() == (scroll.needed_height() > scroll.viewport().height())
+
+
+def test_a_new_window_left_alone_stays_still(qtbot, tmp_path, loop):
+    """The window as it first opens, with no photo yet (it relaid itself out ~50 times a second)."""
+    window = MainWindow(UserSettings(data_folder=str(tmp_path)), loop=loop, settings_path=tmp_path / "s.json",
+                        env={})
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(300)
+    relayouts = _Relayouts(window)
+    qtbot.wait(400)
+    assert relayouts.count == 0
 
 
 def test_long_entries_never_widen_the_options(qtbot):
