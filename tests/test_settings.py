@@ -106,3 +106,17 @@ def test_recent_files_are_unique_and_capped():
     settings = settings.with_recent("/p/3.png")
     assert settings.recent_files[0] == "/p/3.png"
     assert len(settings.recent_files) == 10 and len(set(settings.recent_files)) == 10
+
+
+def test_a_save_overtaken_by_a_newer_one_writes_nothing(tmp_path):
+    """Saves run in workers; whichever runs last, the file holds the newest settings."""
+    from editor.settings.store import SettingsWriter
+
+    path = tmp_path / "settings.json"
+    writer = SettingsWriter(path)
+    old, new = writer.ticket(), writer.ticket()
+    writer.write(UserSettings(provider="openai"), new)
+    writer.write(UserSettings(provider="local"), old)  # its worker ran late
+    assert load_settings(path).provider == "openai"
+    writer.write(UserSettings(provider="custom"), writer.ticket())
+    assert load_settings(path).provider == "custom"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
@@ -154,6 +155,30 @@ def save_settings(settings: UserSettings, path: Path | None = None) -> None:
     for name in _MAPPING_FIELDS:
         data[name] = dict(getattr(settings, name))
     write_atomically(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+class SettingsWriter:
+    """Saves the settings to one file from any thread, the newest last. Each save takes a ticket
+    in the order it was asked for (on one thread); one whose worker ran late, after a newer save
+    was written, writes nothing."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._issued = 0
+        self._written = 0
+
+    def ticket(self) -> int:
+        self._issued += 1
+        return self._issued
+
+    def write(self, settings: UserSettings, ticket: int) -> None:
+        """Raises OSError when the file cannot be written."""
+        with self._lock:
+            if ticket <= self._written:
+                return
+            save_settings(settings, self._path)
+            self._written = ticket
 
 
 def _coerce(value: object, default: object) -> object | None:

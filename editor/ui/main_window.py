@@ -22,7 +22,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from editor.core.tasks import TaskOwner
-from editor.settings.store import UserSettings, save_settings
+from editor.settings.store import SettingsWriter, UserSettings
 from editor.ui import dialogs, theme
 from editor.ui.actions import TOOL_NAMES, ActionSet, tool_key
 from editor.ui.docks import EditDocks
@@ -110,11 +110,13 @@ class MainWindow(QMainWindow):
                  staged: bool = False):
         super().__init__()
         self._settings, self._settings_path = settings, settings_path
+        self._settings_file = SettingsWriter(settings_path)
         self._window_state_path = window_state_path
         self._loop = loop
         # Every async task of the window is owned here, in groups, and awaited at shutdown.
         self.tasks = TaskOwner(loop)
         self._window_tasks = self.tasks.group("window", on_error=self.report_unexpected)
+        self._settings_tasks = self.tasks.group("settings", on_error=self.report_unexpected)
         # Made by complete(); an unexpected error can come before that.
         self.keeper: ProjectKeeper | None = None
         self.undo_stack: UndoStack | None = None
@@ -328,7 +330,7 @@ class MainWindow(QMainWindow):
             self, document=self.document, canvas=self.canvas, queue=self.queue, runner=self.runner,
             generator=self.generator, keeper=self.keeper, prompt_panel=self.prompt_panel,
             prompt_dock=self.docks.prompt_dock, results=self.results, references=self.references,
-            settings=settings, save_settings=self.save_settings, env=self.services.env,
+            settings=settings, save_settings=self.save_settings_soon, env=self.services.env,
             backend_for=self.services.backend_for, tasks=self.tasks, loop=self._loop, say=self._say)
         self.results.set_composite(self._settings.composite_mode, self._settings.composite_feather_px,
                                  self._settings.composite_harmonize)
@@ -754,19 +756,39 @@ class MainWindow(QMainWindow):
         self._settings = replace(self._settings, **changes)
 
     def _update_settings(self, **changes) -> None:
-        """Change and save the settings now (recent files must survive a crash)."""
+        """Change the settings and save them at once (recent files must survive a crash)."""
         self._settings = replace(self._settings, **changes)
         self.empty_state.set_recent(self._settings.recent_files)
-        self.save_settings()
+        self.save_settings_soon()
 
     def save_settings(self) -> None:
+        """Save the settings now, on this thread (the window closes)."""
         try:
-            save_settings(self.settings(), self._settings_path)
+            self._settings_file.write(self.settings(), self._settings_file.ticket())
         except OSError as exc:
-            log.warning("could not save the settings: %s", exc)
-            self.statusBar().showMessage(
-                f"Your settings could not be saved ({exc.strerror or exc}).", MESSAGE_MS
-            )
+            self._settings_not_saved(exc)
+
+    def save_settings_soon(self) -> None:
+        """Save the settings in a worker: writing and syncing the file can take from a few to
+        hundreds of milliseconds, which the window never waits for. Saves land in the order they
+        were asked for."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            self.save_settings()
+            return
+        settings, ticket = self.settings(), self._settings_file.ticket()
+
+        async def write() -> None:
+            try:
+                await loop.run_in_executor(None, self._settings_file.write, settings, ticket)
+            except OSError as exc:
+                self._settings_not_saved(exc)
+
+        self._settings_tasks.start(write())
+
+    def _settings_not_saved(self, exc: OSError) -> None:
+        log.warning("could not save the settings: %s", exc)
+        self.statusBar().showMessage(f"Your settings could not be saved ({exc.strerror or exc}).", MESSAGE_MS)
 
     def _window_state(self) -> QSettings | None:
         if self._window_state_path is None:

@@ -162,11 +162,17 @@ def test_the_comparison_is_smooth_by_default_and_shows_pixels_when_asked(qtbot):
 # --- the window: the View menu's toggle, its shortcut, the comparison and the settings ---------
 
 @pytest.fixture
-def window(idle_window):
-    return idle_window
+def window(qtbot, tmp_path, loop):
+    """A window whose loop runs: the settings are saved by a worker."""
+    from editor.settings.store import UserSettings
+    from editor.ui.main_window import MainWindow
+
+    window = MainWindow(UserSettings(), loop=loop, settings_path=tmp_path / "settings.json")
+    qtbot.addWidget(window)
+    return window
 
 
-def test_the_view_menu_toggle_switches_both_views_and_is_remembered(window, tmp_path):
+def test_the_view_menu_toggle_switches_both_views_and_is_remembered(qtbot, window, tmp_path):
     from PySide6.QtGui import QKeySequence
 
     action = window.actions["view.show_pixels"]
@@ -177,7 +183,7 @@ def test_the_view_menu_toggle_switches_both_views_and_is_remembered(window, tmp_
     action.trigger()
     assert action.isChecked()
     assert window.canvas.show_pixels() and window.comparison.page.view.show_pixels()
-    assert load_settings(tmp_path / "settings.json").show_pixels
+    qtbot.waitUntil(lambda: load_settings(tmp_path / "settings.json").show_pixels)
 
 
 def test_a_window_opened_with_the_setting_on_shows_pixels(qtbot, tmp_path):

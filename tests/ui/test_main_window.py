@@ -77,7 +77,29 @@ def test_opening_a_photo_shows_it_with_title_and_status(qtbot, window, photo_pat
     assert frame.pixelColor(left).getRgb()[:3] == LEFT
     assert frame.pixelColor(right).getRgb()[:3] == RIGHT
     assert window.actions["mask.invert"].isEnabled()
-    assert load_settings(settings_path).recent_files == (str(photo_path),)
+    # The recent file is saved at once (by a worker), so a crash cannot lose it.
+    qtbot.waitUntil(lambda: load_settings(settings_path).recent_files == (str(photo_path),))
+
+
+def test_the_settings_file_is_written_off_the_gui_thread(qtbot, window, photo_path, settings_path,
+                                                        monkeypatch):
+    """Writing and syncing the settings can take hundreds of ms on a busy disk: opening a photo
+    (a recent file) or Generate (the prompt history) never waits for it; closing does."""
+    from editor.settings import store
+
+    threads = []
+    real = store.save_settings
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_settings", spy)
+    open_photo(qtbot, window, photo_path)
+    qtbot.waitUntil(lambda: load_settings(settings_path).recent_files == (str(photo_path),))
+    assert threads and threading.main_thread() not in threads
+    window.close()
+    assert threads[-1] is threading.main_thread()
 
 
 def test_the_photo_is_decoded_off_the_gui_thread(qtbot, window, photo_path, monkeypatch):
@@ -368,6 +390,8 @@ def test_preferences_are_applied_and_saved(qtbot, window, settings_path, monkeyp
 
     monkeypatch.setattr(SettingsDialog, "exec", change_and_accept)
     window.actions["file.preferences"].trigger()
+    # Saved by a worker, the window never waiting for the disk.
+    qtbot.waitUntil(lambda: load_settings(settings_path).overlay_opacity == 0.7)
     saved = load_settings(settings_path)
     assert (saved.overlay_opacity, saved.fill_tolerance, saved.mask_threshold) == (0.7, 90, 200)
     assert window.tool_options.tolerance.value() == 90
