@@ -160,11 +160,14 @@ class Project:
 
     def store_photo_pixels(self, pixels: np.ndarray, relative: str | None = None) -> str:
         """Keep a photo given as (h, w, 3|4) RGB(A) pixels, as PNG."""
+        from editor.imaging.prepare import png_bytes
+
         code = cv2.COLOR_RGBA2BGRA if pixels.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(pixels), code), _PNG_FAST)
-        if not ok:
-            raise ProjectError("The photo could not be encoded for the project.")
-        return self.store_photo(encoded.tobytes(), "png", relative)
+        try:
+            encoded = png_bytes(cv2.cvtColor(np.ascontiguousarray(pixels), code), _PNG_FAST)
+        except ValueError:
+            raise ProjectError("The photo could not be encoded for the project.") from None
+        return self.store_photo(encoded, "png", relative)
 
     def store_mask(self, coverage: np.ndarray, relative: str = "mask.png") -> str:
         ok, encoded = cv2.imencode(".png", np.ascontiguousarray(coverage), _PNG_FAST)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from editor.imaging import prepare
 from editor.imaging.load import ImageLoadError, load_image
-from editor.imaging.prepare import EncodedImage, ImageTooLarge, encode_array_png, encode_for_api
+from editor.imaging.prepare import EncodedImage, ImageTooLarge, encode_array_png, encode_for_api, png_bytes
 
 
 def noise(width: int, height: int, channels: int = 3, seed: int = 1) -> np.ndarray:
@@ -155,3 +157,42 @@ def test_bytes_in_pieces_are_the_arrays_bytes_whatever_its_size_and_layout():
     strided = data[: 2 * _PIECE].reshape(-1, 2)[:, 0]  # not contiguous
     assert bytes_in_pieces(strided) == strided.tobytes()
     assert bytes_in_pieces(np.zeros(0, np.uint8)) == b""
+
+
+def _leftovers() -> set[str]:
+    import glob
+
+    return set(glob.glob(os.path.join(prepare._MEMORY_FOLDER, "maskedit-*")))
+
+
+@pytest.mark.parametrize("shape", [(90, 120, 3), (90, 120, 4), (90, 120)], ids=["bgr", "bgra", "grey"])
+def test_png_bytes_are_opencvs_own_png_and_leave_no_file(shape) -> None:
+    """Written through a file in memory, the PNG is byte for byte the one imencode makes."""
+    import cv2
+
+    pixels = np.random.default_rng(3).integers(0, 256, shape, dtype=np.uint8)
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    before = _leftovers()
+    assert png_bytes(pixels, params) == cv2.imencode(".png", pixels, params)[1].tobytes()
+    assert _leftovers() == before
+
+
+@pytest.mark.parametrize("failure", ["no-folder", "imwrite-false", "imwrite-raises"])
+def test_png_bytes_encode_in_memory_when_the_file_cannot_be_written(monkeypatch, tmp_path, failure) -> None:
+    import cv2
+
+    pixels = np.random.default_rng(4).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    params = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+    if failure == "no-folder":
+        monkeypatch.setattr(prepare, "_MEMORY_FOLDER", str(tmp_path / "absent"))
+    else:
+        monkeypatch.setattr(prepare, "_MEMORY_FOLDER", str(tmp_path))
+
+        def imwrite(*_args):
+            if failure == "imwrite-raises":
+                raise cv2.error("No space left on device")
+            return False
+
+        monkeypatch.setattr(cv2, "imwrite", imwrite)
+    assert png_bytes(pixels, params) == cv2.imencode(".png", pixels, params)[1].tobytes()
+    assert list(tmp_path.iterdir()) == []  # nothing left where the file was to be
