@@ -302,7 +302,7 @@ class Project:
                     if cls(Path(projects_dir) / staging.final_id).held_elsewhere():
                         raise ProjectError(f"{source.name} is open in another Maskedit window; close it "
                                            "there first, or work on it in that window.")
-                    _extract(archive, members, staging)
+                    _extract(archive, _not_kept(members, Path(projects_dir) / staging.final_id), staging)
             except NotAFile as error:
                 raise ProjectError(f"{source.name} is {error.kind}, not a project file.") from None
             except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, KeyError, ValueError,
@@ -396,6 +396,23 @@ def _member_parts(name: str) -> tuple[str, ...] | None:
     if len(parts) == 1:
         return parts if parts[0] in _TOP_FILES or parts[0] in _TOP_FOLDERS else None
     return parts if parts[0] in _TOP_FOLDERS and len(parts) <= 3 else None
+
+
+def _not_kept(members: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], target: Path
+              ) -> list[tuple[zipfile.ZipInfo, tuple[str, ...]]]:
+    """The members to unpack for a project whose folder is `target`: when it was opened before,
+    its folder already holds its results, and settle() keeps the folder's over the file's, so
+    those are neither unpacked again nor deleted after (reopening a project of hundreds of jobs
+    created and removed every file). What is read before settling (the manifest, photos, mask,
+    references) is always unpacked."""
+    try:
+        with os.scandir(target / RESULTS) as entries:
+            kept = {entry.name for entry in entries}
+    except OSError:  # not opened before (or not readable): everything comes from the file
+        return members
+    return [(info, parts) for info, parts in members
+            if not (parts[0] == RESULTS and (parts[1] in kept if len(parts) == 2
+                                             else target.joinpath(*parts).exists()))]
 
 
 _READ_WHOLE = 8 * 1024 * 1024  # members up to this size are read in one call; larger ones streamed

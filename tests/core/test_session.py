@@ -113,6 +113,32 @@ def test_reopening_a_project_file_keeps_results_that_arrived_after_it_was_saved(
     assert [r.job_id for r in again.job_records()] == ["job-1-a"]
 
 
+def test_reopening_a_project_unpacks_only_what_its_folder_lacks(tmp_path, monkeypatch):
+    from editor.core import session
+
+    project = Project.create(tmp_path / "data")
+    photo = project.store_photo(b"png bytes", "png")
+    project.save_state(ProjectState(document=DocumentState(photo_file=photo, prompt="saved")))
+    write_record(project, "job-1-a", 1, image=b"first")
+    write_record(project, "job-2-b", 2, image=b"second")
+    target = tmp_path / "p.maskedit"
+    project.save_as(target)
+    (project.results_dir / "photo-2-1.png").write_bytes(b"second, as the folder has it")
+    (project.results_dir / "photo-1-1.png").unlink()  # lost from the folder: the file has it
+    unpacked: list[str] = []
+    real = session._extract
+    monkeypatch.setattr(session, "_extract", lambda archive, members, staging: (
+        unpacked.extend(info.filename for info, _parts in members), real(archive, members, staging))[1])
+
+    again = Project.open_file(target, tmp_path / "data").settle()
+
+    assert sorted(unpacked) == sorted([photo, "project.json", "results/photo-1-1.png"])
+    assert again.root == project.root and again.load_state().document.prompt == "saved"
+    assert (again.results_dir / "photo-1-1.png").read_bytes() == b"first"
+    assert (again.results_dir / "photo-2-1.png").read_bytes() == b"second, as the folder has it"
+    assert [r.job_id for r in again.job_records()] == ["job-1-a", "job-2-b"]
+
+
 @pytest.mark.parametrize("content", [b"not a zip", b""])
 def test_a_damaged_project_file_is_a_sentence(tmp_path, content):
     path = tmp_path / "bad.maskedit"
