@@ -221,11 +221,20 @@ async def _load_job_modules() -> None:
     """Import what the first Generate needs (httpx, the HTTP backend, keyring: ~150 ms) in a worker
     while the window is already usable, then set it aside from collections like the rest of
     start-up: the first Generate neither waits for the imports nor pays for the collector's first
-    walk over them (~25 ms on the GUI thread)."""
+    walk over them (~25 ms on the GUI thread). Then what killed Maskedit processes left in
+    memory while encoding is removed."""
     import asyncio
 
     await asyncio.to_thread(_import_job_modules)
     MainThreadCollector.settle()
+    await asyncio.to_thread(_remove_stale_memory_files)
+
+
+def _remove_stale_memory_files() -> None:
+    from editor.imaging.prepare import remove_stale_memory_files
+
+    if removed := remove_stale_memory_files():
+        log.info("removed %d encoding files left by Maskedit processes that were killed", removed)
 
 
 def _import_job_modules() -> None:

@@ -106,7 +106,7 @@ def _png_through_memory_file(cv2, bgr: np.ndarray, params: list[int]) -> bytes |
     the bytes in the kernel, lock released, so the window stays free all along."""
     if not os.path.isdir(_MEMORY_FOLDER) or not os.access(_MEMORY_FOLDER, os.W_OK):
         return None
-    fd, path = tempfile.mkstemp(prefix="maskedit-", suffix=".png", dir=_MEMORY_FOLDER)
+    fd, path = tempfile.mkstemp(prefix=f"maskedit-{os.getpid()}-", suffix=".png", dir=_MEMORY_FOLDER)
     try:
         os.close(fd)
         try:
@@ -223,3 +223,32 @@ def crop_for_api(pixels: np.ndarray, coverage: np.ndarray | None,
     mask = cv2.resize(np.ascontiguousarray(coverage[y:y + h, x:x + w]), target,
                       interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
     return photo, mask
+
+
+def remove_stale_memory_files() -> int:
+    """Remove the PNGs that Maskedit processes killed while encoding left in the memory folder
+    (each would hold its tens of MB of memory until the machine restarts): those named after a
+    process that no longer runs. Returns how many were removed."""
+    import glob
+
+    removed = 0
+    for path in glob.glob(os.path.join(_MEMORY_FOLDER, "maskedit-*-*.png")):
+        owner = os.path.basename(path).split("-")[1]
+        if not owner.isdigit() or _running(int(owner)):
+            continue
+        try:
+            os.unlink(path)
+            removed += 1
+        except OSError:
+            pass  # removed by another Maskedit meanwhile, or not ours to remove
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it runs, as another user
+    return True

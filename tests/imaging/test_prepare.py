@@ -196,3 +196,20 @@ def test_png_bytes_encode_in_memory_when_the_file_cannot_be_written(monkeypatch,
         monkeypatch.setattr(cv2, "imwrite", imwrite)
     assert png_bytes(pixels, params) == cv2.imencode(".png", pixels, params)[1].tobytes()
     assert list(tmp_path.iterdir()) == []  # nothing left where the file was to be
+
+
+def test_encoding_files_of_processes_that_no_longer_run_are_removed(monkeypatch, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead = int(gone.stdout)  # a process that ran and ended: its id names no running process now
+    monkeypatch.setattr(prepare, "_MEMORY_FOLDER", str(tmp_path))
+    left = tmp_path / f"maskedit-{dead}-abc123.png"
+    ours = tmp_path / f"maskedit-{os.getpid()}-def456.png"
+    other = tmp_path / "maskedit-notes.png"  # not named like an encoding file: not touched
+    for path in (left, ours, other):
+        path.write_bytes(b"png")
+    assert prepare.remove_stale_memory_files() == 1
+    assert not left.exists() and ours.exists() and other.exists()
