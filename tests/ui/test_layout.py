@@ -131,7 +131,10 @@ def test_a_window_left_alone_stays_still(qtbot, laptop_window, size, advanced):
     window.options_panel.set_advanced_open(advanced)
     window.resize(*size)
     qtbot.waitUntil(lambda: window.size().toTuple() == size)
-    qtbot.wait(300)  # the docks fit, a turn of the loop after the last change
+    # Everything the window shows has arrived (the estimate is worked out in a worker) ...
+    qtbot.waitUntil(lambda: window.generate_bar.button.isEnabled()
+                    and "1 variant" in window.generate_bar.estimate.text())
+    qtbot.wait(300)  # ... and the docks fit, a turn of the loop after the last change
     relayouts = _Relayouts(window)
     qtbot.wait(400)
     assert relayouts.count == 0
