@@ -506,13 +506,19 @@ def _recorded_spill(record: JobRecord, variant: Variant) -> float | None:
     not a share (0..1), and the results panel measures it then."""
     if variant.path is None:
         return None
-    for item in record.record.get("results") or ():
-        if isinstance(item, dict) and item.get("file") == variant.path.name:
-            spill = item.get("spill_outside_mask")
-            if isinstance(spill, int | float) and not isinstance(spill, bool) and 0.0 <= spill <= 1.0:
-                return float(spill)
-            return None
+    spill = _recorded_results(record).get(variant.path.name, {}).get("spill_outside_mask")
+    if isinstance(spill, int | float) and not isinstance(spill, bool) and 0.0 <= spill <= 1.0:
+        return float(spill)
     return None
+
+
+def _recorded_results(record: JobRecord) -> dict[str, dict]:
+    """What the run wrote beside each result it saved, by file name (the first entry of a name)."""
+    entries: dict[str, dict] = {}
+    for item in record.record.get("results") or ():
+        if isinstance(item, dict) and isinstance(item.get("file"), str):
+            entries.setdefault(item["file"], item)
+    return entries
 
 
 def _job(record: JobRecord, variant_count: int) -> Job:
@@ -588,12 +594,9 @@ def _read_variants(record: JobRecord) -> list[Variant]:
 def _recorded_sizes(record: JobRecord) -> dict[str, tuple[int, int]]:
     """The width and height the run wrote beside each result it saved (whole numbers in range)."""
     sizes = {}
-    for item in record.record.get("results") or ():
-        if not isinstance(item, dict):
-            continue
-        name, width, height = item.get("file"), item.get("width"), item.get("height")
-        if isinstance(name, str) and all(type(side) is int and 0 < side <= _MAX_SIDE
-                                         for side in (width, height)):
+    for name, item in _recorded_results(record).items():
+        width, height = item.get("width"), item.get("height")
+        if all(type(side) is int and 0 < side <= _MAX_SIDE for side in (width, height)):
             sizes[name] = (width, height)
     return sizes
 
