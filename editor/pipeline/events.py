@@ -17,6 +17,8 @@ import numpy as np
 from editor.backends.base import EditError, EditRequest, EditResult, ResultImage
 from editor.imaging.prepare import EditContext
 
+log = logging.getLogger(__name__)
+
 # "resending": the provider refused the upload as too large (413); it goes again, smaller.
 StageName = Literal["preparing", "sending", "resending", "waiting", "retrying", "receiving"]
 
@@ -63,6 +65,7 @@ class VariantReady:
 
 
 Event = Stage | Planned | PartialImage | VariantReady
+Status = Literal["completed", "failed", "cancelled"]
 
 
 def report(on_event: Callable[[Event], None] | None, event: Event) -> None:
@@ -73,8 +76,7 @@ def report(on_event: Callable[[Event], None] | None, event: Event) -> None:
     try:
         on_event(event)
     except Exception:
-        logging.getLogger(__name__).exception("reporting %s failed", type(event).__name__)
-Status = Literal["completed", "failed", "cancelled"]
+        log.exception("reporting %s failed", type(event).__name__)
 
 
 @dataclass(frozen=True)
