@@ -81,20 +81,26 @@ def test_opening_a_photo_shows_it_with_title_and_status(qtbot, window, photo_pat
     qtbot.waitUntil(lambda: load_settings(settings_path).recent_files == (str(photo_path),))
 
 
+def threads_calling(monkeypatch, module, name: str) -> list[threading.Thread]:
+    """The threads that call `module.name` from now on, in order (the function still runs)."""
+    threads: list[threading.Thread] = []
+    real = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return threads
+
+
 def test_the_settings_file_is_written_off_the_gui_thread(qtbot, window, photo_path, settings_path,
                                                         monkeypatch):
     """Writing and syncing the settings can take hundreds of ms on a busy disk: opening a photo
     (a recent file) or Generate (the prompt history) never waits for it; closing does."""
     from editor.settings import store
 
-    threads = []
-    real = store.save_settings
-
-    def spy(*args, **kwargs):
-        threads.append(threading.current_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store, "save_settings", spy)
+    threads = threads_calling(monkeypatch, store, "save_settings")
     open_photo(qtbot, window, photo_path)
     qtbot.waitUntil(lambda: load_settings(settings_path).recent_files == (str(photo_path),))
     assert threads and threading.main_thread() not in threads
@@ -103,14 +109,7 @@ def test_the_settings_file_is_written_off_the_gui_thread(qtbot, window, photo_pa
 
 
 def test_the_photo_is_decoded_off_the_gui_thread(qtbot, window, photo_path, monkeypatch):
-    threads = []
-    real = photo_opening.load_image
-
-    def spy(*args, **kwargs):
-        threads.append(threading.current_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(photo_opening, "load_image", spy)
+    threads = threads_calling(monkeypatch, photo_opening, "load_image")
     window.open_path(photo_path)
     assert window.busy() and window.status.busy.isVisible()  # the window is free while decoding
     wait_idle(qtbot, window)
